@@ -1,0 +1,52 @@
+/*
+ * log — the only writer of herd's log lines.
+ *
+ * A line is `YYYY-MM-DDTHH:MM:SS.mmmZ LEVEL subject: message`; callers put
+ * the subject ("master", "worker 2 (pid 4121, gen 1)") at the start of the
+ * message. Lines go to stderr, or to a file opened O_APPEND|O_CLOEXEC and
+ * reopened on request (USR1). Each line is one write(2), so lines from
+ * several processes sharing the destination never interleave mid-line.
+ * Never call these from a signal handler (herd has none that do work).
+ */
+#ifndef HERD_LOG_H
+#define HERD_LOG_H
+
+enum log_level {
+	LOG_LEVEL_DEBUG,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_ERROR,
+};
+
+const char *log_level_name(enum log_level level);
+
+/*
+ * Directs the log to path (NULL or "-" means stderr). Returns 0 or -errno;
+ * on failure the previous destination stays in force.
+ */
+int log_open(const char *path);
+
+/* Reopens the log file (after rotation). Returns 0 or -errno. */
+int log_reopen(void);
+
+/* Releases the log file; later lines go to stderr. */
+void log_close(void);
+
+/* The descriptor lines are written to right now (2 for stderr). */
+int log_fd(void);
+
+/* Lines below this level are dropped. */
+void log_set_level(enum log_level level);
+
+void log_write(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Writes an already formatted message (no format expansion). */
+void log_write_raw(enum log_level level, const char *msg, int len);
+
+#define log_debug(...) log_write(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_info(...) log_write(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...) log_write(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_error(...) log_write(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * The master's event loop and the meaning of each signal.
+ *
+ * Signals arrive through a signalfd, never through handlers: the kernel
+ * keeps one pending bit per standard signal, so a burst of the same signal
+ * coalesces into one action and nothing runs in signal context. The single
+ * timerfd always holds the earliest deadline of the worker table, or nothing:
+ * an idle master sleeps in epoll_wait without a timeout.
+ */
+#include "master/master.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "log/log.h"
+
+static void
+arm_timer(struct master *m)
+{
+	int64_t next = workers_next_deadline(m);
+	struct itimerspec its;
+
+	if (next == m->timer_armed_ms)
+		return;
+	memset(&its, 0, sizeof(its));
+	if (next != 0) {
+		/* Absolute: a deadline in the past fires at once. */
+		its.it_value.tv_sec = next / 1000;
+		its.it_value.tv_nsec = (next % 1000) * 1000000L;
+	}
+	if (timerfd_settime(m->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_error("master: timerfd_settime: %s", strerror(errno));
+	m->timer_armed_ms = next;
+}
+
+static void
+begin_stop(struct master *m, enum master_stop how, const char *why)
+{
+	if (how == MASTER_STOP_GRACEFUL) {
+		if (m->stop != MASTER_RUNNING)
+			return; /* already stopping, as fast or faster */
+		log_info("master: %s: graceful stop (%d workers, timeout "
+			 "%.1f s)",
+			 why, workers_live(m),
+			 (double)m->cfg->graceful_timeout_ms / 1000.0);
+		m->stop = how;
+		workers_stop_all(m, m->cfg->stop_signal,
+				 m->cfg->graceful_timeout_ms);
+		return;
+	}
+	if (m->stop == MASTER_STOP_FAST) {
+		log_info("master: %s again: killing %d workers now", why,
+			 workers_live(m));
+		workers_stop_all(m, SIGKILL, 0);
+		return;
+	}
+	log_info("master: %s: fast stop (%d workers)", why, workers_live(m));
+	m->stop = how;
+	workers_stop_all(m, SIGTERM, MASTER_FAST_STOP_MS);
+}
+
+void
+master_handle_signal(struct master *m, int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+		workers_reap_all(m);
+		return;
+	case SIGQUIT:
+		begin_stop(m, MASTER_STOP_GRACEFUL, "QUIT");
+		return;
+	case SIGTERM:
+	case SIGINT:
+		begin_stop(m, MASTER_STOP_FAST, sigabbrev_np(sig));
+		return;
+	case SIGTTIN:
+		if (m->stop != MASTER_RUNNING)
+			return;
+		if (m->wanted >= CLI_WORKERS_MAX) {
+			log_warn("master: TTIN: already at the maximum of %d "
+				 "workers",
+				 CLI_WORKERS_MAX);
+			return;
+		}
+		m->wanted++;
+		log_info("master: TTIN: %d workers wanted", m->wanted);
+		workers_ensure(m);
+		return;
+	case SIGTTOU:
+		if (m->stop != MASTER_RUNNING || m->wanted == 0)
+			return;
+		m->wanted--;
+		log_info("master: TTOU: %d workers wanted", m->wanted);
+		workers_ensure(m);
+		return;
+	case SIGWINCH:
+		/*
+		 * Unicorn's rule: on a terminal, WINCH is a window resize,
+		 * not an operator's request to stop the workers.
+		 */
+		if (isatty(STDIN_FILENO)) {
+			log_info("master: WINCH ignored: attached to a "
+				 "terminal");
+			return;
+		}
+		if (m->stop != MASTER_RUNNING)
+			return;
+		log_info("master: WINCH: stopping all workers, master stays "
+			 "(TTIN starts them again)");
+		m->wanted = 0;
+		workers_ensure(m);
+		return;
+	case SIGUSR1: {
+		int err = log_reopen();
+
+		if (err < 0)
+			log_error("master: USR1: reopening the log: %s; "
+				  "keeping the old file",
+				  strerror(-err));
+		else
+			log_info("master: USR1: log reopened");
+		if (m->cfg->reopen_signal != 0)
+			workers_signal_all(m, m->cfg->reopen_signal);
+		return;
+	}
+	case SIGHUP:
+		log_warn("master: HUP: reload is not supported yet; nothing "
+			 "changed");
+		return;
+	case SIGUSR2:
+		log_warn("master: USR2: binary upgrade is not supported yet; "
+			 "nothing changed");
+		return;
+	default:
+		log_warn("master: unexpected signal %s", sigabbrev_np(sig));
+		return;
+	}
+}
+
+static void
+read_signals(struct master *m)
+{
+	struct signalfd_siginfo si[16];
+	ssize_t n;
+	int i;
+
+	for (;;) {
+		n = read(m->sigfd, si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (i = 0; i < n / (ssize_t)sizeof(si[0]); i++)
+			master_handle_signal(m, (int)si[i].ssi_signo);
+	}
+}
+
+static void
+dispatch(struct master *m, uint64_t tag)
+{
+	enum master_tag type = (enum master_tag)(tag >> 32);
+	struct worker *w = &m->slots[(uint32_t)tag];
+	uint64_t expirations;
+
+	switch (type) {
+	case MASTER_TAG_SIGNAL:
+		read_signals(m);
+		return;
+	case MASTER_TAG_TIMER:
+		if (read(m->timerfd, &expirations, sizeof(expirations)) < 0 &&
+		    errno != EAGAIN)
+			log_error("master: timerfd: %s", strerror(errno));
+		m->timer_armed_ms = 0;
+		return;
+	/*
+	 * A worker's descriptors may have been closed earlier in this same
+	 * batch of events (its death was handled first); each handler checks
+	 * that the slot still holds the descriptor before using it.
+	 */
+	case MASTER_TAG_PIDFD:
+		if (w->pidfd >= 0)
+			worker_on_pidfd(m, w);
+		return;
+	case MASTER_TAG_REPORT:
+		if (w->report_fd >= 0)
+			worker_on_report(m, w);
+		return;
+	case MASTER_TAG_OUTPUT:
+		if (w->out_fd >= 0)
+			worker_on_output(m, w);
+		return;
+	}
+	log_error("master: event with unknown tag %llx",
+		  (unsigned long long)tag);
+}
+
+int
+master_loop(struct master *m)
+{
+	struct epoll_event ev[32];
+	int i, n;
+
+	for (;;) {
+		workers_on_timer(m, proc_now_ms());
+		if (m->stop != MASTER_RUNNING && workers_live(m) == 0)
+			return m->exit_status;
+		arm_timer(m);
+		n = epoll_wait(m->epfd, ev, 32, -1);
+		if (n < 0 && errno != EINTR) {
+			log_error("master: epoll_wait: %s; stopping",
+				  strerror(errno));
+			return 1;
+		}
+		for (i = 0; i < n; i++)
+			dispatch(m, ev[i].data.u64);
+	}
+}

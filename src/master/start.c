@@ -1,0 +1,308 @@
+/*
+ * Start-up and shutdown of the master: daemonizing, the event sources, the
+ * listeners (inherited first, then bound), the pid file, the first workers;
+ * and, at the end, releasing all of it in reverse order.
+ */
+#include "master/master.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "fd/fd.h"
+#include "log/log.h"
+
+#define BIND_RETRIES 5
+
+static const int master_signals[] = {
+	SIGCHLD, SIGQUIT,  SIGTERM, SIGINT, SIGTTIN,
+	SIGTTOU, SIGWINCH, SIGUSR1, SIGHUP, SIGUSR2,
+};
+
+/*
+ * --daemon: the caller's process waits until the master is up, so a
+ * script that starts herd knows it is serving when herd returns. The
+ * daemon keeps the caller's stderr until then, so start-up errors reach
+ * the operator; then it writes one byte and goes quiet (stdio /dev/null).
+ * The waiting parent exits 0 on that byte, 1 on EOF without it.
+ */
+static int
+daemonize(struct master *m)
+{
+	int pipefd[2];
+	char byte;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pipefd[1]);
+		do
+			n = read(pipefd[0], &byte, 1);
+		while (n < 0 && errno == EINTR);
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(pipefd[0]);
+	setsid();
+	m->ready_fd = pipefd[1];
+	return 0;
+}
+
+static void
+daemon_ready(struct master *m)
+{
+	if (m->ready_fd < 0)
+		return;
+	dup2(m->devnull, STDIN_FILENO);
+	dup2(m->devnull, STDOUT_FILENO);
+	dup2(m->devnull, STDERR_FILENO);
+	if (write(m->ready_fd, "", 1) != 1)
+		log_warn("master: could not tell the caller we are up: %s",
+			 strerror(errno));
+	m->ready_fd = fd_close(m->ready_fd);
+}
+
+static int
+watch_fd(struct master *m, int fd, enum master_tag tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.u64 = MASTER_TAG(tag, 0)};
+
+	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int
+open_event_sources(struct master *m)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(master_signals) / sizeof(master_signals[0]); i++)
+		sigaddset(&set, master_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	/* Writing to a closed pipe or socket is an error to handle, not death.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	m->timerfd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	m->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (m->epfd < 0 || m->sigfd < 0 || m->timerfd < 0 || m->devnull < 0)
+		return -errno;
+	if (watch_fd(m, m->sigfd, MASTER_TAG_SIGNAL) < 0 ||
+	    watch_fd(m, m->timerfd, MASTER_TAG_TIMER) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Inherited sockets first (systemd, or an old master), then bind the rest. */
+static int
+open_listeners(struct master *m)
+{
+	struct config *cfg = m->cfg;
+	char err[256], addr[LISTEN_TEXT_MAX];
+	char **names = NULL;
+	int *fds = NULL, nfds, i, rc = 0;
+	bool *taken = NULL;
+
+	nfds = listen_inherit(&fds, &names);
+	if (nfds < 0) {
+		log_error("master: LISTEN_FDS: %s", strerror(-nfds));
+		return nfds;
+	}
+	m->nlisteners = cfg->nlisten > 0 ? cfg->nlisten : nfds;
+	m->listeners = calloc((size_t)m->nlisteners + 1, sizeof(*m->listeners));
+	taken = calloc((size_t)nfds + 1, sizeof(*taken));
+	if (m->listeners == NULL || taken == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < m->nlisteners; i++)
+		m->listeners[i].fd = -1;
+	if (cfg->nlisten > 0) {
+		for (i = 0; i < cfg->nlisten; i++)
+			m->listeners[i].spec = cfg->listen[i];
+		listen_match(m->listeners, m->nlisteners, fds, names, nfds,
+			     taken);
+	} else {
+		for (i = 0; i < nfds; i++) {
+			rc = listen_adopt(&m->listeners[i], fds[i], names[i],
+					  i);
+			if (rc < 0) {
+				log_error("master: inherited fd %d: %s", fds[i],
+					  strerror(-rc));
+				goto out;
+			}
+			taken[i] = true;
+		}
+	}
+	for (i = 0; i < nfds; i++)
+		if (!taken[i]) {
+			log_warn("master: inherited fd %d (%s) matches no "
+				 "listener; closing it",
+				 fds[i], names[i][0] ? names[i] : "no name");
+			close(fds[i]);
+		}
+	for (i = 0; i < m->nlisteners; i++) {
+		struct listener *l = &m->listeners[i];
+
+		if (l->fd < 0) {
+			rc = listen_bind(l, BIND_RETRIES, err, sizeof(err));
+			if (rc < 0) {
+				log_error("master: listen %s: %s", l->spec.text,
+					  err);
+				goto out;
+			}
+		}
+		listen_format(l->fd, addr, sizeof(addr));
+		log_info("master: listening on %s (name %s%s)", addr,
+			 l->spec.name, l->inherited ? ", inherited" : "");
+	}
+out:
+	for (i = 0; i < nfds; i++)
+		free(names[i]);
+	free(names);
+	free(fds);
+	free(taken);
+	return rc;
+}
+
+static void
+set_title(struct master *m)
+{
+	char cmd[200];
+	size_t off = 0;
+	int i;
+
+	cmd[0] = '\0';
+	for (i = 0; i < m->cfg->ncommand && off < sizeof(cmd); i++)
+		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s",
+					i > 0 ? " " : "", m->cfg->command[i]);
+	proc_title_set("herd: master -- %s", cmd);
+}
+
+int
+master_start(struct master *m)
+{
+	struct config *cfg = m->cfg;
+	char err[256];
+	pid_t holder;
+	int rc;
+
+	m->epfd = m->sigfd = m->timerfd = m->devnull = m->ready_fd = -1;
+	m->pidfile.fd = -1;
+	m->generation = 1;
+	m->wanted = cfg->workers;
+	m->nslots = 2 * CLI_WORKERS_MAX;
+	m->slots = calloc((size_t)m->nslots, sizeof(*m->slots));
+	if (m->slots == NULL)
+		return -ENOMEM;
+
+	rc = proc_resolve_creds(cfg->user, cfg->group, &m->creds, err,
+				sizeof(err));
+	if (rc < 0) {
+		log_error("master: %s", err);
+		return rc;
+	}
+	if (cfg->daemon) {
+		if (cfg->log == NULL)
+			log_warn("master: --daemon without --log: log lines "
+				 "after start-up are discarded");
+		rc = daemonize(m);
+		if (rc < 0) {
+			log_error("master: daemonize: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	rc = open_event_sources(m);
+	if (rc < 0) {
+		log_error("master: event sources: %s", strerror(-rc));
+		return rc;
+	}
+	if (cfg->pid_file != NULL) {
+		rc = proc_pidfile_acquire(&m->pidfile, cfg->pid_file, getpid(),
+					  &holder);
+		if (rc == -EEXIST) {
+			log_error("master: pid file %s is held by running "
+				  "pid %d; not starting",
+				  cfg->pid_file, (int)holder);
+			return rc;
+		}
+		if (rc < 0) {
+			log_error("master: pid file %s: %s", cfg->pid_file,
+				  strerror(-rc));
+			return rc;
+		}
+	}
+	rc = open_listeners(m);
+	if (rc < 0)
+		return rc;
+	/* Orphans of our workers come to us, and we reap them. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("master: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	set_title(m);
+	log_info("master: started (pid %d), %d workers: %s", (int)getpid(),
+		 m->wanted, cfg->command[0]);
+	workers_ensure(m);
+	daemon_ready(m);
+	return 0;
+}
+
+void
+master_finish(struct master *m)
+{
+	int i;
+
+	for (i = 0; i < m->nlisteners; i++)
+		listen_close(&m->listeners[i]);
+	free(m->listeners);
+	m->listeners = NULL;
+	proc_pidfile_release(&m->pidfile);
+	m->devnull = fd_close(m->devnull);
+	m->timerfd = fd_close(m->timerfd);
+	m->sigfd = fd_close(m->sigfd);
+	m->epfd = fd_close(m->epfd);
+	m->ready_fd = fd_close(m->ready_fd);
+	free(m->slots);
+	m->slots = NULL;
+}
+
+int
+master_run(struct config *cfg)
+{
+	struct master m;
+	int status;
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	if (master_start(&m) < 0) {
+		/* Start-up failed: stop whatever did start, then leave. */
+		if (m.slots != NULL && workers_live(&m) > 0) {
+			m.stop = MASTER_STOP_FAST;
+			workers_stop_all(&m, SIGKILL, 0);
+			master_loop(&m);
+		}
+		master_finish(&m);
+		return 1;
+	}
+	status = master_loop(&m);
+	log_info("master: exiting");
+	master_finish(&m);
+	return status;
+}

@@ -1,0 +1,466 @@
+/*
+ * The worker table: spawning, the state machine, deaths and respawns with
+ * crash-loop backoff, stopping, and the deadlines these create.
+ *
+ * Slots are not worker numbers: while a worker drains (STOPPING) a new one
+ * with the same number may already run, so a number can sit in two slots.
+ * A number n < wanted is "covered" when some slot with that number is
+ * STARTING or READY, or GONE with a respawn scheduled.
+ */
+#include "master/master.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fd/fd.h"
+#include "log/log.h"
+#include "worker/worker.h"
+
+static const char *const state_names[] = {
+	[WORKER_GONE] = "gone",
+	[WORKER_STARTING] = "starting",
+	[WORKER_READY] = "ready",
+	[WORKER_STOPPING] = "stopping",
+};
+
+const char *
+worker_state_name(enum worker_state state)
+{
+	return state_names[state];
+}
+
+static bool
+transition_allowed(enum worker_state from, enum worker_state to)
+{
+	switch (from) {
+	case WORKER_GONE:
+		return to == WORKER_STARTING;
+	case WORKER_STARTING:
+		return to == WORKER_READY || to == WORKER_STOPPING ||
+		       to == WORKER_GONE;
+	case WORKER_READY:
+		return to == WORKER_STOPPING || to == WORKER_GONE;
+	case WORKER_STOPPING:
+		return to == WORKER_GONE;
+	}
+	return false;
+}
+
+/* The one place a worker changes state (STYLE.md rule 7). */
+static bool
+set_state(struct worker *w, enum worker_state to)
+{
+	if (!transition_allowed(w->state, to)) {
+		log_error("worker %d (pid %d, gen %d): refused state change "
+			  "%s -> %s",
+			  w->number, (int)w->pid, w->generation,
+			  worker_state_name(w->state), worker_state_name(to));
+		return false;
+	}
+	log_debug("worker %d (pid %d, gen %d): %s -> %s", w->number,
+		  (int)w->pid, w->generation, worker_state_name(w->state),
+		  worker_state_name(to));
+	w->state = to;
+	return true;
+}
+
+static void
+watch(struct master *m, int fd, enum master_tag tag, struct worker *w)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN,
+		.data.u64 = MASTER_TAG(tag, w - m->slots),
+	};
+
+	if (fd >= 0 && epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		log_error("master: epoll_ctl: %s", strerror(errno));
+}
+
+static int
+unwatch(struct master *m, int fd)
+{
+	if (fd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
+		close(fd);
+	}
+	return -1;
+}
+
+static void
+send_signal(struct worker *w, int sig)
+{
+	if (w->pidfd >= 0 &&
+	    syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0) == 0)
+		return;
+	if (w->pid > 0)
+		kill(w->pid, sig);
+}
+
+static struct worker *
+free_slot(struct master *m)
+{
+	int i;
+
+	for (i = 0; i < m->nslots; i++)
+		if (!m->slots[i].used)
+			return &m->slots[i];
+	return NULL;
+}
+
+/* Forks worker w (a GONE slot with its number set). */
+static void
+spawn(struct master *m, struct worker *w)
+{
+	struct worker_exec we;
+	struct proc_child child;
+	int out[2], err;
+
+	w->respawn_at_ms = 0;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		log_error("worker %d: pipe2: %s; retry in 1 s", w->number,
+			  strerror(errno));
+		w->respawn_at_ms = proc_now_ms() + 1000;
+		return;
+	}
+	err = worker_exec_prepare(&we, m->cfg, m->listeners, m->nlisteners,
+				  &m->creds, w->number, m->generation,
+				  m->devnull, out[1]);
+	if (err == 0) {
+		err = proc_spawn(&we.plan, &child);
+		worker_exec_release(&we);
+	}
+	close(out[1]);
+	if (err < 0) {
+		close(out[0]);
+		log_error("worker %d: spawn: %s; retry in 1 s", w->number,
+			  strerror(-err));
+		w->respawn_at_ms = proc_now_ms() + 1000;
+		return;
+	}
+	fd_set_nonblock(out[0], true);
+	w->pid = child.pid;
+	w->pidfd = child.pidfd;
+	w->report_fd = child.report_fd;
+	w->out_fd = out[0];
+	w->outlen = 0;
+	w->generation = m->generation;
+	w->started_ms = proc_now_ms();
+	w->kill_at_ms = 0;
+	w->stop_sent_ms = 0;
+	set_state(w, WORKER_STARTING);
+	watch(m, w->pidfd, MASTER_TAG_PIDFD, w);
+	watch(m, w->report_fd, MASTER_TAG_REPORT, w);
+	watch(m, w->out_fd, MASTER_TAG_OUTPUT, w);
+	log_info("worker %d (pid %d, gen %d): started", w->number, (int)w->pid,
+		 w->generation);
+}
+
+static bool
+covered(const struct master *m, int number)
+{
+	int i;
+
+	for (i = 0; i < m->nslots; i++) {
+		const struct worker *w = &m->slots[i];
+
+		if (!w->used || w->number != number)
+			continue;
+		if (w->state == WORKER_STARTING || w->state == WORKER_READY)
+			return true;
+		if (w->state == WORKER_GONE && w->respawn_at_ms != 0)
+			return true;
+	}
+	return false;
+}
+
+void
+workers_ensure(struct master *m)
+{
+	int n, i;
+
+	if (m->stop != MASTER_RUNNING)
+		return;
+	/* Retire what is beyond the wanted count. */
+	for (i = 0; i < m->nslots; i++) {
+		struct worker *w = &m->slots[i];
+
+		if (!w->used || w->number < m->wanted)
+			continue;
+		if (w->state == WORKER_STARTING || w->state == WORKER_READY) {
+			log_info("worker %d (pid %d, gen %d): stopping (%d "
+				 "workers wanted)",
+				 w->number, (int)w->pid, w->generation,
+				 m->wanted);
+			send_signal(w, m->cfg->stop_signal);
+			w->stop_signal = m->cfg->stop_signal;
+			w->stop_sent_ms = proc_now_ms();
+			w->kill_at_ms =
+				w->stop_sent_ms + m->cfg->graceful_timeout_ms;
+			set_state(w, WORKER_STOPPING);
+		} else if (w->state == WORKER_GONE) {
+			w->used = false;
+		}
+	}
+	for (n = 0; n < m->wanted; n++) {
+		struct worker *w;
+
+		if (covered(m, n))
+			continue;
+		w = free_slot(m);
+		if (w == NULL) {
+			log_error("master: no free worker slot for worker %d",
+				  n);
+			return;
+		}
+		memset(w, 0, sizeof(*w));
+		w->used = true;
+		w->number = n;
+		w->pidfd = w->report_fd = w->out_fd = -1;
+		spawn(m, w);
+	}
+}
+
+void
+workers_stop_all(struct master *m, int sig, int64_t grace_ms)
+{
+	int64_t now = proc_now_ms();
+	int i;
+
+	for (i = 0; i < m->nslots; i++) {
+		struct worker *w = &m->slots[i];
+
+		if (!w->used)
+			continue;
+		w->respawn_at_ms = 0;
+		if (w->state == WORKER_GONE)
+			continue;
+		send_signal(w, sig);
+		if (w->state != WORKER_STOPPING) {
+			set_state(w, WORKER_STOPPING);
+			w->stop_sent_ms = now;
+		}
+		w->stop_signal = sig;
+		/* A later, faster stop may shorten the deadline, never extend.
+		 */
+		if (w->kill_at_ms == 0 || now + grace_ms < w->kill_at_ms)
+			w->kill_at_ms = now + grace_ms;
+	}
+}
+
+void
+workers_signal_all(struct master *m, int sig)
+{
+	int i;
+
+	for (i = 0; i < m->nslots; i++) {
+		struct worker *w = &m->slots[i];
+
+		if (w->used && w->state != WORKER_GONE)
+			send_signal(w, sig);
+	}
+}
+
+int
+workers_live(const struct master *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].used && m->slots[i].state != WORKER_GONE)
+			n++;
+	return n;
+}
+
+int64_t
+workers_next_deadline(const struct master *m)
+{
+	int64_t next = 0;
+	int i;
+
+	for (i = 0; i < m->nslots; i++) {
+		const struct worker *w = &m->slots[i];
+		int64_t d = 0;
+
+		if (!w->used)
+			continue;
+		if (w->state == WORKER_STOPPING)
+			d = w->kill_at_ms;
+		else if (w->state == WORKER_GONE)
+			d = w->respawn_at_ms;
+		if (d != 0 && (next == 0 || d < next))
+			next = d;
+	}
+	return next;
+}
+
+void
+workers_on_timer(struct master *m, int64_t now)
+{
+	int i;
+
+	for (i = 0; i < m->nslots; i++) {
+		struct worker *w = &m->slots[i];
+
+		if (!w->used)
+			continue;
+		if (w->state == WORKER_STOPPING && w->kill_at_ms != 0 &&
+		    now >= w->kill_at_ms) {
+			log_warn("worker %d (pid %d, gen %d): still running "
+				 "%.1f s after %s; sending KILL",
+				 w->number, (int)w->pid, w->generation,
+				 (double)(now - w->stop_sent_ms) / 1000.0,
+				 sigabbrev_np(w->stop_signal));
+			send_signal(w, SIGKILL);
+			w->kill_at_ms = 0;
+		} else if (w->state == WORKER_GONE && w->respawn_at_ms != 0 &&
+			   now >= w->respawn_at_ms) {
+			if (w->number < m->wanted && m->stop == MASTER_RUNNING)
+				spawn(m, w);
+			else
+				w->used = false;
+		}
+	}
+}
+
+void
+worker_on_report(struct master *m, struct worker *w)
+{
+	struct proc_report r;
+	int rc = proc_read_report(w->report_fd, &r);
+
+	if (rc == -EAGAIN)
+		return;
+	if (rc == 0) {
+		log_error("worker %d: %s %s: %s", w->number,
+			  proc_stage_name(r.stage),
+			  r.stage == PROC_STAGE_EXEC ? m->cfg->command[0]
+			  : r.stage == PROC_STAGE_CHDIR
+				  ? m->cfg->working_directory
+				  : "failed",
+			  strerror(r.err));
+	} else if (rc == 1 && w->state == WORKER_STARTING) {
+		set_state(w, WORKER_READY);
+		log_info("worker %d (pid %d, gen %d): running", w->number,
+			 (int)w->pid, w->generation);
+	}
+	w->report_fd = unwatch(m, w->report_fd);
+}
+
+/* The worker's process is gone: log it, decide its respawn. */
+static void
+on_exit(struct master *m, struct worker *w, const siginfo_t *si)
+{
+	int64_t now = proc_now_ms(), up = now - w->started_ms;
+	char status[96], next[64];
+
+	/* Whatever it said last (or why exec failed) comes first. */
+	if (w->report_fd >= 0)
+		worker_on_report(m, w);
+	w->report_fd = unwatch(m, w->report_fd);
+	worker_drain_output(m, w, true);
+	w->pidfd = unwatch(m, w->pidfd);
+	proc_describe_status(si, status, sizeof(status));
+	set_state(w, WORKER_GONE);
+
+	if (m->stop != MASTER_RUNNING || w->number >= m->wanted ||
+	    covered(m, w->number)) {
+		snprintf(next, sizeof(next), "not respawned");
+		w->used = false;
+	} else if (up < MASTER_YOUNG_MS) {
+		w->backoff_ms = w->backoff_ms == 0 ? MASTER_BACKOFF_FIRST_MS
+						   : w->backoff_ms * 2;
+		if (w->backoff_ms > MASTER_BACKOFF_MAX_MS)
+			w->backoff_ms = MASTER_BACKOFF_MAX_MS;
+		w->respawn_at_ms = now + w->backoff_ms;
+		w->restarts++;
+		snprintf(next, sizeof(next), "respawn in %.1f s (crash loop)",
+			 (double)w->backoff_ms / 1000.0);
+	} else {
+		w->backoff_ms = 0;
+		w->restarts++;
+		w->respawn_at_ms = now;
+		snprintf(next, sizeof(next), "respawn now");
+	}
+	log_write(si->si_code == CLD_EXITED && si->si_status == 0
+			  ? LOG_LEVEL_INFO
+			  : LOG_LEVEL_WARN,
+		  "worker %d (pid %d, gen %d): %s after %.1f s; %s", w->number,
+		  (int)w->pid, w->generation, status, (double)up / 1000.0,
+		  next);
+	if (w->respawn_at_ms == now)
+		spawn(m, w);
+}
+
+/* Reaps w if it has exited; harmless (WNOHANG) if it has not. */
+static bool
+reap(struct master *m, struct worker *w)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG) < 0 ||
+	    si.si_pid == 0)
+		return false;
+	on_exit(m, w, &si);
+	return true;
+}
+
+void
+worker_on_pidfd(struct master *m, struct worker *w)
+{
+	if (w->used && w->state != WORKER_GONE)
+		reap(m, w);
+}
+
+static struct worker *
+find_pid(struct master *m, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].used && m->slots[i].state != WORKER_GONE &&
+		    m->slots[i].pid == pid)
+			return &m->slots[i];
+	return NULL;
+}
+
+void
+workers_reap_all(struct master *m)
+{
+	/*
+	 * SIGCHLD: as a subreaper we inherit orphans (our workers' children)
+	 * and must reap them too. Peek with WNOWAIT so a worker's status goes
+	 * through its own path; reap strangers here.
+	 */
+	for (;;) {
+		char status[96];
+		siginfo_t si;
+		struct worker *w;
+		pid_t pid;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		    si.si_pid == 0)
+			return;
+		w = find_pid(m, si.si_pid);
+		if (w != NULL) {
+			if (!reap(m, w))
+				return;
+			continue;
+		}
+		pid = si.si_pid;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0)
+			return;
+		proc_describe_status(&si, status, sizeof(status));
+		log_info("master: reaped orphan pid %d (%s)", (int)si.si_pid,
+			 status);
+	}
+}

@@ -1,0 +1,238 @@
+/*
+ * Spawning a child the libuv way: the parent prepares everything, the child
+ * makes only async-signal-safe system calls, and an exec failure comes back
+ * over a close-on-exec pipe so the parent can log "exec ./app: No such file
+ * or directory" instead of guessing from an exit status.
+ *
+ * The pipe is read asynchronously by the caller (the master never blocks
+ * on a child): EOF means exec succeeded, a struct proc_report means it did
+ * not.
+ */
+#include "proc/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fd/fd.h"
+
+static const char *const stage_names[] = {
+	[PROC_STAGE_PDEATHSIG] = "prctl(PR_SET_PDEATHSIG)",
+	[PROC_STAGE_SIGNALS] = "reset signals",
+	[PROC_STAGE_FDS] = "place descriptors",
+	[PROC_STAGE_SETGROUPS] = "setgroups",
+	[PROC_STAGE_SETGID] = "setgid",
+	[PROC_STAGE_SETUID] = "setuid",
+	[PROC_STAGE_CREDS_CHECK] = "credentials check",
+	[PROC_STAGE_NO_NEW_PRIVS] = "prctl(PR_SET_NO_NEW_PRIVS)",
+	[PROC_STAGE_CHDIR] = "chdir",
+	[PROC_STAGE_EXEC] = "exec",
+};
+
+const char *
+proc_stage_name(enum proc_stage stage)
+{
+	if ((unsigned)stage >= sizeof(stage_names) / sizeof(stage_names[0]))
+		return "unknown step";
+	return stage_names[stage];
+}
+
+/* Child side: report the failed step and errno, then exit. Never returns. */
+static void __attribute__((noreturn))
+child_fail(int report, enum proc_stage stage, int err)
+{
+	struct proc_report r = {.stage = stage, .err = err};
+	ssize_t n;
+
+	do
+		n = write(report, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+/* Child side: writes pid in decimal at p (NUL-terminated). */
+static void
+write_pid(char *p, pid_t pid)
+{
+	char digits[16];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	while (n > 0)
+		*p++ = digits[--n];
+	*p = '\0';
+}
+
+static int
+check_creds(const struct proc_creds *c)
+{
+	if (getuid() != c->uid || geteuid() != c->uid)
+		return EPERM;
+	if (getgid() != c->gid || getegid() != c->gid)
+		return EPERM;
+	/* A dropped root must not be able to take root back. */
+	if (c->uid != 0 && setuid(0) == 0)
+		return EPERM;
+	return 0;
+}
+
+/* Child side, between fork and exec: async-signal-safe calls only. */
+static void __attribute__((noreturn))
+child_run(const struct proc_plan *plan, int report)
+{
+	struct sigaction dfl;
+	sigset_t empty;
+	int sig, err;
+
+	/*
+	 * Die with the master. The parent may already be gone by the time
+	 * PDEATHSIG is armed, so compare with the pid it had before fork.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(report, PROC_STAGE_PDEATHSIG, errno);
+	if (getppid() != plan->parent)
+		_exit(127);
+
+	/*
+	 * Every handled or ignored disposition back to default (SIGPIPE most
+	 * of all: the master ignores it, a server must not inherit that).
+	 */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl,
+				  NULL); /* EINVAL for RT internals */
+
+	/* A group of its own: a ^C at the terminal is the master's to act on.
+	 */
+	setpgid(0, 0);
+
+	err = fd_place(plan->fds, plan->nfds, 0);
+	if (err < 0)
+		child_fail(report, PROC_STAGE_FDS, -err);
+	/* Whatever else is open, third-party or not, dies at exec. */
+	err = fd_cloexec_from(plan->nfds);
+	if (err < 0)
+		child_fail(report, PROC_STAGE_FDS, -err);
+
+	if (plan->creds != NULL && plan->creds->set) {
+		const struct proc_creds *c = plan->creds;
+
+		if (setgroups((size_t)c->ngroups, c->groups) < 0)
+			child_fail(report, PROC_STAGE_SETGROUPS, errno);
+		if (setgid(c->gid) < 0)
+			child_fail(report, PROC_STAGE_SETGID, errno);
+		if (setuid(c->uid) < 0)
+			child_fail(report, PROC_STAGE_SETUID, errno);
+		err = check_creds(c);
+		if (err != 0)
+			child_fail(report, PROC_STAGE_CREDS_CHECK, err);
+	}
+	if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(report, PROC_STAGE_NO_NEW_PRIVS, errno);
+	if (plan->cwd != NULL && chdir(plan->cwd) < 0)
+		child_fail(report, PROC_STAGE_CHDIR, errno);
+	if (plan->listen_pid != NULL)
+		write_pid(plan->listen_pid, getpid());
+
+	/* Last: the mask was blocked across fork; clear it for the program. */
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+	execve(plan->path, plan->argv, plan->envp);
+	child_fail(report, PROC_STAGE_EXEC, errno);
+}
+
+int
+proc_spawn(const struct proc_plan *plan, struct proc_child *child)
+{
+	sigset_t all, saved;
+	int pipefd[2];
+	pid_t pid;
+	int err;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		child_run(plan, pipefd[1]);
+	}
+	err = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -err;
+	}
+	fd_set_nonblock(pipefd[0], true);
+	child->pid = pid;
+	child->report_fd = pipefd[0];
+	/* Our own unreaped child: its pid cannot be reused under us. */
+	child->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (child->pidfd < 0)
+		child->pidfd = -1; /* signals then go by pid; still our child */
+	return 0;
+}
+
+int
+proc_read_report(int fd, struct proc_report *r)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, r, sizeof(*r));
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 1;
+	if (n < 0)
+		return -errno;
+	if (n != sizeof(*r))
+		return -EPROTO;
+	return 0;
+}
+
+char *
+proc_find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	const char *p, *end;
+	char *buf;
+
+	if (strchr(name, '/') != NULL || path == NULL)
+		return strdup(name);
+	for (p = path; *p != '\0'; p = *end ? end + 1 : end) {
+		size_t dirlen;
+
+		end = strchrnul(p, ':');
+		dirlen = (size_t)(end - p);
+		if (asprintf(&buf, "%.*s%s%s", (int)dirlen, p,
+			     dirlen > 0 ? "/" : "", name) < 0)
+			return NULL;
+		if (access(buf, X_OK) == 0)
+			return buf;
+		free(buf);
+	}
+	return strdup(name);
+}
+
+int64_t
+proc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

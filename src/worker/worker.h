@@ -1,0 +1,37 @@
+/*
+ * worker — the child side of a worker, prepared in the master.
+ *
+ * For exec mode this module turns the configuration into a proc_plan: the
+ * environment of the systemd socket-activation protocol (LISTEN_FDS,
+ * LISTEN_PID, LISTEN_FDNAMES) plus HERD_WORKER and HERD_GENERATION, and the
+ * descriptor plan (stdin /dev/null, stdout and stderr to the master's
+ * relay pipe, listeners at 3…). Everything is built before fork and owned
+ * by struct worker_exec until worker_exec_release().
+ */
+#ifndef HERD_WORKER_H
+#define HERD_WORKER_H
+
+#include "cli/cli.h"
+#include "listen/listen.h"
+#include "proc/proc.h"
+
+struct worker_exec {
+	struct proc_plan plan;
+	char *path;
+	char **envp;
+	int *fds;
+};
+
+/*
+ * Builds the plan for worker `number` of `generation`. devnull and out are
+ * the master's descriptors for stdin and for stdout+stderr. Returns 0 or
+ * -ENOMEM.
+ */
+int worker_exec_prepare(struct worker_exec *we, const struct config *cfg,
+			const struct listener *ls, int nls,
+			const struct proc_creds *creds, int number,
+			int generation, int devnull, int out);
+
+void worker_exec_release(struct worker_exec *we);
+
+#endif

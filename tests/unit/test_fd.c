@@ -1,0 +1,161 @@
+/*
+ * Unit tests for src/fd: placement with overlapping sources, the
+ * close-on-exec sweep and its fallback, idempotent close. Anything that
+ * rearranges descriptors runs in a forked child that reports by exit code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fd/fd.h"
+
+/* Runs fn in a child; returns its exit status (0 = all good). */
+static int
+in_child(int (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn());
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+static bool
+is_cloexec(int fd)
+{
+	return (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+}
+
+static ino_t
+inode(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * Sources that sit inside the target range in crossed order: 4 -> 3 and
+ * 3 -> 4. A naive dup2 loop would destroy 3 before moving it.
+ */
+static int
+place_swapped(void)
+{
+	int a[2], b[2], src[2];
+	ino_t ia, ib;
+
+	if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
+		return 1;
+	if (dup3(a[0], 30, O_CLOEXEC) < 0 || dup3(b[0], 31, O_CLOEXEC) < 0)
+		return 2;
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	/* Now put them at 4 (a) and 3 (b). */
+	dup3(30, 4, O_CLOEXEC);
+	dup3(31, 3, O_CLOEXEC);
+	ia = inode(4);
+	ib = inode(3);
+	close(30);
+	close(31);
+	src[0] = 4;
+	src[1] = 3;
+	if (fd_place(src, 2, 3) < 0)
+		return 3;
+	if (inode(3) != ia || inode(4) != ib)
+		return 4;
+	if (is_cloexec(3) || is_cloexec(4))
+		return 5;
+	return 0;
+}
+
+/* The same source twice (stdout and stderr to one pipe). */
+static int
+place_duplicate(void)
+{
+	int p[2], src[3];
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (null < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return 1;
+	src[0] = null;
+	src[1] = p[1];
+	src[2] = p[1];
+	if (fd_place(src, 3, 0) < 0)
+		return 2;
+	if (inode(1) != inode(p[1]) || inode(2) != inode(p[1]) ||
+	    inode(0) != inode(null))
+		return 3;
+	if (is_cloexec(0) || is_cloexec(1) || is_cloexec(2))
+		return 4;
+	return 0;
+}
+
+static int
+sweep(int (*fn)(int))
+{
+	int stray = open("/dev/null", O_RDONLY); /* deliberately no CLOEXEC */
+	int high = fcntl(stray, F_DUPFD, 200);	 /* no CLOEXEC either */
+	int low = open("/dev/null", O_RDONLY);
+
+	if (stray < 0 || high < 0 || low < 0)
+		return 1;
+	if (fn(stray) < 0)
+		return 2;
+	if (!is_cloexec(stray) || !is_cloexec(high))
+		return 3;
+	/* Below the start stays as it was. */
+	if (low < stray && is_cloexec(low))
+		return 4;
+	return 0;
+}
+
+static int
+sweep_close_range(void)
+{
+	return sweep(fd_cloexec_from);
+}
+
+static int
+sweep_fallback(void)
+{
+	return sweep(fd_cloexec_from_fallback);
+}
+
+int
+main(void)
+{
+	int fd, before;
+
+	CHECK_INT(in_child(place_swapped), 0);
+	CHECK_INT(in_child(place_duplicate), 0);
+	CHECK_INT(in_child(sweep_close_range), 0);
+	CHECK_INT(in_child(sweep_fallback), 0);
+
+	before = fd_count_open();
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK_INT(fd_count_open(), before + 1);
+	fd = fd_close(fd);
+	CHECK_INT(fd, -1);
+	CHECK_INT(fd_close(fd), -1); /* idempotent */
+	CHECK_INT(fd_count_open(), before);
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK_INT(fd_set_cloexec(fd, false), 0);
+	CHECK(!is_cloexec(fd));
+	CHECK_INT(fd_set_cloexec(fd, true), 0);
+	CHECK(is_cloexec(fd));
+	CHECK_INT(fd_set_nonblock(fd, true), 0);
+	CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+	fd_close(fd);
+	CHECK_INT(fd_set_cloexec(fd, true), -EBADF);
+	return check_done("fd");
+}

@@ -1,0 +1,316 @@
+/*
+ * Unit tests for src/proc: spawning (exec report, descriptor plan, stray
+ * descriptors, LISTEN_PID written by the child, signal mask and
+ * dispositions reset), wait statuses in words, the pid file's locking,
+ * program lookup and credential resolution. Real processes throughout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fd/fd.h"
+#include "proc/proc.h"
+
+/* Waits for the report pipe: 1 exec ok, 0 report, <0 error. */
+static int
+wait_report(int fd, struct proc_report *r)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int rc;
+
+	do {
+		poll(&p, 1, 5000);
+		rc = proc_read_report(fd, r);
+	} while (rc == -EAGAIN);
+	return rc;
+}
+
+static int
+reap(struct proc_child *c)
+{
+	int status;
+
+	waitpid(c->pid, &status, 0);
+	c->pidfd = fd_close(c->pidfd);
+	c->report_fd = fd_close(c->report_fd);
+	return status;
+}
+
+static void
+read_all(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len - 1 && (n = read(fd, buf + off, len - 1 - off)) > 0)
+		off += (size_t)n;
+	buf[off] = '\0';
+}
+
+static void
+test_spawn_missing(void)
+{
+	char *argv[] = {"./no-such-program", NULL};
+	char *envp[] = {NULL};
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int fds[3] = {null, null, null};
+	struct proc_plan plan = {.path = argv[0],
+				 .argv = argv,
+				 .envp = envp,
+				 .fds = fds,
+				 .nfds = 3,
+				 .parent = getpid()};
+	struct proc_child c;
+	struct proc_report r;
+	int status;
+
+	CHECK_INT(proc_spawn(&plan, &c), 0);
+	CHECK(c.pidfd >= 0);
+	CHECK_INT(wait_report(c.report_fd, &r), 0);
+	CHECK_INT(r.stage, PROC_STAGE_EXEC);
+	CHECK_INT(r.err, ENOENT);
+	CHECK_STR(proc_stage_name(r.stage), "exec");
+	status = reap(&c);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+	close(null);
+}
+
+static void
+test_spawn_plan(void)
+{
+	char listen_pid[] = "LISTEN_PID=\0..............";
+	char *argv[] = {
+		"/bin/sh", "-c",
+		"echo pid=$$ $LISTEN_PID; ls /proc/$$/fd | tr '\\n' ' ';"
+		" grep -E '^Sig(Blk|Ign)' /proc/$$/status; true",
+		NULL};
+	char *envp[] = {listen_pid, "PATH=/usr/bin:/bin", NULL};
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int stray = open("/dev/null", O_RDONLY); /* a careless library's */
+	int out[2], fds[4];
+	struct proc_plan plan = {.path = argv[0],
+				 .argv = argv,
+				 .envp = envp,
+				 .listen_pid = listen_pid + 11,
+				 .fds = fds,
+				 .nfds = 4,
+				 .parent = getpid()};
+	struct proc_child c;
+	struct proc_report r;
+	char buf[2048], want[64];
+	sigset_t block;
+
+	CHECK(pipe2(out, O_CLOEXEC) == 0);
+	fds[0] = null;
+	fds[1] = out[1];
+	fds[2] = out[1];
+	fds[3] = null; /* stands for a listener at fd 3 */
+	/* The parent blocks and ignores things; the child must not inherit. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	CHECK_INT(proc_spawn(&plan, &c), 0);
+	close(out[1]);
+	CHECK_INT(wait_report(c.report_fd, &r), 1);
+	read_all(out[0], buf, sizeof(buf));
+	reap(&c);
+	snprintf(want, sizeof(want), "pid=%d %d\n", (int)c.pid, (int)c.pid);
+	CHECK(strncmp(buf, want, strlen(want)) == 0);
+	/* Exactly 0 1 2 3: the stray descriptor did not cross exec. */
+	CHECK(strstr(buf, "\n0 1 2 3 SigBlk") != NULL);
+	CHECK(strstr(buf, "SigBlk:\t0000000000000000") != NULL);
+	CHECK(strstr(buf, "SigIgn:\t0000000000000000") != NULL);
+	if (strstr(buf, "\n0 1 2 3 SigBlk") == NULL)
+		fprintf(stderr, "child said: %s\n", buf);
+
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	close(out[0]);
+	close(null);
+	close(stray);
+}
+
+static void
+test_spawn_chdir_fails(void)
+{
+	char *argv[] = {"/bin/true", NULL};
+	char *envp[] = {NULL};
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int fds[3] = {null, null, null};
+	struct proc_plan plan = {.path = argv[0],
+				 .argv = argv,
+				 .envp = envp,
+				 .fds = fds,
+				 .nfds = 3,
+				 .cwd = "/nonexistent",
+				 .parent = getpid()};
+	struct proc_child c;
+	struct proc_report r;
+
+	CHECK_INT(proc_spawn(&plan, &c), 0);
+	CHECK_INT(wait_report(c.report_fd, &r), 0);
+	CHECK_INT(r.stage, PROC_STAGE_CHDIR);
+	CHECK_INT(r.err, ENOENT);
+	reap(&c);
+	close(null);
+}
+
+static void
+describe(int code, int status, const char *want)
+{
+	siginfo_t si;
+	char buf[96];
+
+	memset(&si, 0, sizeof(si));
+	si.si_code = code;
+	si.si_status = status;
+	proc_describe_status(&si, buf, sizeof(buf));
+	CHECK_STR(buf, want);
+}
+
+static void
+test_describe(void)
+{
+	siginfo_t si;
+	char buf[96];
+	pid_t pid;
+
+	describe(CLD_EXITED, 0, "exited with status 0");
+	describe(CLD_EXITED, 3, "exited with status 3");
+	describe(CLD_KILLED, SIGKILL, "killed by signal KILL");
+	describe(CLD_DUMPED, SIGSEGV, "killed by signal SEGV (core dumped)");
+	describe(CLD_STOPPED, SIGSTOP, "stopped by signal STOP");
+	describe(CLD_CONTINUED, SIGCONT, "continued");
+
+	/* And from a real child. */
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	kill(pid, SIGTERM);
+	memset(&si, 0, sizeof(si));
+	waitid(P_PID, (id_t)pid, &si, WEXITED);
+	proc_describe_status(&si, buf, sizeof(buf));
+	CHECK_STR(buf, "killed by signal TERM");
+}
+
+static void
+test_pidfile(void)
+{
+	char dir[] = "/tmp/herd-test-pidfile-XXXXXX", path[128], buf[32];
+	struct pidfile pf, pf2;
+	pid_t holder, child;
+	int fd, status;
+	ssize_t n;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/herd.pid", dir);
+
+	/* Fresh: written, content is the pid. */
+	CHECK_INT(proc_pidfile_acquire(&pf, path, 4242, &holder), 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	CHECK_STR(buf, "4242\n");
+
+	/* Held by a live owner: a second one (another process) is refused. */
+	child = fork();
+	if (child == 0) {
+		struct pidfile other;
+		pid_t h = 0;
+		int rc = proc_pidfile_acquire(&other, path, 99, &h);
+
+		_exit(rc == -EEXIST && h == 4242 ? 0 : 1);
+	}
+	waitpid(child, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Still ours and unchanged. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	CHECK_STR(buf, "4242\n");
+
+	/* Released: gone. */
+	proc_pidfile_release(&pf);
+	CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+
+	/* Stale (no lock holder): taken over. */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(write(fd, "1\n", 2) == 2);
+	close(fd);
+	CHECK_INT(proc_pidfile_acquire(&pf2, path, 77, &holder), 0);
+	proc_pidfile_release(&pf2);
+
+	/* Not ours any more: release leaves the successor's file alone. */
+	CHECK_INT(proc_pidfile_acquire(&pf, path, 1, &holder), 0);
+	CHECK(rename(path, "/tmp/herd-test-moved.pid") == 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	close(fd);
+	proc_pidfile_release(&pf);
+	CHECK(access(path, F_OK) == 0);
+	unlink(path);
+	unlink("/tmp/herd-test-moved.pid");
+	rmdir(dir);
+}
+
+static void
+test_find_program(void)
+{
+	char *p = proc_find_program("sh");
+
+	CHECK(p != NULL && p[0] == '/' && access(p, X_OK) == 0);
+	free(p);
+	p = proc_find_program("./relative");
+	CHECK_STR(p, "./relative");
+	free(p);
+	p = proc_find_program("no-such-program-herd");
+	CHECK_STR(p, "no-such-program-herd");
+	free(p);
+}
+
+static void
+test_creds(void)
+{
+	struct proc_creds c;
+	char err[128];
+
+	CHECK_INT(proc_resolve_creds(NULL, NULL, &c, err, sizeof(err)), 0);
+	CHECK(!c.set);
+	CHECK_INT(proc_resolve_creds("root", NULL, &c, err, sizeof(err)), 0);
+	CHECK(c.set && c.uid == 0 && c.gid == 0 && c.ngroups >= 1);
+	CHECK_INT(proc_resolve_creds("0", "0", &c, err, sizeof(err)), 0);
+	CHECK(c.set && c.uid == 0);
+	CHECK_INT(proc_resolve_creds("no-such-user-herd", NULL, &c, err,
+				     sizeof(err)),
+		  -ENOENT);
+	CHECK(strstr(err, "no-such-user-herd") != NULL);
+	CHECK_INT(proc_resolve_creds("root", "no-such-group-herd", &c, err,
+				     sizeof(err)),
+		  -ENOENT);
+}
+
+int
+main(void)
+{
+	test_spawn_missing();
+	test_spawn_plan();
+	test_spawn_chdir_fails();
+	test_describe();
+	test_pidfile();
+	test_find_program();
+	test_creds();
+	CHECK(proc_now_ms() > 0);
+	return check_done("proc");
+}
