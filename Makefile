@@ -69,7 +69,9 @@ $(B)/helpers/%: $(B)/tests/helpers/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-run: build
+run:
+	@scripts/install-deps.sh build
+	$(MAKE) build
 	$(B)/herd
 
 unit: build

@@ -1,9 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when missing.
-# Run by `make test`; needs root (or sudo) only when something is missing.
+# Run by `make test` (everything) and `make run` (`build`: the compiler
+# only); needs root (or sudo) only when something is missing.
 set -eu
-pkgs="make gcc clang libclang-rt-14-dev clang-format python3-pytest curl
-	procps systemd util-linux wrk"
+if [ "${1:-}" = build ]; then
+	pkgs="make gcc libc6-dev"
+else
+	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
+	python3-pytest curl procps systemd util-linux wrk"
+fi
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
