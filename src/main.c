@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "fd/fd.h"
 #include "log/log.h"
 #include "master/master.h"
 #include "proc/proc.h"
@@ -66,13 +67,47 @@ default_listener(struct config *cfg)
 			    sizeof(err));
 }
 
+/* How many sockets the systemd protocol hands us (at fds 3…). */
+static int
+activation_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+
+	if (pid == NULL || n == NULL || atol(pid) != (long)getpid())
+		return 0;
+	return atoi(n) < 0 ? 0 : atoi(n);
+}
+
+static void
+log_strays(const int *strays, int n)
+{
+	char list[256];
+	size_t off = 0;
+	int i;
+
+	if (n <= 0)
+		return;
+	list[0] = '\0';
+	for (i = 0; i < n && i < 32 && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, " %d",
+					strays[i]);
+	log_info("master: closed %d descriptors left open by the caller:%s",
+		 n, list);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
 	char err[512], **saved_argv;
-	int rc;
+	int rc, strays[32], nstrays;
 
+	/*
+	 * Before anything opens a descriptor: whatever the caller leaked to
+	 * us (the nginx lesson, from the other side) is closed, and 0-2 are
+	 * guaranteed to be open.
+	 */
+	nstrays = fd_sanitize_startup(3 + activation_fds(), strays, 32);
 	proc_title_init(argc, argv, &saved_argv);
 	rc = cli_parse(argc, saved_argv, &cfg, err, sizeof(err));
 	if (rc != 0) {
@@ -117,6 +152,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	log_strays(strays, nstrays);
 	rc = master_run(&cfg);
 	log_close();
 	config_free(&cfg);

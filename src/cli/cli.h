@@ -18,10 +18,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "listen/listen.h"
 
 #define CLI_WORKERS_MAX 1024
+
+/* The release, printed by --version; the build may override it. */
+#ifndef HERD_VERSION
+#define HERD_VERSION "0.1.0"
+#endif
 
 /* Exit statuses, from sysexits.h. */
 #define CLI_EX_USAGE 64
@@ -36,23 +42,23 @@ enum cli_action {
 
 struct config {
 	enum cli_action action;
-	char *config_file;		/* -c FILE, or NULL */
+	char *config_file; /* -c FILE, or NULL */
 
-	struct listen_spec *listen;	/* `listen`, repeatable */
+	struct listen_spec *listen; /* `listen`, repeatable */
 	int nlisten;
-	int workers;			/* default: one per online CPU */
-	int64_t graceful_timeout_ms;	/* default 30 s */
-	int stop_signal;		/* default SIGTERM */
-	int reopen_signal;		/* default 0 = none */
-	char *pid_file;			/* NULL = none */
-	char *log;			/* NULL = stderr */
-	char *user;			/* NULL = do not change */
-	char *group;			/* NULL = the user's primary group */
-	char *working_directory;	/* NULL = herd's own */
-	char **env;			/* `env`, repeatable NAME=VALUE */
+	int workers;		     /* default: one per online CPU */
+	int64_t graceful_timeout_ms; /* default 30 s */
+	int stop_signal;	     /* default SIGTERM */
+	int reopen_signal;	     /* default 0 = none */
+	char *pid_file;		     /* NULL = none */
+	char *log;		     /* NULL = stderr */
+	char *user;		     /* NULL = do not change */
+	char *group;		     /* NULL = the user's primary group */
+	char *working_directory;     /* NULL = herd's own */
+	char **env;		     /* `env`, repeatable NAME=VALUE */
 	int nenv;
-	bool daemon;			/* default false */
-	bool no_new_privs;		/* default true */
+	bool daemon;	   /* default false */
+	bool no_new_privs; /* default true */
 
 	/*
 	 * The worker program: everything after `--` on the command line, or
@@ -96,5 +102,107 @@ int cli_parse_duration(const char *text, int64_t *ms);
 
 /* The canonical name of a signal without "SIG" ("TERM"), or "none" for 0. */
 const char *cli_signal_name(int sig);
+
+/*
+ * The option table, shared by the command line, the config file, --help
+ * and (later) the status JSON. One row per key; a key of a new type needs a
+ * setter, a key of an existing type only a row.
+ */
+
+/* How a row's field is stored, which is how it is freed and moved. */
+enum cli_store {
+	CLI_STORE_SCALAR, /* plain bytes: int, int64_t, bool, enum */
+	CLI_STORE_STRING, /* char *, malloc'd */
+	CLI_STORE_STRV,	  /* char **, NULL-terminated, int count at count_off */
+	CLI_STORE_ARRAY,  /* flat malloc'd array, int count at count_off */
+};
+
+enum cli_option_flag {
+	CLI_OPT_REPEAT = 1 << 0,    /* values accumulate instead of replacing */
+	CLI_OPT_FLAG = 1 << 1,	    /* boolean: --KEY, --no-KEY, --KEY=BOOL */
+	CLI_OPT_CLI_ONLY = 1 << 2,  /* not a config-file key (-c, --help…) */
+	CLI_OPT_FILE_ONLY = 1 << 3, /* not a flag (command: use `--`) */
+	CLI_OPT_STOP = 1 << 4,	/* --help, --version: nothing else matters */
+	CLI_OPT_NONE = 1 << 5,	/* "none" is a value (signal 0) */
+	CLI_OPT_WORDS = 1 << 6, /* value is shell-quoted words, not one */
+};
+
+struct cli_option;
+
+/*
+ * Checks value and stores it in the row's field of cfg (appends for a
+ * repeatable row, replaces otherwise). Returns 0, or -EINVAL with the reason
+ * in why ("invalid value \"0\" (expected 1..1024)"), cfg unchanged.
+ */
+typedef int cli_set_fn(const struct cli_option *o, struct config *cfg,
+		       const char *value, char *why, size_t whylen);
+
+struct cli_option {
+	const char *name;     /* long option and config key */
+	char short_name;      /* -w, or 0 */
+	const char *metavar;  /* "N", "ADDR"; NULL for flags */
+	unsigned flags;	      /* enum cli_option_flag */
+	enum cli_store store; /* of the field at off */
+	size_t off, size;     /* the field in struct config */
+	size_t count_off;     /* its count, for STRV and ARRAY */
+	int64_t min, max;     /* bounds for numeric setters */
+	cli_set_fn *set;
+	const char *def;  /* the default, as --help shows it, or NULL */
+	const char *help; /* one line for --help */
+};
+
+/* The table, *n rows. */
+const struct cli_option *cli_options(size_t *n);
+
+/* The row named name (a long option / config key), or NULL. */
+const struct cli_option *cli_option_find(const char *name);
+
+/*
+ * Runs o->set after refusing an empty value. Returns 0 or -EINVAL with the
+ * reason in why (no "KEY: " prefix: the caller knows how the key was named).
+ */
+int cli_option_set(const struct cli_option *o, struct config *cfg,
+		   const char *value, char *why, size_t whylen);
+
+/*
+ * Replaces o's field in dst by the one in src, which is left at its default:
+ * how a flag overrides everything the file said for that key.
+ */
+void cli_option_move(const struct cli_option *o, struct config *dst,
+		     struct config *src);
+
+/* Zeroes cfg and sets every default. Allocates nothing. */
+void cli_config_init(struct config *cfg);
+
+/*
+ * Reads the config file at path into cfg (initialised already), key by key
+ * through the table. Returns 0, or CLI_EX_CONFIG with one line in err:
+ * "FILE:LINE: KEY: reason", "FILE:LINE: reason", or "FILE: strerror".
+ * cfg then holds whatever was read before the bad line; free it.
+ */
+int cli_config_load(const char *path, struct config *cfg, char *err,
+		    size_t errlen);
+
+/* cli_usage(), to any stream. */
+void cli_usage_to(FILE *out);
+
+/*
+ * Parses "true/false", "yes/no", "on/off", "1/0" (any case). Returns 0 or
+ * -EINVAL.
+ */
+int cli_parse_bool(const char *text, bool *on);
+
+/*
+ * Splits text into words the way a shell would without expansions:
+ * whitespace separates, '…' is literal, "…" groups with \" \\ \$ \` as
+ * escapes, a backslash outside quotes escapes any character. Returns 0 with
+ * a malloc'd NULL-terminated *words (*nwords >= 0), or -EINVAL with why
+ * ("unterminated double quote").
+ */
+int cli_split_words(const char *text, char ***words, int *nwords, char *why,
+		    size_t whylen);
+
+/* Frees a NULL-terminated string vector and its strings. NULL is fine. */
+void cli_strv_free(char **v);
 
 #endif

@@ -127,3 +127,35 @@ fd_count_open(void)
 	/* The directory stream itself was one of them. */
 	return n - 1;
 }
+
+int
+fd_sanitize_startup(int first, int *strays, int max)
+{
+	int fd, n = 0, found[256], nfound = 0, i;
+	struct dirent *e;
+	DIR *d;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 &&
+		    open("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC) != fd)
+			return -EBADF;
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return -errno;
+	/* Collect first, close after: closing while reading the directory
+	 * would change what is being listed. */
+	while ((e = readdir(d)) != NULL && nfound < 256) {
+		fd = atoi(e->d_name);
+		if (e->d_name[0] != '.' && fd >= first && fd != dirfd(d))
+			found[nfound++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < nfound; i++) {
+		if (close(found[i]) < 0)
+			continue;
+		if (n < max)
+			strays[n] = found[i];
+		n++;
+	}
+	return n;
+}

@@ -45,6 +45,15 @@ int fd_cloexec_from(int first);
 /* The same walk without close_range(), exported so tests cover it. */
 int fd_cloexec_from_fallback(int first);
 
+/*
+ * At start-up, before anything else opens a descriptor: makes sure 0, 1 and
+ * 2 are open (on /dev/null if not), so no later descriptor lands there by
+ * accident, and closes every descriptor >= first that the caller left open
+ * (a shell's or a parent's stray), writing their numbers to strays (up to
+ * max). Returns how many were closed, or -errno.
+ */
+int fd_sanitize_startup(int first, int *strays, int max);
+
 /* Counts the descriptors open in this process (from /proc/self/fd). */
 int fd_count_open(void);
 

@@ -359,6 +359,7 @@ on_exit(struct master *m, struct worker *w, const siginfo_t *si)
 {
 	int64_t now = proc_now_ms(), up = now - w->started_ms;
 	char status[96], next[64];
+	bool expected;
 
 	/* Whatever it said last (or why exec failed) comes first. */
 	if (w->report_fd >= 0)
@@ -367,6 +368,11 @@ on_exit(struct master *m, struct worker *w, const siginfo_t *si)
 	worker_drain_output(m, w, true);
 	w->pidfd = unwatch(m, w->pidfd);
 	proc_describe_status(si, status, sizeof(status));
+	/* A clean exit, or the death we asked for, is no cause for alarm. */
+	expected = (si->si_code == CLD_EXITED && si->si_status == 0) ||
+		   (w->state == WORKER_STOPPING && si->si_code == CLD_KILLED &&
+		    (si->si_status == w->stop_signal ||
+		     si->si_status == SIGKILL));
 	set_state(w, WORKER_GONE);
 
 	if (m->stop != MASTER_RUNNING || w->number >= m->wanted ||
@@ -388,9 +394,7 @@ on_exit(struct master *m, struct worker *w, const siginfo_t *si)
 		w->respawn_at_ms = now;
 		snprintf(next, sizeof(next), "respawn now");
 	}
-	log_write(si->si_code == CLD_EXITED && si->si_status == 0
-			  ? LOG_LEVEL_INFO
-			  : LOG_LEVEL_WARN,
+	log_write(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
 		  "worker %d (pid %d, gen %d): %s after %.1f s; %s", w->number,
 		  (int)w->pid, w->generation, status, (double)up / 1000.0,
 		  next);

@@ -1,0 +1,685 @@
+/*
+ * The option table: the one list of herd's settings. Each row is at once a
+ * long option, a config-file key and a line of --help, so that the three can
+ * never disagree; adding a setting is adding a row (and, for a value of a
+ * new type, a setter). Also owns what follows from the table alone: the
+ * defaults, freeing and moving a field, and the --help text.
+ *
+ * A row's field is reached through its offset in struct config, and its
+ * store kind says how to free it. Rows may share a field only when it is
+ * CLI_STORE_SCALAR (the actions do), since a shared heap field would be
+ * freed twice.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FIELD(f)                           \
+	.off = offsetof(struct config, f), \
+	.size = sizeof(((struct config *)0)->f)
+#define COUNT(f) .count_off = offsetof(struct config, f)
+
+#define GRACEFUL_TIMEOUT_MAX_MS (24 * 60 * 60 * 1000LL)
+
+static void *
+field(const struct cli_option *o, struct config *cfg)
+{
+	return (char *)cfg + o->off;
+}
+
+static int *
+count(const struct cli_option *o, struct config *cfg)
+{
+	return (int *)((char *)cfg + o->count_off);
+}
+
+static int
+invalid(char *why, size_t whylen, const char *value, const char *expected)
+{
+	snprintf(why, whylen, "invalid value \"%s\" (%s)", value, expected);
+	return -EINVAL;
+}
+
+static int
+no_memory(char *why, size_t whylen)
+{
+	snprintf(why, whylen, "out of memory");
+	return -ENOMEM;
+}
+
+/*
+ * "auto": the CPUs online now (sysconf), clamped into 1..CLI_WORKERS_MAX so
+ * that a very large machine still gets a valid count rather than an error.
+ */
+static int
+online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > CLI_WORKERS_MAX ? CLI_WORKERS_MAX : (int)n;
+}
+
+static int
+set_workers(const struct cli_option *o, struct config *cfg, const char *value,
+	    char *why, size_t whylen)
+{
+	char expected[64];
+	long n;
+
+	if (strcmp(value, "auto") == 0) {
+		*(int *)field(o, cfg) = online_cpus();
+		return 0;
+	}
+	/* strtol would take " 4", "+4" and "4x"; the whole text must be N. */
+	n = 0;
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || n > o->max) {
+			n = -1;
+			break;
+		}
+		n = n * 10 + (*p - '0');
+	}
+	if (n < o->min || n > o->max) {
+		snprintf(expected, sizeof(expected), "expected %lld..%lld",
+			 (long long)o->min, (long long)o->max);
+		return invalid(why, whylen, value, expected);
+	}
+	*(int *)field(o, cfg) = (int)n;
+	return 0;
+}
+
+/* Formats ms in the largest unit that divides it: "24h", "30s", "250ms". */
+static void
+format_duration(int64_t ms, char *buf, size_t len)
+{
+	if (ms != 0 && ms % (60 * 60 * 1000) == 0)
+		snprintf(buf, len, "%lldh", (long long)(ms / (60 * 60 * 1000)));
+	else if (ms != 0 && ms % (60 * 1000) == 0)
+		snprintf(buf, len, "%lldm", (long long)(ms / (60 * 1000)));
+	else if (ms % 1000 == 0)
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+static int
+set_duration(const struct cli_option *o, struct config *cfg, const char *value,
+	     char *why, size_t whylen)
+{
+	char bound[32], expected[64];
+	int64_t ms;
+
+	if (cli_parse_duration(value, &ms) < 0)
+		return invalid(why, whylen, value,
+			       "expected a duration: 30, 1.5s, 250ms, 2m, 1h");
+	if (ms < o->min) {
+		format_duration(o->min, bound, sizeof(bound));
+		snprintf(expected, sizeof(expected), "at least %s", bound);
+		return invalid(why, whylen, value, expected);
+	}
+	if (ms > o->max) {
+		format_duration(o->max, bound, sizeof(bound));
+		snprintf(expected, sizeof(expected), "at most %s", bound);
+		return invalid(why, whylen, value, expected);
+	}
+	*(int64_t *)field(o, cfg) = ms;
+	return 0;
+}
+
+static int
+set_signal(const struct cli_option *o, struct config *cfg, const char *value,
+	   char *why, size_t whylen)
+{
+	int sig;
+
+	if ((o->flags & CLI_OPT_NONE) && strcmp(value, "none") == 0) {
+		*(int *)field(o, cfg) = 0;
+		return 0;
+	}
+	sig = cli_parse_signal(value);
+	if (sig < 0)
+		return invalid(why, whylen, value,
+			       (o->flags & CLI_OPT_NONE)
+				       ? "expected a signal name such as USR1, "
+					 "a number 1..64, or none"
+				       : "expected a signal name such as TERM, "
+					 "or a number 1..64");
+	*(int *)field(o, cfg) = sig;
+	return 0;
+}
+
+static int
+set_bool(const struct cli_option *o, struct config *cfg, const char *value,
+	 char *why, size_t whylen)
+{
+	bool on;
+
+	if (cli_parse_bool(value, &on) < 0)
+		return invalid(why, whylen, value, "expected true or false");
+	*(bool *)field(o, cfg) = on;
+	return 0;
+}
+
+/* A plain string: a path, a user or group name (resolved later, by proc). */
+static int
+set_string(const struct cli_option *o, struct config *cfg, const char *value,
+	   char *why, size_t whylen)
+{
+	char **slot = field(o, cfg);
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return no_memory(why, whylen);
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* The actions (-t, -h, -V) store the row's min in the action field. */
+static int
+set_action(const struct cli_option *o, struct config *cfg, const char *value,
+	   char *why, size_t whylen)
+{
+	bool on;
+
+	/* --test-config=false is accepted and means: no change. */
+	if (cli_parse_bool(value, &on) < 0)
+		return invalid(why, whylen, value, "expected true or false");
+	if (on)
+		*(enum cli_action *)field(o, cfg) = (enum cli_action)o->min;
+	return 0;
+}
+
+static int
+set_listen(const struct cli_option *o, struct config *cfg, const char *value,
+	   char *why, size_t whylen)
+{
+	struct listen_spec **specs = field(o, cfg), *grown;
+	int *n = count(o, cfg);
+	struct listen_spec spec;
+
+	if (listen_parse(value, *n, &spec, why, whylen) < 0)
+		return -EINVAL;
+	grown = realloc(*specs, (size_t)(*n + 1) * sizeof(spec));
+	if (grown == NULL)
+		return no_memory(why, whylen);
+	grown[(*n)++] = spec;
+	*specs = grown;
+	return 0;
+}
+
+/*
+ * Names herd itself sets in a worker's environment: letting the operator
+ * set them would break socket activation or sd_notify in ways that are hard
+ * to trace, so they are refused here, where the line can be named.
+ */
+static bool
+env_reserved(const char *name, size_t len)
+{
+	return (len >= 7 && strncmp(name, "LISTEN_", 7) == 0) ||
+	       (len >= 5 && strncmp(name, "HERD_", 5) == 0) ||
+	       (len == 13 && strncmp(name, "NOTIFY_SOCKET", 13) == 0);
+}
+
+static int
+set_env(const struct cli_option *o, struct config *cfg, const char *value,
+	char *why, size_t whylen)
+{
+	char ***vars = field(o, cfg), **grown, *copy;
+	const char *eq = strchr(value, '=');
+	int *n = count(o, cfg);
+	size_t len, i;
+
+	len = eq != NULL ? (size_t)(eq - value) : 0;
+	for (i = 0; i < len; i++) {
+		char c = value[i];
+
+		if (!(c == '_' || (c >= 'A' && c <= 'Z') ||
+		      (c >= 'a' && c <= 'z') ||
+		      (i > 0 && c >= '0' && c <= '9')))
+			break;
+	}
+	if (len == 0 || i < len)
+		return invalid(why, whylen, value,
+			       "expected NAME=VALUE, NAME of letters, digits "
+			       "and _, not starting with a digit");
+	if (env_reserved(value, len)) {
+		snprintf(why, whylen, "%.*s is set by herd itself", (int)len,
+			 value);
+		return -EINVAL;
+	}
+	for (i = 0; i < (size_t)*n; i++) {
+		if (strncmp((*vars)[i], value, len + 1) == 0) {
+			snprintf(why, whylen, "%.*s is given twice", (int)len,
+				 value);
+			return -EINVAL;
+		}
+	}
+	grown = realloc(*vars, (size_t)(*n + 2) * sizeof(char *));
+	if (grown == NULL)
+		return no_memory(why, whylen);
+	*vars = grown;
+	copy = strdup(value);
+	if (copy == NULL)
+		return no_memory(why, whylen);
+	grown[(*n)++] = copy;
+	grown[*n] = NULL;
+	return 0;
+}
+
+static int
+set_words(const struct cli_option *o, struct config *cfg, const char *value,
+	  char *why, size_t whylen)
+{
+	char ***slot = field(o, cfg), **words;
+	int n, rc;
+
+	rc = cli_split_words(value, &words, &n, why, whylen);
+	if (rc == -ENOMEM)
+		return no_memory(why, whylen);
+	if (rc < 0)
+		return rc;
+	if (n == 0 || words[0][0] == '\0') {
+		cli_strv_free(words);
+		snprintf(why, whylen, "empty program name");
+		return -EINVAL;
+	}
+	cli_strv_free(*slot);
+	*slot = words;
+	*count(o, cfg) = n;
+	return 0;
+}
+
+static const struct cli_option options[] = {
+	{
+		.name = "config",
+		.short_name = 'c',
+		.metavar = "FILE",
+		.flags = CLI_OPT_CLI_ONLY,
+		.store = CLI_STORE_STRING,
+		FIELD(config_file),
+		.set = set_string,
+		.help = "read settings from FILE (`key = value` lines)",
+	},
+	{
+		.name = "test-config",
+		.short_name = 't',
+		.flags = CLI_OPT_CLI_ONLY | CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(action),
+		.min = CLI_ACTION_TEST_CONFIG,
+		.set = set_action,
+		.help = "check the configuration and exit",
+	},
+	{
+		.name = "help",
+		.short_name = 'h',
+		.flags = CLI_OPT_CLI_ONLY | CLI_OPT_FLAG | CLI_OPT_STOP,
+		.store = CLI_STORE_SCALAR,
+		FIELD(action),
+		.min = CLI_ACTION_HELP,
+		.set = set_action,
+		.help = "show this help and exit",
+	},
+	{
+		.name = "version",
+		.short_name = 'V',
+		.flags = CLI_OPT_CLI_ONLY | CLI_OPT_FLAG | CLI_OPT_STOP,
+		.store = CLI_STORE_SCALAR,
+		FIELD(action),
+		.min = CLI_ACTION_VERSION,
+		.set = set_action,
+		.help = "show the version and exit",
+	},
+	{
+		.name = "listen",
+		.short_name = 'l',
+		.metavar = "ADDR",
+		.flags = CLI_OPT_REPEAT,
+		.store = CLI_STORE_ARRAY,
+		FIELD(listen),
+		COUNT(nlisten),
+		.set = set_listen,
+		.help = "listen on PORT, HOST:PORT, [V6]:PORT or unix:PATH, "
+			"with ,name= ,backlog= … options",
+	},
+	{
+		.name = "workers",
+		.short_name = 'w',
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(workers),
+		.min = 1,
+		.max = CLI_WORKERS_MAX,
+		.set = set_workers,
+		.def = "auto",
+		.help = "worker processes, 1..1024, or auto (one per online "
+			"CPU)",
+	},
+	{
+		.name = "graceful-timeout",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(graceful_timeout_ms),
+		.min = 0,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "30s",
+		.help = "time a stopping worker gets before SIGKILL (at most "
+			"24h)",
+	},
+	{
+		.name = "stop-signal",
+		.metavar = "SIGNAL",
+		.store = CLI_STORE_SCALAR,
+		FIELD(stop_signal),
+		.set = set_signal,
+		.def = "TERM",
+		.help = "signal asking a worker to finish and exit",
+	},
+	{
+		.name = "reopen-signal",
+		.metavar = "SIGNAL",
+		.flags = CLI_OPT_NONE,
+		.store = CLI_STORE_SCALAR,
+		FIELD(reopen_signal),
+		.set = set_signal,
+		.def = "none",
+		.help = "signal passed on to workers when the master gets USR1",
+	},
+	{
+		.name = "pid-file",
+		.metavar = "PATH",
+		.store = CLI_STORE_STRING,
+		FIELD(pid_file),
+		.set = set_string,
+		.help = "write the master's pid to PATH",
+	},
+	{
+		.name = "log",
+		.metavar = "PATH",
+		.store = CLI_STORE_STRING,
+		FIELD(log),
+		.set = set_string,
+		.help = "log to PATH, reopened on USR1 (default: stderr)",
+	},
+	{
+		.name = "user",
+		.metavar = "USER",
+		.store = CLI_STORE_STRING,
+		FIELD(user),
+		.set = set_string,
+		.help = "run workers as USER (name or uid)",
+	},
+	{
+		.name = "group",
+		.metavar = "GROUP",
+		.store = CLI_STORE_STRING,
+		FIELD(group),
+		.set = set_string,
+		.help = "run workers in GROUP (default: USER's primary group)",
+	},
+	{
+		.name = "working-directory",
+		.metavar = "DIR",
+		.store = CLI_STORE_STRING,
+		FIELD(working_directory),
+		.set = set_string,
+		.help = "start workers in DIR",
+	},
+	{
+		.name = "env",
+		.metavar = "NAME=VALUE",
+		.flags = CLI_OPT_REPEAT,
+		.store = CLI_STORE_STRV,
+		FIELD(env),
+		COUNT(nenv),
+		.set = set_env,
+		.help = "set a variable in the workers' environment",
+	},
+	{
+		.name = "daemon",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(daemon),
+		.set = set_bool,
+		.def = "false",
+		.help = "detach and run in the background",
+	},
+	{
+		.name = "no-new-privs",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(no_new_privs),
+		.set = set_bool,
+		.def = "true",
+		.help = "workers cannot gain privileges through exec (setuid)",
+	},
+	{
+		.name = "command",
+		.metavar = "WORDS",
+		.flags = CLI_OPT_FILE_ONLY | CLI_OPT_WORDS,
+		.store = CLI_STORE_STRV,
+		FIELD(command),
+		COUNT(ncommand),
+		.set = set_words,
+		.help = "the worker program and its arguments, shell-quoted "
+			"(on the command line: -- COMMAND ARG…)",
+	},
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+const struct cli_option *
+cli_options(size_t *n)
+{
+	*n = NOPTIONS;
+	return options;
+}
+
+const struct cli_option *
+cli_option_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+int
+cli_option_set(const struct cli_option *o, struct config *cfg,
+	       const char *value, char *why, size_t whylen)
+{
+	/* An empty value is a mistake, never a request for the default. */
+	if (*value == '\0') {
+		snprintf(why, whylen, "empty value");
+		return -EINVAL;
+	}
+	return o->set(o, cfg, value, why, whylen);
+}
+
+void
+cli_config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->action = CLI_ACTION_RUN;
+	cfg->workers = online_cpus();
+	cfg->graceful_timeout_ms = 30 * 1000;
+	cfg->stop_signal = SIGTERM;
+	cfg->reopen_signal = 0;
+	cfg->no_new_privs = true;
+}
+
+static void
+field_free(const struct cli_option *o, struct config *cfg)
+{
+	switch (o->store) {
+	case CLI_STORE_SCALAR:
+		break;
+	case CLI_STORE_STRING:
+		free(*(char **)field(o, cfg));
+		break;
+	case CLI_STORE_STRV:
+		cli_strv_free(*(char ***)field(o, cfg));
+		break;
+	case CLI_STORE_ARRAY:
+		free(*(void **)field(o, cfg));
+		break;
+	}
+}
+
+static bool
+has_count(const struct cli_option *o)
+{
+	return o->store == CLI_STORE_STRV || o->store == CLI_STORE_ARRAY;
+}
+
+void
+cli_option_move(const struct cli_option *o, struct config *dst,
+		struct config *src)
+{
+	struct config def;
+
+	cli_config_init(&def);
+	field_free(o, dst);
+	memcpy(field(o, dst), field(o, src), o->size);
+	memcpy(field(o, src), field(o, &def), o->size);
+	if (has_count(o)) {
+		*count(o, dst) = *count(o, src);
+		*count(o, src) = 0;
+	}
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTIONS; i++)
+		field_free(&options[i], cfg);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* The left column of a --help line: "  -w, --workers N". */
+static void
+usage_left(const struct cli_option *o, char *buf, size_t len)
+{
+	char shortopt[8] = "    ";
+
+	if (o->short_name != 0)
+		snprintf(shortopt, sizeof(shortopt), "-%c, ", o->short_name);
+	if ((o->flags & CLI_OPT_FLAG) && !(o->flags & CLI_OPT_CLI_ONLY) &&
+	    strncmp(o->name, "no-", 3) == 0)
+		snprintf(buf, len, "  %s--%s[=false]", shortopt, o->name);
+	else if ((o->flags & CLI_OPT_FLAG) && !(o->flags & CLI_OPT_CLI_ONLY))
+		snprintf(buf, len, "  %s--[no-]%s", shortopt, o->name);
+	else if (o->metavar == NULL)
+		snprintf(buf, len, "  %s--%s", shortopt, o->name);
+	else
+		snprintf(buf, len, "  %s--%s %s", shortopt, o->name,
+			 o->metavar);
+}
+
+/*
+ * Prints left, then the help text (with its repeatable mark and default)
+ * wrapped at word boundaries into the column after it, within 80 columns.
+ */
+static void
+usage_line(FILE *out, const char *left, const struct cli_option *o)
+{
+	const int width = 30, right = 79 - width;
+	char text[512];
+	const char *p, *word;
+	int col = 0, wlen, cols;
+
+	snprintf(text, sizeof(text), "%s%s%s%s%s", o->help,
+		 (o->flags & CLI_OPT_REPEAT) ? " (repeatable)" : "",
+		 o->def != NULL ? " [" : "", o->def != NULL ? o->def : "",
+		 o->def != NULL ? "]" : "");
+	/* Two spaces at least between the columns. */
+	if ((int)strlen(left) > width - 2)
+		fprintf(out, "%s\n%*s", left, width, "");
+	else
+		fprintf(out, "%-*s", width, left);
+	for (p = text; *p != '\0';) {
+		while (*p == ' ')
+			p++;
+		word = p;
+		for (cols = 0; *p != '\0' && *p != ' '; p++)
+			if (((unsigned char)*p & 0xc0) != 0x80)
+				cols++; /* UTF-8: count characters */
+		wlen = (int)(p - word);
+		if (wlen == 0)
+			break;
+		if (col > 0 && col + 1 + cols > right) {
+			fprintf(out, "\n%*s", width, "");
+			col = 0;
+		}
+		fprintf(out, "%s%.*s", col > 0 ? " " : "", wlen, word);
+		col += (col > 0 ? 1 : 0) + cols;
+	}
+	fputc('\n', out);
+}
+
+void
+cli_usage_to(FILE *out)
+{
+	char left[80];
+	size_t i;
+
+	fputs("Usage: herd [OPTIONS] [-- COMMAND [ARG...]]\n"
+	      "       herd ctl COMMAND\n"
+	      "\n"
+	      "Runs COMMAND as a herd of preforked workers sharing the "
+	      "listening sockets.\n"
+	      "Each --KEY VALUE (or --KEY=VALUE) is also a config-file key "
+	      "(KEY = VALUE);\n"
+	      "a flag replaces everything the file says for that key. "
+	      "Defaults in [].\n"
+	      "\n"
+	      "Options:\n",
+	      out);
+	for (i = 0; i < NOPTIONS; i++) {
+		if (options[i].flags & CLI_OPT_FILE_ONLY)
+			continue;
+		usage_left(&options[i], left, sizeof(left));
+		usage_line(out, left, &options[i]);
+	}
+	fputs("\nConfig-file keys only:\n", out);
+	for (i = 0; i < NOPTIONS; i++) {
+		if (!(options[i].flags & CLI_OPT_FILE_ONLY))
+			continue;
+		snprintf(left, sizeof(left), "  %s = %s", options[i].name,
+			 options[i].metavar);
+		usage_line(out, left, &options[i]);
+	}
+	fputs("\n"
+	      "Durations: 30 (seconds), 1.5s, 250ms, 2m, 1h.\n"
+	      "Signals: TERM, SIGTERM, term or a number 1..64.\n"
+	      "\n"
+	      "Signals to the master:\n"
+	      "  QUIT       graceful stop: workers finish what they have\n"
+	      "  TERM, INT  fast stop\n"
+	      "  HUP        reload the configuration and roll the workers\n"
+	      "  USR1       reopen log files (master and workers)\n"
+	      "  USR2       upgrade: re-exec the herd binary, keeping the "
+	      "sockets\n"
+	      "  WINCH      stop the workers, keep the master (daemon or "
+	      "upgrade only)\n"
+	      "  TTIN, TTOU one worker more, one worker less\n",
+	      out);
+}
+
+void
+cli_usage(void)
+{
+	cli_usage_to(stdout);
+}
