@@ -247,9 +247,10 @@ workers_stop_all(struct master *m, int sig, int64_t grace_ms)
 			w->stop_sent_ms = now;
 		}
 		w->stop_signal = sig;
-		/* A later, faster stop may shorten the deadline, never extend.
-		 */
-		if (w->kill_at_ms == 0 || now + grace_ms < w->kill_at_ms)
+		/* A later stop may bring the deadline closer, never later. */
+		if (sig == SIGKILL)
+			w->kill_at_ms = 0;
+		else if (w->kill_at_ms == 0 || now + grace_ms < w->kill_at_ms)
 			w->kill_at_ms = now + grace_ms;
 	}
 }
