@@ -17,54 +17,14 @@
 #include "master/master.h"
 #include "proc/proc.h"
 
-#define HERD_VERSION "0.1.0"
-#define DEFAULT_LISTEN "127.0.0.1:8080"
-#define DEMO_PROGRAM "herd-hello"
-
-/*
- * The embedded default: with no command, supervise the bundled demo that
- * sits beside the herd binary (build tree) or in PREFIX/libexec/herd.
- */
-static int
-default_command(struct config *cfg)
+static void
+free_argv(char **argv, int argc)
 {
-	static const char *const places[] = {
-		"%s/" DEMO_PROGRAM, "%s/../libexec/herd/" DEMO_PROGRAM};
-	char self[PATH_MAX], *dir, path[PATH_MAX + 64];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	size_t i;
+	int i;
 
-	if (n < 0)
-		return -errno;
-	self[n] = '\0';
-	dir = strrchr(self, '/');
-	if (dir != NULL)
-		*dir = '\0';
-	for (i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
-		snprintf(path, sizeof(path), places[i], self);
-		if (access(path, X_OK) == 0) {
-			cfg->command = calloc(2, sizeof(char *));
-			if (cfg->command == NULL ||
-			    (cfg->command[0] = strdup(path)) == NULL)
-				return -ENOMEM;
-			cfg->ncommand = 1;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static int
-default_listener(struct config *cfg)
-{
-	char err[128];
-
-	cfg->listen = calloc(1, sizeof(*cfg->listen));
-	if (cfg->listen == NULL)
-		return -ENOMEM;
-	cfg->nlisten = 1;
-	return listen_parse(DEFAULT_LISTEN, 0, &cfg->listen[0], err,
-			    sizeof(err));
+	for (i = 0; argv != NULL && i < argc; i++)
+		free(argv[i]);
+	free(argv);
 }
 
 /* How many sockets the systemd protocol hands us (at fds 3…). */
@@ -91,8 +51,8 @@ log_strays(const int *strays, int n)
 	for (i = 0; i < n && i < 32 && off < sizeof(list); i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, " %d",
 					strays[i]);
-	log_info("master: closed %d descriptors left open by the caller:%s",
-		 n, list);
+	log_info("master: closed %d descriptors left open by the caller:%s", n,
+		 list);
 }
 
 int
@@ -109,6 +69,11 @@ main(int argc, char **argv)
 	 */
 	nstrays = fd_sanitize_startup(3 + activation_fds(), strays, 32);
 	proc_title_init(argc, argv, &saved_argv);
+	if (argc > 1 && strcmp(saved_argv[1], "ctl") == 0) {
+		rc = cli_ctl_main(argc - 1, saved_argv + 1);
+		free_argv(saved_argv, argc);
+		return rc;
+	}
 	rc = cli_parse(argc, saved_argv, &cfg, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "herd: %s\n", err);
@@ -129,16 +94,11 @@ main(int argc, char **argv)
 	case CLI_ACTION_RUN:
 		break;
 	}
-	if (cfg.command == NULL && default_command(&cfg) < 0) {
-		fprintf(stderr, "herd: no command given and the bundled "
-				"demo " DEMO_PROGRAM " was not found\n");
+	if (master_config_complete(&cfg, getenv("LISTEN_FDS") != NULL, err,
+				   sizeof(err)) < 0) {
+		fprintf(stderr, "herd: %s\n", err);
 		config_free(&cfg);
 		return CLI_EX_USAGE;
-	}
-	if (cfg.nlisten == 0 && getenv("LISTEN_FDS") == NULL &&
-	    default_listener(&cfg) < 0) {
-		config_free(&cfg);
-		return 1;
 	}
 	if (cfg.action == CLI_ACTION_TEST_CONFIG) {
 		printf("herd: configuration %s is valid\n",
@@ -153,11 +113,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_strays(strays, nstrays);
-	rc = master_run(&cfg);
+	rc = master_run(&cfg, argc, saved_argv);
 	log_close();
 	config_free(&cfg);
-	for (int i = 0; saved_argv != NULL && i < argc; i++)
-		free(saved_argv[i]);
-	free(saved_argv);
+	free_argv(saved_argv, argc);
 	return rc;
 }

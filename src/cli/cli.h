@@ -40,6 +40,39 @@ enum cli_action {
 	CLI_ACTION_VERSION,	/* --version */
 };
 
+struct config;
+
+/* When a worker counts as ready. */
+enum cli_readiness {
+	CLI_READINESS_EXEC,   /* its program was exec'd */
+	CLI_READINESS_NOTIFY, /* it sent READY=1 (sd_notify) */
+};
+
+/* After a binary upgrade's new master is ready, the old one … */
+enum cli_handover {
+	CLI_HANDOVER_AUTO,   /* … retires itself and its workers */
+	CLI_HANDOVER_MANUAL, /* … waits for WINCH and QUIT (or HUP to undo) */
+};
+
+const char *cli_readiness_name(enum cli_readiness r);
+const char *cli_handover_name(enum cli_handover h);
+
+/*
+ * The control socket's path: control-socket if set, else beside the pid
+ * file (herd.pid -> herd.sock), else in $XDG_RUNTIME_DIR, /run (root) or
+ * /tmp/herd-UID. Writes into buf; returns 0 or -ENAMETOOLONG.
+ */
+int cli_control_path(const struct config *cfg, char *buf, size_t len);
+
+/*
+ * `herd ctl [-c FILE | --pid-file P | --control-socket P] COMMAND [ARG]`:
+ * sends one command to a running master and prints its JSON answer.
+ * argv[0] is "ctl". Returns the exit status: 0 when the master answered
+ * ok, 1 when it reported a failure, 64 for bad usage, 69 when no master
+ * answers, 78 for a bad config file.
+ */
+int cli_ctl_main(int argc, char **argv);
+
 struct config {
 	enum cli_action action;
 	char *config_file; /* -c FILE, or NULL */
@@ -59,6 +92,14 @@ struct config {
 	int nenv;
 	bool daemon;	   /* default false */
 	bool no_new_privs; /* default true */
+
+	enum cli_readiness readiness;	    /* default exec */
+	int64_t boot_timeout_ms;	    /* default 60 s; 0 = none */
+	int64_t timeout_ms;		    /* watchdog; 0 = off */
+	int max_surge;			    /* default 1 */
+	int max_unavailable;		    /* default 0 */
+	enum cli_handover upgrade_handover; /* default auto */
+	char *control_socket;		    /* NULL = derived */
 
 	/*
 	 * The worker program: everything after `--` on the command line, or

@@ -197,6 +197,79 @@ set_action(const struct cli_option *o, struct config *cfg, const char *value,
 }
 
 static int
+set_int(const struct cli_option *o, struct config *cfg, const char *value,
+	char *why, size_t whylen)
+{
+	char expected[64];
+	char *end;
+	long n;
+
+	n = strtol(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || n < o->min ||
+	    n > o->max) {
+		snprintf(expected, sizeof(expected), "expected %lld..%lld",
+			 (long long)o->min, (long long)o->max);
+		return invalid(why, whylen, value, expected);
+	}
+	*(int *)field(o, cfg) = (int)n;
+	return 0;
+}
+
+static const char *const readiness_names[] = {
+	[CLI_READINESS_EXEC] = "exec",
+	[CLI_READINESS_NOTIFY] = "notify",
+};
+
+static const char *const handover_names[] = {
+	[CLI_HANDOVER_AUTO] = "auto",
+	[CLI_HANDOVER_MANUAL] = "manual",
+};
+
+const char *
+cli_readiness_name(enum cli_readiness r)
+{
+	return readiness_names[r];
+}
+
+const char *
+cli_handover_name(enum cli_handover h)
+{
+	return handover_names[h];
+}
+
+/* A keyword from a two-word list; the row's min..max index the names. */
+static int
+set_choice(const struct cli_option *o, struct config *cfg, const char *value,
+	   char *why, size_t whylen, const char *const *names)
+{
+	char expected[64];
+	int64_t i;
+
+	for (i = o->min; i <= o->max; i++)
+		if (strcmp(value, names[i]) == 0) {
+			*(int *)field(o, cfg) = (int)i;
+			return 0;
+		}
+	snprintf(expected, sizeof(expected), "expected %s or %s", names[o->min],
+		 names[o->max]);
+	return invalid(why, whylen, value, expected);
+}
+
+static int
+set_readiness(const struct cli_option *o, struct config *cfg, const char *value,
+	      char *why, size_t whylen)
+{
+	return set_choice(o, cfg, value, why, whylen, readiness_names);
+}
+
+static int
+set_handover(const struct cli_option *o, struct config *cfg, const char *value,
+	     char *why, size_t whylen)
+{
+	return set_choice(o, cfg, value, why, whylen, handover_names);
+}
+
+static int
 set_listen(const struct cli_option *o, struct config *cfg, const char *value,
 	   char *why, size_t whylen)
 {
@@ -462,6 +535,86 @@ static const struct cli_option options[] = {
 		.help = "workers cannot gain privileges through exec (setuid)",
 	},
 	{
+		.name = "readiness",
+		.metavar = "exec|notify",
+		.store = CLI_STORE_SCALAR,
+		FIELD(readiness),
+		.min = CLI_READINESS_EXEC,
+		.max = CLI_READINESS_NOTIFY,
+		.set = set_readiness,
+		.def = "exec",
+		.help = "a worker is ready once exec'd, or once it sends "
+			"READY=1 to NOTIFY_SOCKET",
+	},
+	{
+		.name = "boot-timeout",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(boot_timeout_ms),
+		.min = 0,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "60s",
+		.help = "a worker not ready by then is killed (0: wait "
+			"forever)",
+	},
+	{
+		.name = "timeout",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(timeout_ms),
+		.min = 0,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "0",
+		.help = "kill a ready worker silent for this long (WATCHDOG=1; "
+			"0: off)",
+	},
+	{
+		.name = "max-surge",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(max_surge),
+		.min = 1,
+		.max = CLI_WORKERS_MAX,
+		.set = set_int,
+		.def = "1",
+		.help = "new workers started ahead of old ones during a reload",
+	},
+	{
+		.name = "max-unavailable",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(max_unavailable),
+		.min = 0,
+		.max = CLI_WORKERS_MAX,
+		.set = set_int,
+		.def = "0",
+		.help = "ready workers a reload may go below the configured "
+			"count",
+	},
+	{
+		.name = "upgrade-handover",
+		.metavar = "auto|manual",
+		.store = CLI_STORE_SCALAR,
+		FIELD(upgrade_handover),
+		.min = CLI_HANDOVER_AUTO,
+		.max = CLI_HANDOVER_MANUAL,
+		.set = set_handover,
+		.def = "auto",
+		.help = "after an upgrade the old master leaves by itself, or "
+			"waits for WINCH/QUIT",
+	},
+	{
+		.name = "control-socket",
+		.metavar = "PATH",
+		.store = CLI_STORE_STRING,
+		FIELD(control_socket),
+		.set = set_string,
+		.help = "the socket `herd ctl` talks to (default: beside the "
+			"pid file)",
+	},
+	{
 		.name = "command",
 		.metavar = "WORDS",
 		.flags = CLI_OPT_FILE_ONLY | CLI_OPT_WORDS,
@@ -516,6 +669,10 @@ cli_config_init(struct config *cfg)
 	cfg->stop_signal = SIGTERM;
 	cfg->reopen_signal = 0;
 	cfg->no_new_privs = true;
+	cfg->readiness = CLI_READINESS_EXEC;
+	cfg->boot_timeout_ms = 60 * 1000;
+	cfg->max_surge = 1;
+	cfg->upgrade_handover = CLI_HANDOVER_AUTO;
 }
 
 static void

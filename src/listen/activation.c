@@ -131,7 +131,8 @@ listen_match(struct listener *ls, int n, const int *fds, char *const *names,
 		if (!ls[i].spec.named || ls[i].fd >= 0)
 			continue;
 		for (k = 0; k < nfds; k++)
-			if (!taken[k] && strcmp(names[k], ls[i].spec.name) == 0) {
+			if (!taken[k] &&
+			    strcmp(names[k], ls[i].spec.name) == 0) {
 				ls[i].fd = fds[k];
 				ls[i].inherited = true;
 				taken[k] = true;
@@ -168,8 +169,7 @@ listen_adopt(struct listener *l, int fd, const char *name, int index)
 	s->backlog = 0;
 	if (listen_format(fd, s->text, sizeof(s->text)) < 0)
 		s->text[0] = '\0';
-	if (name != NULL && name[0] != '\0' &&
-	    strlen(name) < sizeof(s->name)) {
+	if (name != NULL && name[0] != '\0' && strlen(name) < sizeof(s->name)) {
 		strcpy(s->name, name);
 		s->named = true;
 	} else {

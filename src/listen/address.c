@@ -55,7 +55,8 @@ parse_address(char *a, struct listen_spec *s, char *err, size_t errlen)
 		if (path[0] == '\0')
 			return fail(err, errlen, "%sempty unix path", "");
 		if (strlen(path) >= sizeof(un->sun_path))
-			return fail(err, errlen, "unix path too long: %s", path);
+			return fail(err, errlen, "unix path too long: %s",
+				    path);
 		un->sun_family = AF_UNIX;
 		strcpy(un->sun_path, path);
 		s->addrlen = (socklen_t)sizeof(*un);
@@ -231,8 +232,8 @@ parse_option(char *opt, struct listen_spec *s, unsigned *seen, char *err,
 }
 
 int
-listen_parse(const char *text, int index, struct listen_spec *spec,
-	     char *err, size_t errlen)
+listen_parse(const char *text, int index, struct listen_spec *spec, char *err,
+	     size_t errlen)
 {
 	char buf[LISTEN_TEXT_MAX], *opt, *save = NULL, *first;
 	unsigned seen = 0;

@@ -29,21 +29,21 @@
  * given: defer-accept=5).
  */
 struct listen_spec {
-	char text[LISTEN_TEXT_MAX];	/* as the operator wrote it */
-	char name[LISTEN_NAME_MAX];	/* name= or "listen<index>" */
-	bool named;			/* name= was given */
-	struct sockaddr_storage addr;	/* AF_INET, AF_INET6 or AF_UNIX */
+	char text[LISTEN_TEXT_MAX];   /* as the operator wrote it */
+	char name[LISTEN_NAME_MAX];   /* name= or "listen<index>" */
+	bool named;		      /* name= was given */
+	struct sockaddr_storage addr; /* AF_INET, AF_INET6 or AF_UNIX */
 	socklen_t addrlen;
-	int backlog;			/* default 1024 */
-	int mode;			/* unix socket mode, -1 = umask default */
-	int ipv6only;			/* -1 default, 0 off, 1 on */
-	int defer_accept_s;		/* 0 = off */
+	int backlog;	    /* default 1024 */
+	int mode;	    /* unix socket mode, -1 = umask default */
+	int ipv6only;	    /* -1 default, 0 off, 1 on */
+	int defer_accept_s; /* 0 = off */
 };
 
 struct listener {
 	struct listen_spec spec;
-	int fd;				/* -1 when not open */
-	bool inherited;			/* adopted, never unlinked by us */
+	int fd;		/* -1 when not open */
+	bool inherited; /* adopted, never unlinked by us */
 };
 
 /*

@@ -21,9 +21,11 @@
 static void
 arm_timer(struct master *m)
 {
-	int64_t next = workers_next_deadline(m);
+	int64_t next = workers_next_deadline(m), up = upgrade_deadline(m);
 	struct itimerspec its;
 
+	if (up != 0 && (next == 0 || up < next))
+		next = up;
 	if (next == m->timer_armed_ms)
 		return;
 	memset(&its, 0, sizeof(its));
@@ -37,8 +39,8 @@ arm_timer(struct master *m)
 	m->timer_armed_ms = next;
 }
 
-static void
-begin_stop(struct master *m, enum master_stop how, const char *why)
+void
+master_begin_stop(struct master *m, enum master_stop how, const char *why)
 {
 	if (how == MASTER_STOP_GRACEFUL) {
 		if (m->stop != MASTER_RUNNING)
@@ -48,6 +50,7 @@ begin_stop(struct master *m, enum master_stop how, const char *why)
 			 why, workers_live(m),
 			 (double)m->cfg->graceful_timeout_ms / 1000.0);
 		m->stop = how;
+		master_notify_systemd(m, "STOPPING=1");
 		workers_stop_all(m, m->cfg->stop_signal,
 				 m->cfg->graceful_timeout_ms);
 		return;
@@ -60,6 +63,7 @@ begin_stop(struct master *m, enum master_stop how, const char *why)
 	}
 	log_info("master: %s: fast stop (%d workers)", why, workers_live(m));
 	m->stop = how;
+	master_notify_systemd(m, "STOPPING=1");
 	workers_stop_all(m, SIGTERM, MASTER_FAST_STOP_MS);
 }
 
@@ -71,11 +75,11 @@ master_handle_signal(struct master *m, int sig)
 		workers_reap_all(m);
 		return;
 	case SIGQUIT:
-		begin_stop(m, MASTER_STOP_GRACEFUL, "QUIT");
+		master_begin_stop(m, MASTER_STOP_GRACEFUL, "QUIT");
 		return;
 	case SIGTERM:
 	case SIGINT:
-		begin_stop(m, MASTER_STOP_FAST, sigabbrev_np(sig));
+		master_begin_stop(m, MASTER_STOP_FAST, sigabbrev_np(sig));
 		return;
 	case SIGTTIN:
 		if (m->stop != MASTER_RUNNING)
@@ -102,7 +106,7 @@ master_handle_signal(struct master *m, int sig)
 		 * Unicorn's rule: on a terminal, WINCH is a window resize,
 		 * not an operator's request to stop the workers.
 		 */
-		if (isatty(STDIN_FILENO)) {
+		if (isatty(STDIN_FILENO) && !m->upgrade.handed_over) {
 			log_info("master: WINCH ignored: attached to a "
 				 "terminal");
 			return;
@@ -127,14 +131,23 @@ master_handle_signal(struct master *m, int sig)
 			workers_signal_all(m, m->cfg->reopen_signal);
 		return;
 	}
-	case SIGHUP:
-		log_warn("master: HUP: reload is not supported yet; nothing "
-			 "changed");
+	case SIGHUP: {
+		char why[256];
+
+		/* nginx's manual rollback: HUP to the old master. */
+		if (m->upgrade.handed_over) {
+			upgrade_restore_workers(m);
+			return;
+		}
+		master_reload(m, "HUP", why, sizeof(why));
 		return;
-	case SIGUSR2:
-		log_warn("master: USR2: binary upgrade is not supported yet; "
-			 "nothing changed");
+	}
+	case SIGUSR2: {
+		char why[256];
+
+		master_upgrade(m, "USR2", why, sizeof(why));
 		return;
+	}
 	default:
 		log_warn("master: unexpected signal %s", sigabbrev_np(sig));
 		return;
@@ -160,10 +173,10 @@ read_signals(struct master *m)
 }
 
 static void
-dispatch(struct master *m, uint64_t tag)
+dispatch(struct master *m, uint64_t tag, uint32_t events)
 {
 	enum master_tag type = (enum master_tag)(tag >> 32);
-	struct worker *w = &m->slots[(uint32_t)tag];
+	struct worker *w = &m->slots[(uint32_t)tag % (uint32_t)m->nslots];
 	uint64_t expirations;
 
 	switch (type) {
@@ -193,6 +206,23 @@ dispatch(struct master *m, uint64_t tag)
 		if (w->out_fd >= 0)
 			worker_on_output(m, w);
 		return;
+	case MASTER_TAG_NOTIFY:
+		master_on_notify(m);
+		return;
+	case MASTER_TAG_CONTROL:
+		control_on_accept(m);
+		return;
+	case MASTER_TAG_CLIENT:
+		control_on_client(m, &m->clients[(uint32_t)tag], events);
+		return;
+	case MASTER_TAG_UPGRADE_PIDFD:
+		if (m->upgrade.pidfd >= 0)
+			upgrade_reap(m);
+		return;
+	case MASTER_TAG_UPGRADE_REPORT:
+		if (m->upgrade.report_fd >= 0)
+			upgrade_on_report(m);
+		return;
 	}
 	log_error("master: event with unknown tag %llx",
 		  (unsigned long long)tag);
@@ -205,7 +235,14 @@ master_loop(struct master *m)
 	int i, n;
 
 	for (;;) {
-		workers_on_timer(m, proc_now_ms());
+		int64_t now = proc_now_ms();
+
+		workers_on_timer(m, now);
+		upgrade_on_timer(m, now);
+		/* After any event: roll on, report readiness, free retirees. */
+		reload_step(m);
+		master_check_ready(m);
+		reload_release_retired(m);
 		if (m->stop != MASTER_RUNNING && workers_live(m) == 0)
 			return m->exit_status;
 		arm_timer(m);
@@ -216,6 +253,6 @@ master_loop(struct master *m)
 			return 1;
 		}
 		for (i = 0; i < n; i++)
-			dispatch(m, ev[i].data.u64);
+			dispatch(m, ev[i].data.u64, ev[i].events);
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * master — the supervising process: one event loop over epoll (signalfd,
- * pidfds, timerfd, exec-report and output pipes), the worker table with its
- * state machine, the listeners it owns, and the pid file.
+ * pidfds, timerfd, exec-report and output pipes, the notify socket, the
+ * control socket), the worker table with its state machine, the listeners
+ * it owns, rolling reloads, binary upgrades, and the pid file.
  *
  * State lives in struct master, passed explicitly. The master never blocks
  * on a child and never sleeps on a timer that is not due: idle, it makes no
@@ -10,12 +11,14 @@
 #ifndef HERD_MASTER_H
 #define HERD_MASTER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "cli/cli.h"
 #include "listen/listen.h"
+#include "notify/notify.h"
 #include "proc/proc.h"
 
 /* A worker younger than this at death is in a crash loop: back off. */
@@ -24,11 +27,13 @@
 #define MASTER_BACKOFF_MAX_MS 10000
 /* Fast stop (TERM/INT): SIGTERM, then SIGKILL after this. */
 #define MASTER_FAST_STOP_MS 1000
+#define MASTER_RETIRED_MAX 8
+#define CONTROL_CLIENTS_MAX 16
 
 enum worker_state {
 	WORKER_GONE,	 /* no process; maybe a respawn is scheduled */
-	WORKER_STARTING, /* forked, exec not confirmed yet */
-	WORKER_READY,	 /* running its program */
+	WORKER_STARTING, /* forked, not ready yet */
+	WORKER_READY,	 /* serving */
 	WORKER_STOPPING, /* asked to stop; killed at kill_at_ms */
 };
 
@@ -44,14 +49,66 @@ struct worker {
 	int report_fd; /* exec report pipe, until EOF */
 	int out_fd;    /* stdout+stderr relay pipe, until EOF */
 	int64_t started_ms;
-	int64_t stop_sent_ms; /* when the stop signal went out */
-	int stop_signal;
-	int64_t kill_at_ms;    /* 0: none */
-	int64_t respawn_at_ms; /* 0: none */
+	int64_t ready_ms;	  /* 0: not ready yet */
+	int64_t stop_sent_ms;	  /* when the stop signal went out */
+	int stop_signal;	  /* of its generation's config */
+	int64_t graceful_ms;	  /* of its generation's config */
+	int64_t kill_at_ms;	  /* STOPPING: SIGKILL then; 0: none */
+	int64_t respawn_at_ms;	  /* GONE: start again then; 0: none */
+	int64_t boot_deadline_ms; /* STARTING: killed if not ready; 0: none */
+	int64_t watchdog_at_ms;	  /* READY: killed if silent; 0: off */
+	int64_t last_ping_ms;	  /* last WATCHDOG=1 (or readiness) */
+	bool failed_boot;	  /* killed at boot-timeout */
 	int64_t backoff_ms;
 	int restarts;
-	char out[512]; /* partial output line */
+	char status[NOTIFY_STATUS_MAX]; /* last STATUS= */
+	char out[512];			/* partial output line */
 	size_t outlen;
+};
+
+enum control_wait {
+	CONTROL_WAIT_NONE,
+	CONTROL_WAIT_RELOAD,
+	CONTROL_WAIT_UPGRADE,
+};
+
+/* One `herd ctl` connection: a command line in, a JSON answer out. */
+struct control_client {
+	int fd; /* -1: free */
+	char in[256];
+	size_t inlen;
+	char *out;
+	size_t outlen, outoff;
+	enum control_wait waiting;
+};
+
+/* The outcome of the last reload or upgrade, for status and ctl. */
+struct master_result {
+	bool done;
+	bool ok;
+	int64_t at_s; /* wall clock, for people */
+	int generation;
+	char reason[256];
+};
+
+/* A listener set still used by draining workers of older generations. */
+struct retired_set {
+	struct listener *ls;
+	int n;
+	int generation; /* in use while a worker of this gen or older lives */
+};
+
+/* A new master we started for a binary upgrade. */
+struct upgrade {
+	bool active;	  /* it is starting */
+	bool handed_over; /* it is ready; we are the old master now */
+	pid_t pid;
+	int pidfd;
+	int report_fd;
+	int64_t started_ms;
+	int64_t deadline_ms;
+	char why[192];	/* why it failed, when known before it exits */
+	char *pid_path; /* our pid file's name before it became .oldbin */
 };
 
 enum master_stop {
@@ -64,8 +121,14 @@ struct master {
 	struct config *cfg;
 	struct listener *listeners;
 	int nlisteners;
+	bool adopted; /* no `listen` given: serving what we inherited */
 	struct proc_creds creds;
 	struct pidfile pidfile;
+
+	/* What a reload re-reads and an upgrade re-executes. */
+	int argc;
+	char **argv;
+	char exe[4096]; /* our binary's path on disk at start */
 
 	int epfd;
 	int sigfd;
@@ -74,36 +137,135 @@ struct master {
 	int64_t timer_armed_ms; /* deadline the timerfd holds, 0: none */
 
 	struct worker *slots;
-	int nslots; /* capacity */
-	int wanted; /* workers that should be running */
-	int generation;
+	int nslots;	    /* capacity */
+	int wanted;	    /* workers that should be running */
+	int generation;	    /* of the workers being started now */
+	int generation_seq; /* the highest generation ever started */
 	enum master_stop stop;
 	int exit_status;
 	int ready_fd; /* --daemon: tell the waiting parent; -1 */
+	int64_t started_ms;
+
+	/* sd_notify: our socket for workers; systemd's; an old master's. */
+	int notify_fd;
+	char notify_addr[NOTIFY_ADDR_MAX];
+	char *systemd_notify;
+	char *parent_notify;
+	bool upgraded; /* started by an old master's upgrade */
+	bool announced_ready;
+
+	/* Rolling reload (reload.c). */
+	bool rolling;
+	struct config *prev_cfg; /* kept for a rollback */
+	struct listener *prev_listeners;
+	int prev_nlisteners;
+	int prev_wanted;
+	int64_t roll_started_ms;
+	char roll_origin[32];
+	struct retired_set retired[MASTER_RETIRED_MAX];
+	int nretired;
+
+	struct upgrade upgrade;
+
+	int control_fd; /* the control socket, -1 when none */
+	char *control_path;
+	struct control_client clients[CONTROL_CLIENTS_MAX];
+	struct master_result last_reload;
+	struct master_result last_upgrade;
 };
 
 /*
- * Runs the master for cfg until it stops. Returns the process exit status:
+ * Runs the master for cfg until it stops; argv is kept for reloads (read
+ * again) and upgrades (executed again). Returns the process exit status:
  * 0 after QUIT/TERM/INT, 1 when start-up failed (the reason is logged).
  */
-int master_run(struct config *cfg);
+int master_run(struct config *cfg, int argc, char **argv);
 
-/* Internal to the module (one file each). */
+/* Start-up and the loop (start.c, loop.c). */
 int master_start(struct master *m);
 void master_finish(struct master *m);
 int master_loop(struct master *m);
 void master_handle_signal(struct master *m, int sig);
+void master_begin_stop(struct master *m, enum master_stop how, const char *why);
+
+/*
+ * Fills in what the operator left out: the bundled demo as the command,
+ * 127.0.0.1:8080 as the listener (unless sockets were inherited). Used at
+ * start and on every reload, so both read a config the same way.
+ * Returns 0, or -errno with a reason in err.
+ */
+int master_config_complete(struct config *cfg, bool inherited, char *err,
+			   size_t errlen);
+
+/* The worker table (workers.c). */
 void workers_ensure(struct master *m);
 void workers_stop_all(struct master *m, int sig, int64_t grace_ms);
 void workers_signal_all(struct master *m, int sig);
 void workers_on_timer(struct master *m, int64_t now);
 int64_t workers_next_deadline(const struct master *m);
 int workers_live(const struct master *m);
+int workers_count(const struct master *m, int generation,
+		  enum worker_state state);
 void workers_reap_all(struct master *m);
+struct worker *workers_find_pid(struct master *m, pid_t pid);
+struct worker *workers_spawn_number(struct master *m, int number);
+void worker_stop(struct master *m, struct worker *w, const char *why);
+void worker_set_ready(struct master *m, struct worker *w);
 void worker_on_pidfd(struct master *m, struct worker *w);
 void worker_on_report(struct master *m, struct worker *w);
 void worker_on_output(struct master *m, struct worker *w);
 void worker_drain_output(struct master *m, struct worker *w, bool final);
+
+/* sd_notify from workers, and to systemd (readiness.c). */
+void master_on_notify(struct master *m);
+void master_notify_systemd(struct master *m, const char *text);
+void master_status_text(const struct master *m, char *buf, size_t len);
+void master_check_ready(struct master *m);
+
+/* Rolling reload (reload.c). */
+int master_reload(struct master *m, const char *origin, char *why,
+		  size_t whylen);
+void reload_step(struct master *m);
+void reload_worker_failed(struct master *m, struct worker *w, const char *why);
+void reload_release_retired(struct master *m);
+
+/* Binary upgrade (upgrade.c). */
+int master_upgrade(struct master *m, const char *origin, char *why,
+		   size_t whylen);
+void upgrade_on_report(struct master *m);
+void upgrade_on_ready(struct master *m);
+void upgrade_on_timer(struct master *m, int64_t now);
+int64_t upgrade_deadline(const struct master *m);
+bool upgrade_reap(struct master *m);
+void upgrade_restore_workers(struct master *m);
+
+/* Control socket (control.c) and status (status.c). */
+int control_open(struct master *m, const char *path, bool take_over);
+void control_close(struct master *m, bool unlink_path);
+void control_on_accept(struct master *m);
+void control_on_client(struct master *m, struct control_client *c,
+		       uint32_t events);
+void control_reply(struct master *m, struct control_client *c, char *text);
+void control_outcome(struct master *m, enum control_wait kind, bool ok,
+		     const char *reason);
+char *master_status_json(struct master *m);
+int master_set_workers(struct master *m, int n, char *why, size_t whylen);
+void master_record(struct master *m, struct master_result *r, bool ok,
+		   const char *reason);
+
+/* A growing JSON document (json.c). */
+struct json {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+void json_raw(struct json *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void json_string(struct json *j, const char *s);
+void json_key(struct json *j, const char *key);
+void json_item(struct json *j);
+char *json_take(struct json *j);
 
 /* epoll tags: what an event is about, and for workers which slot. */
 enum master_tag {
@@ -112,6 +274,11 @@ enum master_tag {
 	MASTER_TAG_PIDFD,
 	MASTER_TAG_REPORT,
 	MASTER_TAG_OUTPUT,
+	MASTER_TAG_NOTIFY,
+	MASTER_TAG_CONTROL,
+	MASTER_TAG_CLIENT,
+	MASTER_TAG_UPGRADE_PIDFD,
+	MASTER_TAG_UPGRADE_REPORT,
 };
 
 #define MASTER_TAG(type, slot) (((uint64_t)(type) << 32) | (uint32_t)(slot))

@@ -141,6 +141,7 @@ open_listeners(struct master *m)
 		listen_match(m->listeners, m->nlisteners, fds, names, nfds,
 			     taken);
 	} else {
+		m->adopted = true;
 		for (i = 0; i < nfds; i++) {
 			rc = listen_adopt(&m->listeners[i], fds[i], names[i],
 					  i);
@@ -183,6 +184,23 @@ out:
 	return rc;
 }
 
+/*
+ * For the descriptor test of an upgrade (the nginx lesson): with
+ * HERD_TEST_CARELESS_OPEN=PATH in its environment, the master opens PATH
+ * the way a careless library would, without O_CLOEXEC, after start-up.
+ * Every exec must still leave it behind.
+ */
+static void
+test_hook_careless_open(void)
+{
+	const char *path = getenv("HERD_TEST_CARELESS_OPEN");
+
+	if (path != NULL &&
+	    open(path, O_RDONLY) < 0) /* no CLOEXEC: on purpose */
+		log_warn("master: HERD_TEST_CARELESS_OPEN %s: %s", path,
+			 strerror(errno));
+}
+
 static void
 set_title(struct master *m)
 {
@@ -201,13 +219,22 @@ int
 master_start(struct master *m)
 {
 	struct config *cfg = m->cfg;
-	char err[256];
+	char err[256], path[256];
 	pid_t holder;
+	ssize_t n;
 	int rc;
 
 	m->epfd = m->sigfd = m->timerfd = m->devnull = m->ready_fd = -1;
+	m->notify_fd = m->control_fd = -1;
+	m->upgrade.pidfd = m->upgrade.report_fd = -1;
+	for (rc = 0; rc < CONTROL_CLIENTS_MAX; rc++)
+		m->clients[rc].fd = -1;
 	m->pidfile.fd = -1;
-	m->generation = 1;
+	m->generation = m->generation_seq = 1;
+	m->started_ms = proc_now_ms();
+	/* The binary on disk now: an upgrade execs whatever is there then. */
+	n = readlink("/proc/self/exe", m->exe, sizeof(m->exe) - 1);
+	m->exe[n > 0 ? n : 0] = '\0';
 	m->wanted = cfg->workers;
 	m->nslots = 2 * CLI_WORKERS_MAX;
 	m->slots = calloc((size_t)m->nslots, sizeof(*m->slots));
@@ -220,7 +247,26 @@ master_start(struct master *m)
 		log_error("master: %s", err);
 		return rc;
 	}
-	if (cfg->daemon) {
+	/*
+	 * Who to tell that we are ready: systemd (NOTIFY_SOCKET), or, when an
+	 * old master started us for an upgrade, that master (and systemd by
+	 * the name it passed on). Neither reaches our workers.
+	 */
+	if (getenv("HERD_UPGRADE_FROM") != NULL) {
+		m->upgraded = true;
+		if (getenv("NOTIFY_SOCKET") != NULL)
+			m->parent_notify = strdup(getenv("NOTIFY_SOCKET"));
+		if (getenv("HERD_SYSTEMD_NOTIFY") != NULL)
+			m->systemd_notify =
+				strdup(getenv("HERD_SYSTEMD_NOTIFY"));
+	} else if (getenv("NOTIFY_SOCKET") != NULL) {
+		m->systemd_notify = strdup(getenv("NOTIFY_SOCKET"));
+	}
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("HERD_SYSTEMD_NOTIFY");
+	unsetenv("HERD_UPGRADE_FROM");
+	/* An upgrade's new master is detached already: no second fork. */
+	if (cfg->daemon && !m->upgraded) {
 		if (cfg->log == NULL)
 			log_warn("master: --daemon without --log: log lines "
 				 "after start-up are discarded");
@@ -253,6 +299,22 @@ master_start(struct master *m)
 	rc = open_listeners(m);
 	if (rc < 0)
 		return rc;
+	m->notify_fd = notify_open(m->notify_addr, sizeof(m->notify_addr));
+	if (m->notify_fd < 0 ||
+	    watch_fd(m, m->notify_fd, MASTER_TAG_NOTIFY) < 0) {
+		log_error("master: notify socket: %s", strerror(-m->notify_fd));
+		return m->notify_fd < 0 ? m->notify_fd : -EIO;
+	}
+	rc = cli_control_path(cfg, path, sizeof(path));
+	if (rc == 0)
+		rc = control_open(m, path, m->upgraded);
+	if (rc < 0)
+		log_warn("master: control socket %s: %s; `herd ctl` will not "
+			 "reach this master",
+			 path,
+			 rc == -EADDRINUSE ? "another master answers there"
+					   : strerror(-rc));
+	test_hook_careless_open();
 	/* Orphans of our workers come to us, and we reap them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("master: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
@@ -269,10 +331,35 @@ master_finish(struct master *m)
 {
 	int i;
 
-	for (i = 0; i < m->nlisteners; i++)
+	for (i = 0; i < m->nlisteners; i++) {
+		/* After a handover the sockets and their paths are the new
+		 * master's: close ours, unlink nothing. */
+		if (m->upgrade.handed_over)
+			m->listeners[i].inherited = true;
 		listen_close(&m->listeners[i]);
+	}
 	free(m->listeners);
 	m->listeners = NULL;
+	while (m->nretired > 0) {
+		struct retired_set *r = &m->retired[--m->nretired];
+
+		for (i = 0; i < r->n; i++)
+			if (r->ls[i].fd >= 0)
+				close(r->ls[i].fd);
+		free(r->ls);
+	}
+	if (m->prev_cfg != NULL) {
+		config_free(m->prev_cfg);
+		free(m->prev_cfg);
+	}
+	free(m->prev_listeners);
+	control_close(m, !m->upgrade.handed_over);
+	m->notify_fd = fd_close(m->notify_fd);
+	m->upgrade.pidfd = fd_close(m->upgrade.pidfd);
+	m->upgrade.report_fd = fd_close(m->upgrade.report_fd);
+	free(m->upgrade.pid_path);
+	free(m->systemd_notify);
+	free(m->parent_notify);
 	proc_pidfile_release(&m->pidfile);
 	m->devnull = fd_close(m->devnull);
 	m->timerfd = fd_close(m->timerfd);
@@ -284,13 +371,20 @@ master_finish(struct master *m)
 }
 
 int
-master_run(struct config *cfg)
+master_run(struct config *cfg, int argc, char **argv)
 {
 	struct master m;
 	int status;
 
 	memset(&m, 0, sizeof(m));
-	m.cfg = cfg;
+	/* The master owns its config on the heap: a reload replaces it. */
+	m.cfg = malloc(sizeof(*m.cfg));
+	if (m.cfg == NULL)
+		return 1;
+	*m.cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	m.argc = argc;
+	m.argv = argv;
 	if (master_start(&m) < 0) {
 		/* Start-up failed: stop whatever did start, then leave. */
 		if (m.slots != NULL && workers_live(&m) > 0) {
@@ -299,10 +393,14 @@ master_run(struct config *cfg)
 			master_loop(&m);
 		}
 		master_finish(&m);
+		config_free(m.cfg);
+		free(m.cfg);
 		return 1;
 	}
 	status = master_loop(&m);
 	log_info("master: exiting");
 	master_finish(&m);
+	config_free(m.cfg);
+	free(m.cfg);
 	return status;
 }

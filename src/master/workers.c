@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -22,6 +23,8 @@
 #include "fd/fd.h"
 #include "log/log.h"
 #include "worker/worker.h"
+
+static void describe_activity(pid_t pid, char *buf, size_t len);
 
 static const char *const state_names[] = {
 	[WORKER_GONE] = "gone",
@@ -131,7 +134,8 @@ spawn(struct master *m, struct worker *w)
 	}
 	err = worker_exec_prepare(&we, m->cfg, m->listeners, m->nlisteners,
 				  &m->creds, w->number, m->generation,
-				  m->devnull, out[1]);
+				  m->devnull, out[1],
+				  m->notify_fd >= 0 ? m->notify_addr : NULL);
 	if (err == 0) {
 		err = proc_spawn(&we.plan, &child);
 		worker_exec_release(&we);
@@ -152,8 +156,17 @@ spawn(struct master *m, struct worker *w)
 	w->outlen = 0;
 	w->generation = m->generation;
 	w->started_ms = proc_now_ms();
+	w->ready_ms = 0;
 	w->kill_at_ms = 0;
 	w->stop_sent_ms = 0;
+	w->watchdog_at_ms = 0;
+	w->failed_boot = false;
+	w->status[0] = '\0';
+	w->stop_signal = m->cfg->stop_signal;
+	w->graceful_ms = m->cfg->graceful_timeout_ms;
+	w->boot_deadline_ms = m->cfg->boot_timeout_ms > 0
+				      ? w->started_ms + m->cfg->boot_timeout_ms
+				      : 0;
 	set_state(w, WORKER_STARTING);
 	watch(m, w->pidfd, MASTER_TAG_PIDFD, w);
 	watch(m, w->report_fd, MASTER_TAG_REPORT, w);
@@ -170,7 +183,8 @@ covered(const struct master *m, int number)
 	for (i = 0; i < m->nslots; i++) {
 		const struct worker *w = &m->slots[i];
 
-		if (!w->used || w->number != number)
+		if (!w->used || w->number != number ||
+		    w->generation != m->generation)
 			continue;
 		if (w->state == WORKER_STARTING || w->state == WORKER_READY)
 			return true;
@@ -181,50 +195,62 @@ covered(const struct master *m, int number)
 }
 
 void
+worker_stop(struct master *m, struct worker *w, const char *why)
+{
+	if (w->state != WORKER_STARTING && w->state != WORKER_READY)
+		return;
+	log_info("worker %d (pid %d, gen %d): stopping (%s)", w->number,
+		 (int)w->pid, w->generation, why);
+	send_signal(w, w->stop_signal);
+	w->stop_sent_ms = proc_now_ms();
+	w->kill_at_ms = w->stop_sent_ms + w->graceful_ms;
+	set_state(w, WORKER_STOPPING);
+}
+
+struct worker *
+workers_spawn_number(struct master *m, int number)
+{
+	struct worker *w = free_slot(m);
+
+	if (w == NULL) {
+		log_error("master: no free worker slot for worker %d", number);
+		return NULL;
+	}
+	memset(w, 0, sizeof(*w));
+	w->used = true;
+	w->number = number;
+	w->pidfd = w->report_fd = w->out_fd = -1;
+	spawn(m, w);
+	return w;
+}
+
+void
 workers_ensure(struct master *m)
 {
+	char why[64];
 	int n, i;
 
 	if (m->stop != MASTER_RUNNING)
 		return;
+	if (m->rolling) {
+		reload_step(m);
+		return;
+	}
+	snprintf(why, sizeof(why), "%d workers wanted", m->wanted);
 	/* Retire what is beyond the wanted count. */
 	for (i = 0; i < m->nslots; i++) {
 		struct worker *w = &m->slots[i];
 
 		if (!w->used || w->number < m->wanted)
 			continue;
-		if (w->state == WORKER_STARTING || w->state == WORKER_READY) {
-			log_info("worker %d (pid %d, gen %d): stopping (%d "
-				 "workers wanted)",
-				 w->number, (int)w->pid, w->generation,
-				 m->wanted);
-			send_signal(w, m->cfg->stop_signal);
-			w->stop_signal = m->cfg->stop_signal;
-			w->stop_sent_ms = proc_now_ms();
-			w->kill_at_ms =
-				w->stop_sent_ms + m->cfg->graceful_timeout_ms;
-			set_state(w, WORKER_STOPPING);
-		} else if (w->state == WORKER_GONE) {
+		if (w->state == WORKER_GONE)
 			w->used = false;
-		}
+		else
+			worker_stop(m, w, why);
 	}
-	for (n = 0; n < m->wanted; n++) {
-		struct worker *w;
-
-		if (covered(m, n))
-			continue;
-		w = free_slot(m);
-		if (w == NULL) {
-			log_error("master: no free worker slot for worker %d",
-				  n);
+	for (n = 0; n < m->wanted; n++)
+		if (!covered(m, n) && workers_spawn_number(m, n) == NULL)
 			return;
-		}
-		memset(w, 0, sizeof(*w));
-		w->used = true;
-		w->number = n;
-		w->pidfd = w->report_fd = w->out_fd = -1;
-		spawn(m, w);
-	}
 }
 
 void
@@ -291,10 +317,20 @@ workers_next_deadline(const struct master *m)
 
 		if (!w->used)
 			continue;
-		if (w->state == WORKER_STOPPING)
+		switch (w->state) {
+		case WORKER_STOPPING:
 			d = w->kill_at_ms;
-		else if (w->state == WORKER_GONE)
+			break;
+		case WORKER_GONE:
 			d = w->respawn_at_ms;
+			break;
+		case WORKER_STARTING:
+			d = w->boot_deadline_ms;
+			break;
+		case WORKER_READY:
+			d = w->watchdog_at_ms;
+			break;
+		}
 		if (d != 0 && (next == 0 || d < next))
 			next = d;
 	}
@@ -322,12 +358,116 @@ workers_on_timer(struct master *m, int64_t now)
 			w->kill_at_ms = 0;
 		} else if (w->state == WORKER_GONE && w->respawn_at_ms != 0 &&
 			   now >= w->respawn_at_ms) {
-			if (w->number < m->wanted && m->stop == MASTER_RUNNING)
+			if (w->number < m->wanted &&
+			    w->generation == m->generation &&
+			    m->stop == MASTER_RUNNING)
 				spawn(m, w);
 			else
 				w->used = false;
+		} else if (w->state == WORKER_STARTING &&
+			   w->boot_deadline_ms != 0 &&
+			   now >= w->boot_deadline_ms) {
+			log_warn("worker %d (pid %d, gen %d): not ready after "
+				 "%.1f s (boot-timeout); killing it",
+				 w->number, (int)w->pid, w->generation,
+				 (double)(now - w->started_ms) / 1000.0);
+			w->failed_boot = true;
+			w->boot_deadline_ms = 0;
+			send_signal(w, SIGKILL);
+		} else if (w->state == WORKER_READY && w->watchdog_at_ms != 0 &&
+			   now >= w->watchdog_at_ms) {
+			char doing[160];
+
+			describe_activity(w->pid, doing, sizeof(doing));
+			log_warn(
+				"worker %d (pid %d, gen %d): no WATCHDOG=1 for "
+				"%.2f s (timeout %.2f s); %s; killing it",
+				w->number, (int)w->pid, w->generation,
+				(double)(now - w->last_ping_ms) / 1000.0,
+				(double)m->cfg->timeout_ms / 1000.0, doing);
+			w->watchdog_at_ms = 0;
+			send_signal(w, SIGKILL);
 		}
 	}
+}
+
+void
+worker_set_ready(struct master *m, struct worker *w)
+{
+	if (w->state != WORKER_STARTING || !set_state(w, WORKER_READY))
+		return;
+	w->ready_ms = w->last_ping_ms = proc_now_ms();
+	w->boot_deadline_ms = 0;
+	w->watchdog_at_ms =
+		m->cfg->timeout_ms > 0 ? w->ready_ms + m->cfg->timeout_ms : 0;
+	if (m->cfg->readiness == CLI_READINESS_NOTIFY)
+		log_info("worker %d (pid %d, gen %d): ready after %.2f s",
+			 w->number, (int)w->pid, w->generation,
+			 (double)(w->ready_ms - w->started_ms) / 1000.0);
+}
+
+int
+workers_count(const struct master *m, int generation, enum worker_state state)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].used && m->slots[i].state == state &&
+		    (generation < 0 || m->slots[i].generation == generation))
+			n++;
+	return n;
+}
+
+static const struct {
+	int nr;
+	const char *name;
+} common_syscalls[] = {
+	{0, "read"},	     {1, "write"},
+	{7, "poll"},	     {23, "select"},
+	{35, "nanosleep"},   {43, "accept"},
+	{45, "recvfrom"},    {61, "wait4"},
+	{202, "futex"},	     {230, "clock_nanosleep"},
+	{232, "epoll_wait"}, {270, "pselect6"},
+	{271, "ppoll"},	     {281, "epoll_pwait"},
+	{288, "accept4"},
+};
+
+/*
+ * What the kernel says a stuck process is doing: the kernel function it
+ * sleeps in (/proc/PID/wchan) and the system call it is in
+ * (/proc/PID/syscall), so the log explains a kill.
+ */
+static void
+describe_activity(pid_t pid, char *buf, size_t len)
+{
+	char path[64], wchan[64] = "?", sys[128] = "?";
+	const char *name = NULL;
+	size_t i;
+	FILE *f;
+	long nr;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(wchan, sizeof(wchan), f) == NULL || wchan[0] == '\0')
+			snprintf(wchan, sizeof(wchan), "0");
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(sys, sizeof(sys), f) == NULL)
+			snprintf(sys, sizeof(sys), "?");
+		sys[strcspn(sys, " \n")] = '\0';
+		fclose(f);
+	}
+	nr = strtol(sys, NULL, 10);
+	for (i = 0; i < sizeof(common_syscalls) / sizeof(common_syscalls[0]);
+	     i++)
+		if (sys[0] >= '0' && sys[0] <= '9' &&
+		    common_syscalls[i].nr == nr)
+			name = common_syscalls[i].name;
+	snprintf(buf, len, "kernel says: wchan %s, syscall %s%s%s%s",
+		 strcmp(wchan, "0") == 0 ? "(running)" : wchan, sys,
+		 name ? " (" : "", name ? name : "", name ? ")" : "");
 }
 
 void
@@ -347,16 +487,17 @@ worker_on_report(struct master *m, struct worker *w)
 				  : "failed",
 			  strerror(r.err));
 	} else if (rc == 1 && w->state == WORKER_STARTING) {
-		set_state(w, WORKER_READY);
 		log_info("worker %d (pid %d, gen %d): running", w->number,
 			 (int)w->pid, w->generation);
+		if (m->cfg->readiness == CLI_READINESS_EXEC)
+			worker_set_ready(m, w);
 	}
 	w->report_fd = unwatch(m, w->report_fd);
 }
 
 /* The worker's process is gone: log it, decide its respawn. */
 static void
-on_exit(struct master *m, struct worker *w, const siginfo_t *si)
+worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 {
 	int64_t now = proc_now_ms(), up = now - w->started_ms;
 	char status[96], next[64];
@@ -370,17 +511,34 @@ on_exit(struct master *m, struct worker *w, const siginfo_t *si)
 	w->pidfd = unwatch(m, w->pidfd);
 	proc_describe_status(si, status, sizeof(status));
 	/* A clean exit, or the death we asked for, is no cause for alarm. */
-	expected = (si->si_code == CLD_EXITED && si->si_status == 0) ||
-		   (w->state == WORKER_STOPPING && si->si_code == CLD_KILLED &&
-		    (si->si_status == w->stop_signal ||
-		     si->si_status == SIGKILL));
+	expected =
+		(si->si_code == CLD_EXITED && si->si_status == 0) ||
+		(w->state == WORKER_STOPPING && si->si_code == CLD_KILLED &&
+		 (si->si_status == w->stop_signal || si->si_status == SIGKILL));
 	set_state(w, WORKER_GONE);
 
+	if (m->rolling && w->generation == m->generation && w->ready_ms == 0 &&
+	    m->stop == MASTER_RUNNING) {
+		/* The new generation cannot start: the reload fails. */
+		char why[160];
+
+		snprintf(why, sizeof(why), "worker %d %s %s after %.1f s",
+			 w->number, status,
+			 w->failed_boot ? "at boot-timeout" : "before ready",
+			 (double)up / 1000.0);
+		log_warn("worker %d (pid %d, gen %d): %s after %.1f s; reload "
+			 "fails",
+			 w->number, (int)w->pid, w->generation, status,
+			 (double)up / 1000.0);
+		w->used = false;
+		reload_worker_failed(m, w, why);
+		return;
+	}
 	if (m->stop != MASTER_RUNNING || w->number >= m->wanted ||
-	    covered(m, w->number)) {
+	    w->generation != m->generation || covered(m, w->number)) {
 		snprintf(next, sizeof(next), "not respawned");
 		w->used = false;
-	} else if (up < MASTER_YOUNG_MS) {
+	} else if (up < MASTER_YOUNG_MS || w->failed_boot) {
 		w->backoff_ms = w->backoff_ms == 0 ? MASTER_BACKOFF_FIRST_MS
 						   : w->backoff_ms * 2;
 		if (w->backoff_ms > MASTER_BACKOFF_MAX_MS)
@@ -413,7 +571,7 @@ reap(struct master *m, struct worker *w)
 	if (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG) < 0 ||
 	    si.si_pid == 0)
 		return false;
-	on_exit(m, w, &si);
+	worker_exited(m, w, &si);
 	return true;
 }
 
@@ -424,8 +582,8 @@ worker_on_pidfd(struct master *m, struct worker *w)
 		reap(m, w);
 }
 
-static struct worker *
-find_pid(struct master *m, pid_t pid)
+struct worker *
+workers_find_pid(struct master *m, pid_t pid)
 {
 	int i;
 
@@ -454,7 +612,12 @@ workers_reap_all(struct master *m)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
 		    si.si_pid == 0)
 			return;
-		w = find_pid(m, si.si_pid);
+		if (m->upgrade.pid == si.si_pid) {
+			if (!upgrade_reap(m))
+				return;
+			continue;
+		}
+		w = workers_find_pid(m, si.si_pid);
 		if (w != NULL) {
 			if (!reap(m, w))
 				return;

@@ -181,3 +181,24 @@ proc_pidfile_release(struct pidfile *pf)
 	free(pf->path);
 	pf->path = NULL;
 }
+
+int
+proc_pidfile_rename(struct pidfile *pf, const char *path)
+{
+	char *copy;
+
+	if (pf->fd < 0)
+		return -EBADF;
+	copy = strdup(path);
+	if (copy == NULL)
+		return -ENOMEM;
+	if (rename(pf->path, path) < 0) {
+		int err = -errno;
+
+		free(copy);
+		return err;
+	}
+	free(pf->path);
+	pf->path = copy;
+	return 0;
+}

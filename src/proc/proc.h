@@ -29,21 +29,26 @@ struct proc_creds {
 
 /*
  * What the child is to become. fds[i] lands at descriptor i (0, 1, 2, then
- * the listeners at 3…); all other descriptors die at exec. listen_pid, when
- * not NULL, points into one of envp's strings at the place where the child
- * writes its own pid ("LISTEN_PID=" followed by room for 10 digits and NUL).
+ * the listeners at 3…); all other descriptors die at exec. Each non-NULL
+ * pid_slots[i] points into one of envp's strings where the child writes its
+ * own pid (LISTEN_PID=, WATCHDOG_PID=: room for 10 digits and NUL).
  */
 struct proc_plan {
 	const char *path; /* resolved program path */
 	char *const *argv;
 	char *const *envp;
-	char *listen_pid;
+	char *pid_slots[2];
 	const int *fds;
 	int nfds;
 	const struct proc_creds *creds;
 	bool no_new_privs;
 	const char *cwd; /* NULL: stay */
 	pid_t parent;	 /* for the PDEATHSIG race check */
+	/*
+	 * A successor, not a worker (the new master of an upgrade): it must
+	 * outlive us, so no PDEATHSIG, and it stays in our process group.
+	 */
+	bool successor;
 };
 
 /* A child as the parent sees it. */
@@ -127,6 +132,12 @@ int proc_pidfile_acquire(struct pidfile *pf, const char *path, pid_t pid,
 
 /* Rewrites the pid (after daemonizing) keeping the lock. 0 or -errno. */
 int proc_pidfile_update(struct pidfile *pf, pid_t pid);
+
+/*
+ * Renames our pid file (for an upgrade: herd.pid -> herd.pid.oldbin, and
+ * back). The lock stays: it is on the inode, not the name. 0 or -errno.
+ */
+int proc_pidfile_rename(struct pidfile *pf, const char *path);
 
 /* Unlinks the file if it is still ours, releases the lock. */
 void proc_pidfile_release(struct pidfile *pf);

@@ -98,9 +98,9 @@ child_run(const struct proc_plan *plan, int report)
 	 * Die with the master. The parent may already be gone by the time
 	 * PDEATHSIG is armed, so compare with the pid it had before fork.
 	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	if (!plan->successor && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(report, PROC_STAGE_PDEATHSIG, errno);
-	if (getppid() != plan->parent)
+	if (!plan->successor && getppid() != plan->parent)
 		_exit(127);
 
 	/*
@@ -116,7 +116,8 @@ child_run(const struct proc_plan *plan, int report)
 
 	/* A group of its own: a ^C at the terminal is the master's to act on.
 	 */
-	setpgid(0, 0);
+	if (!plan->successor)
+		setpgid(0, 0);
 
 	err = fd_place(plan->fds, plan->nfds, 0);
 	if (err < 0)
@@ -143,8 +144,9 @@ child_run(const struct proc_plan *plan, int report)
 		child_fail(report, PROC_STAGE_NO_NEW_PRIVS, errno);
 	if (plan->cwd != NULL && chdir(plan->cwd) < 0)
 		child_fail(report, PROC_STAGE_CHDIR, errno);
-	if (plan->listen_pid != NULL)
-		write_pid(plan->listen_pid, getpid());
+	for (sig = 0; sig < 2; sig++)
+		if (plan->pid_slots[sig] != NULL)
+			write_pid(plan->pid_slots[sig], getpid());
 
 	/* Last: the mask was blocked across fork; clear it for the program. */
 	sigemptyset(&empty);

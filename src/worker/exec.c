@@ -16,6 +16,7 @@ extern char **environ;
 
 /* Room for "LISTEN_PID=" and any pid; the child writes its own. */
 #define LISTEN_PID_VAR "LISTEN_PID="
+#define WATCHDOG_PID_VAR "WATCHDOG_PID="
 #define LISTEN_PID_ROOM 16
 
 static bool
@@ -64,7 +65,7 @@ int
 worker_exec_prepare(struct worker_exec *we, const struct config *cfg,
 		    const struct listener *ls, int nls,
 		    const struct proc_creds *creds, int number, int generation,
-		    int devnull, int out)
+		    int devnull, int out, const char *notify_addr)
 {
 	char *names = NULL;
 	int n = 0, nenv = 0, i;
@@ -72,8 +73,8 @@ worker_exec_prepare(struct worker_exec *we, const struct config *cfg,
 	memset(we, 0, sizeof(*we));
 	while (environ[nenv] != NULL)
 		nenv++;
-	/* Inherited + configured + 5 of ours + NULL. */
-	we->envp = calloc((size_t)(nenv + cfg->nenv + 6), sizeof(char *));
+	/* Inherited + configured + 8 of ours + NULL. */
+	we->envp = calloc((size_t)(nenv + cfg->nenv + 9), sizeof(char *));
 	we->fds = calloc((size_t)(nls + 3), sizeof(int));
 	we->path = proc_find_program(cfg->command[0]);
 	names = fdnames(ls, nls);
@@ -97,7 +98,26 @@ worker_exec_prepare(struct worker_exec *we, const struct config *cfg,
 	if (we->envp[n] == NULL)
 		goto nomem;
 	memcpy(we->envp[n], LISTEN_PID_VAR, sizeof(LISTEN_PID_VAR) - 1);
-	we->plan.listen_pid = we->envp[n] + sizeof(LISTEN_PID_VAR) - 1;
+	we->plan.pid_slots[0] = we->envp[n++] + sizeof(LISTEN_PID_VAR) - 1;
+	if (notify_addr != NULL) {
+		if (asprintf(&we->envp[n++], "NOTIFY_SOCKET=%s", notify_addr) <
+		    0)
+			goto nomem;
+		/* sd_watchdog_enabled(3): the interval, and for whom. */
+		if (cfg->timeout_ms > 0) {
+			if (asprintf(&we->envp[n++], "WATCHDOG_USEC=%lld",
+				     (long long)cfg->timeout_ms * 1000) < 0)
+				goto nomem;
+			we->envp[n] = calloc(1, sizeof(WATCHDOG_PID_VAR) +
+							LISTEN_PID_ROOM);
+			if (we->envp[n] == NULL)
+				goto nomem;
+			memcpy(we->envp[n], WATCHDOG_PID_VAR,
+			       sizeof(WATCHDOG_PID_VAR) - 1);
+			we->plan.pid_slots[1] =
+				we->envp[n++] + sizeof(WATCHDOG_PID_VAR) - 1;
+		}
+	}
 	free(names);
 
 	we->fds[0] = devnull;

@@ -24,13 +24,15 @@ struct worker_exec {
 
 /*
  * Builds the plan for worker `number` of `generation`. devnull and out are
- * the master's descriptors for stdin and for stdout+stderr. Returns 0 or
- * -ENOMEM.
+ * the master's descriptors for stdin and for stdout+stderr; notify_addr,
+ * when not NULL, becomes NOTIFY_SOCKET (and, with cfg->timeout_ms set,
+ * WATCHDOG_USEC and WATCHDOG_PID come with it). Returns 0 or -ENOMEM.
  */
 int worker_exec_prepare(struct worker_exec *we, const struct config *cfg,
 			const struct listener *ls, int nls,
 			const struct proc_creds *creds, int number,
-			int generation, int devnull, int out);
+			int generation, int devnull, int out,
+			const char *notify_addr);
 
 void worker_exec_release(struct worker_exec *we);
 

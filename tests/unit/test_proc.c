@@ -98,7 +98,7 @@ test_spawn_plan(void)
 	struct proc_plan plan = {.path = argv[0],
 				 .argv = argv,
 				 .envp = envp,
-				 .listen_pid = listen_pid + 11,
+				 .pid_slots = {listen_pid + 11},
 				 .fds = fds,
 				 .nfds = 4,
 				 .parent = getpid()};

@@ -63,7 +63,9 @@ main(void)
 	setenv("KEEP", "inherited", 1);
 	setenv("PASSED", "yes", 1);
 
-	CHECK_INT(worker_exec_prepare(&we, &cfg, ls, 2, NULL, 3, 2, 11, 12), 0);
+	CHECK_INT(
+		worker_exec_prepare(&we, &cfg, ls, 2, NULL, 3, 2, 11, 12, NULL),
+		0);
 	CHECK(we.path != NULL && we.path[0] == '/');
 	CHECK_STR(find(we.envp, "LISTEN_FDS"), "2");
 	CHECK_STR(find(we.envp, "LISTEN_FDNAMES"), "web:admin");
@@ -77,8 +79,9 @@ main(void)
 	CHECK_STR(find(we.envp, "APP_MODE"), "prod");
 	CHECK_STR(find(we.envp, "PASSED"), "yes");
 	/* LISTEN_PID is filled in by the child; the slot is there. */
-	CHECK(we.plan.listen_pid != NULL);
-	CHECK(find(we.envp, "LISTEN_PID") == we.plan.listen_pid);
+	CHECK(we.plan.pid_slots[0] != NULL);
+	CHECK(find(we.envp, "LISTEN_PID") == we.plan.pid_slots[0]);
+	CHECK(we.plan.pid_slots[1] == NULL);
 
 	CHECK_INT(we.plan.nfds, 5);
 	CHECK_INT(we.plan.fds[0], 11);
@@ -91,5 +94,16 @@ main(void)
 	CHECK_INT(we.plan.parent, getpid());
 	worker_exec_release(&we);
 	CHECK(we.envp == NULL);
+
+	/* With a notify socket and a watchdog timeout. */
+	cfg.timeout_ms = 1500;
+	CHECK_INT(worker_exec_prepare(&we, &cfg, ls, 2, NULL, 0, 1, 11, 12,
+				      "@herd-notify-1"),
+		  0);
+	CHECK_STR(find(we.envp, "NOTIFY_SOCKET"), "@herd-notify-1");
+	CHECK_STR(find(we.envp, "WATCHDOG_USEC"), "1500000");
+	CHECK(we.plan.pid_slots[1] != NULL);
+	CHECK(find(we.envp, "WATCHDOG_PID") == we.plan.pid_slots[1]);
+	worker_exec_release(&we);
 	return check_done("worker");
 }

@@ -1,0 +1,142 @@
+/*
+ * The master's state as JSON for `herd ctl status`, and the operator's
+ * `workers N`. Field names follow the option names (DESIGN.md: the long
+ * option, the config key and the status field are the same word).
+ */
+#include "master/master.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log/log.h"
+
+/* A monotonic instant as wall-clock seconds, for people reading status. */
+static double
+wall(int64_t mono_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 -
+	       (double)(proc_now_ms() - mono_ms) / 1000.0;
+}
+
+static void
+result(struct json *j, const char *key, const struct master_result *r)
+{
+	json_key(j, key);
+	if (!r->done) {
+		json_raw(j, "null");
+		return;
+	}
+	json_raw(j, "{");
+	json_key(j, "ok");
+	json_raw(j, r->ok ? "true" : "false");
+	json_key(j, "at");
+	json_raw(j, "%lld", (long long)r->at_s);
+	json_key(j, "generation");
+	json_raw(j, "%d", r->generation);
+	json_key(j, "reason");
+	json_string(j, r->reason);
+	json_raw(j, "}");
+}
+
+static void
+worker(struct json *j, const struct worker *w)
+{
+	json_item(j);
+	json_raw(j, "{");
+	json_key(j, "number");
+	json_raw(j, "%d", w->number);
+	json_key(j, "pid");
+	json_raw(j, "%d", w->state == WORKER_GONE ? 0 : (int)w->pid);
+	json_key(j, "state");
+	json_string(j, worker_state_name(w->state));
+	json_key(j, "generation");
+	json_raw(j, "%d", w->generation);
+	json_key(j, "started");
+	json_raw(j, "%.3f", w->started_ms ? wall(w->started_ms) : 0.0);
+	json_key(j, "ready");
+	json_raw(j, w->state == WORKER_READY ? "true" : "false");
+	json_key(j, "restarts");
+	json_raw(j, "%d", w->restarts);
+	json_key(j, "status");
+	json_string(j, w->status);
+	json_raw(j, "}");
+}
+
+char *
+master_status_json(struct master *m)
+{
+	struct json j = {0};
+	char addr[LISTEN_TEXT_MAX], text[128];
+	int i;
+
+	master_status_text(m, text, sizeof(text));
+	json_raw(&j, "{");
+	json_key(&j, "ok");
+	json_raw(&j, "true");
+	json_key(&j, "master");
+	json_raw(&j, "{");
+	json_key(&j, "pid");
+	json_raw(&j, "%d", (int)getpid());
+	json_key(&j, "state");
+	json_string(&j, m->stop == MASTER_RUNNING ? "running" : "stopping");
+	json_key(&j, "generation");
+	json_raw(&j, "%d", m->generation);
+	json_key(&j, "workers");
+	json_raw(&j, "%d", m->wanted);
+	json_key(&j, "started");
+	json_raw(&j, "%.3f", wall(m->started_ms));
+	json_key(&j, "reloading");
+	json_raw(&j, m->rolling ? "true" : "false");
+	json_key(&j, "upgrade");
+	json_string(&j, m->upgrade.active	 ? "starting"
+			: m->upgrade.handed_over ? "handed-over"
+						 : "none");
+	json_key(&j, "status");
+	json_string(&j, text);
+	json_raw(&j, "}");
+
+	json_key(&j, "workers");
+	json_raw(&j, "[");
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].used)
+			worker(&j, &m->slots[i]);
+	json_raw(&j, "]");
+
+	json_key(&j, "listeners");
+	json_raw(&j, "[");
+	for (i = 0; i < m->nlisteners; i++) {
+		listen_format(m->listeners[i].fd, addr, sizeof(addr));
+		json_item(&j);
+		json_raw(&j, "{");
+		json_key(&j, "name");
+		json_string(&j, m->listeners[i].spec.name);
+		json_key(&j, "listen");
+		json_string(&j, addr);
+		json_key(&j, "inherited");
+		json_raw(&j, m->listeners[i].inherited ? "true" : "false");
+		json_raw(&j, "}");
+	}
+	json_raw(&j, "]");
+	result(&j, "last_reload", &m->last_reload);
+	result(&j, "last_upgrade", &m->last_upgrade);
+	json_raw(&j, "}\n");
+	return json_take(&j);
+}
+
+int
+master_set_workers(struct master *m, int n, char *why, size_t whylen)
+{
+	if (m->stop != MASTER_RUNNING) {
+		snprintf(why, whylen, "the master is stopping");
+		return -1;
+	}
+	log_info("master: ctl: %d workers wanted (was %d)", n, m->wanted);
+	m->wanted = n;
+	workers_ensure(m);
+	return 0;
+}

@@ -1,0 +1,370 @@
+/*
+ * Binary upgrade (USR2, `herd ctl upgrade`), nginx's protocol with systemd's
+ * socket handover: the pid file becomes PIDFILE.oldbin, and the master
+ * forks and execs its own binary from its path on disk (a new build is
+ * picked up) with the listeners at fds 3… and LISTEN_FDS, so the new master
+ * takes them through the same code path as sockets from systemd. It reports
+ * READY=1 to our notify socket once its first generation is ready; then we
+ * retire our workers and leave (upgrade-handover = auto) or wait for the
+ * operator (manual: WINCH stops our workers, QUIT ends us, HUP brings our
+ * workers back). A new master that dies, fails to exec or misses its
+ * deadline is a failed upgrade: the pid file gets its name back and we go on
+ * serving as if nothing happened.
+ */
+#include "master/master.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fd/fd.h"
+#include "log/log.h"
+
+extern char **environ;
+
+#define UPGRADE_GRACE_MS 10000
+
+static bool
+ours(const char *var)
+{
+	return strncmp(var, "LISTEN_", 7) == 0 ||
+	       strncmp(var, "NOTIFY_SOCKET=", 14) == 0 ||
+	       strncmp(var, "HERD_UPGRADE_FROM=", 18) == 0 ||
+	       strncmp(var, "HERD_SYSTEMD_NOTIFY=", 20) == 0;
+}
+
+static void
+free_env(char **env)
+{
+	int i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* The new master's environment; *pid_slot is where its LISTEN_PID goes. */
+static char **
+build_env(struct master *m, char **pid_slot)
+{
+	size_t len = 1;
+	char **env, *names, *p;
+	int n = 0, i, count = 0;
+
+	while (environ[count] != NULL)
+		count++;
+	env = calloc((size_t)count + 8, sizeof(*env));
+	for (i = 0; i < m->nlisteners; i++)
+		len += strlen(m->listeners[i].spec.name) + 1;
+	names = malloc(len);
+	if (env == NULL || names == NULL)
+		goto nomem;
+	for (p = names, i = 0; i < m->nlisteners; i++)
+		p += sprintf(p, "%s%s", i ? ":" : "",
+			     m->listeners[i].spec.name);
+	*p = '\0';
+	for (i = 0; i < count; i++)
+		if (!ours(environ[i]) &&
+		    (env[n++] = strdup(environ[i])) == NULL)
+			goto nomem;
+	if (asprintf(&env[n++], "LISTEN_FDS=%d", m->nlisteners) < 0 ||
+	    asprintf(&env[n++], "LISTEN_FDNAMES=%s", names) < 0 ||
+	    asprintf(&env[n++], "HERD_UPGRADE_FROM=%d", (int)getpid()) < 0 ||
+	    asprintf(&env[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0)
+		goto nomem;
+	if (m->systemd_notify != NULL &&
+	    asprintf(&env[n++], "HERD_SYSTEMD_NOTIFY=%s", m->systemd_notify) <
+		    0)
+		goto nomem;
+	env[n] = calloc(1, 32);
+	if (env[n] == NULL)
+		goto nomem;
+	strcpy(env[n], "LISTEN_PID=");
+	*pid_slot = env[n] + strlen("LISTEN_PID=");
+	free(names);
+	return env;
+nomem:
+	free(names);
+	free_env(env);
+	return NULL;
+}
+
+static void
+watch(struct master *m, int fd, enum master_tag tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.u64 = MASTER_TAG(tag, 0)};
+
+	if (fd >= 0)
+		epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int
+unwatch(struct master *m, int fd)
+{
+	if (fd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
+		close(fd);
+	}
+	return -1;
+}
+
+static void
+set_title(struct master *m, bool old)
+{
+	char cmd[200];
+	size_t off = 0;
+	int i;
+
+	cmd[0] = '\0';
+	for (i = 0; i < m->cfg->ncommand && off < sizeof(cmd); i++)
+		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s",
+					i > 0 ? " " : "", m->cfg->command[i]);
+	proc_title_set("herd: master%s -- %s", old ? " (old)" : "", cmd);
+}
+
+int
+master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
+{
+	struct proc_plan plan;
+	struct proc_child child;
+	char **env, *pid_slot = NULL, *oldbin = NULL;
+	int *fds, i, rc;
+
+	if (m->stop != MASTER_RUNNING) {
+		snprintf(why, whylen, "the master is stopping");
+	} else if (m->upgrade.active) {
+		snprintf(why, whylen,
+			 "an upgrade is already under way (new master pid %d)",
+			 (int)m->upgrade.pid);
+	} else if (m->upgrade.handed_over) {
+		snprintf(why, whylen,
+			 "this is the old master of an upgrade (new master "
+			 "pid %d)",
+			 (int)m->upgrade.pid);
+	} else if (m->rolling) {
+		snprintf(why, whylen, "a reload is under way");
+	} else {
+		why[0] = '\0';
+	}
+	if (why[0] != '\0') {
+		log_warn("master: %s refused: %s", origin, why);
+		return -1;
+	}
+	env = build_env(m, &pid_slot);
+	fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
+	if (env == NULL || fds == NULL) {
+		free_env(env);
+		free(fds);
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	/* Our own stdio goes along; the listeners land at 3…. */
+	for (i = 0; i < 3; i++)
+		fds[i] = i;
+	for (i = 0; i < m->nlisteners; i++)
+		fds[3 + i] = m->listeners[i].fd;
+	memset(&plan, 0, sizeof(plan));
+	plan.path = m->exe;
+	plan.argv = m->argv;
+	plan.envp = env;
+	plan.pid_slots[0] = pid_slot;
+	plan.fds = fds;
+	plan.nfds = 3 + m->nlisteners;
+	plan.parent = getpid();
+	plan.successor = true;
+
+	if (m->pidfile.fd >= 0) {
+		if (asprintf(&oldbin, "%s.oldbin", m->pidfile.path) < 0 ||
+		    (m->upgrade.pid_path = strdup(m->pidfile.path)) == NULL ||
+		    proc_pidfile_rename(&m->pidfile, oldbin) < 0) {
+			snprintf(why, whylen, "renaming the pid file: %s",
+				 strerror(errno));
+			free(m->upgrade.pid_path);
+			m->upgrade.pid_path = NULL;
+			free(oldbin);
+			free_env(env);
+			free(fds);
+			log_error("master: %s failed: %s", origin, why);
+			return -1;
+		}
+		free(oldbin);
+	}
+	rc = proc_spawn(&plan, &child);
+	free_env(env);
+	free(fds);
+	if (rc < 0) {
+		snprintf(why, whylen, "fork: %s", strerror(-rc));
+		if (m->upgrade.pid_path != NULL)
+			proc_pidfile_rename(&m->pidfile, m->upgrade.pid_path);
+		free(m->upgrade.pid_path);
+		m->upgrade.pid_path = NULL;
+		log_error("master: %s failed: %s", origin, why);
+		return -1;
+	}
+	m->upgrade.active = true;
+	m->upgrade.pid = child.pid;
+	m->upgrade.pidfd = child.pidfd;
+	m->upgrade.report_fd = child.report_fd;
+	m->upgrade.started_ms = proc_now_ms();
+	m->upgrade.deadline_ms = m->cfg->boot_timeout_ms > 0
+					 ? m->upgrade.started_ms +
+						   m->cfg->boot_timeout_ms +
+						   UPGRADE_GRACE_MS
+					 : 0;
+	m->upgrade.why[0] = '\0';
+	watch(m, child.pidfd, MASTER_TAG_UPGRADE_PIDFD);
+	watch(m, child.report_fd, MASTER_TAG_UPGRADE_REPORT);
+	set_title(m, true);
+	log_info("master: %s: started new master pid %d (%s)", origin,
+		 (int)child.pid, m->exe);
+	return 0;
+}
+
+void
+upgrade_on_report(struct master *m)
+{
+	struct proc_report r;
+	int rc = proc_read_report(m->upgrade.report_fd, &r);
+
+	if (rc == -EAGAIN)
+		return;
+	if (rc == 0)
+		snprintf(m->upgrade.why, sizeof(m->upgrade.why),
+			 "%s %.100s: %s", proc_stage_name(r.stage), m->exe,
+			 strerror(r.err));
+	m->upgrade.report_fd = unwatch(m, m->upgrade.report_fd);
+}
+
+/* The upgrade did not happen: take our pid file's name back, go on. */
+static void
+give_up(struct master *m, const char *why)
+{
+	log_error("master: upgrade failed: %s; the old master keeps serving",
+		  why);
+	if (m->upgrade.pid_path != NULL) {
+		if (proc_pidfile_rename(&m->pidfile, m->upgrade.pid_path) < 0)
+			log_error("master: renaming the pid file back: %s",
+				  strerror(errno));
+		free(m->upgrade.pid_path);
+		m->upgrade.pid_path = NULL;
+	}
+	set_title(m, false);
+	master_record(m, &m->last_upgrade, false, why);
+	control_outcome(m, CONTROL_WAIT_UPGRADE, false, why);
+	/* The new master may have taken the control socket's name. */
+	if (m->control_path != NULL) {
+		char *path = strdup(m->control_path);
+
+		control_close(m, false);
+		if (path != NULL && control_open(m, path, true) < 0)
+			log_warn("master: control socket %s: could not take "
+				 "it back",
+				 path);
+		free(path);
+	}
+}
+
+void
+upgrade_on_ready(struct master *m)
+{
+	char why[128];
+
+	if (!m->upgrade.active)
+		return;
+	m->upgrade.active = false;
+	m->upgrade.handed_over = true;
+	snprintf(why, sizeof(why), "new master pid %d ready after %.2f s",
+		 (int)m->upgrade.pid,
+		 (double)(proc_now_ms() - m->upgrade.started_ms) / 1000.0);
+	log_info("master: upgrade: %s", why);
+	master_record(m, &m->last_upgrade, true, why);
+	control_outcome(m, CONTROL_WAIT_UPGRADE, true, why);
+	if (m->cfg->upgrade_handover == CLI_HANDOVER_MANUAL) {
+		log_info("master: upgrade-handover = manual: WINCH stops our "
+			 "workers, QUIT ends this master, HUP brings our "
+			 "workers back");
+		return;
+	}
+	master_begin_stop(m, MASTER_STOP_GRACEFUL, "upgrade handover");
+}
+
+void
+upgrade_restore_workers(struct master *m)
+{
+	log_info("master: HUP as the old master: restoring %d workers",
+		 m->cfg->workers);
+	m->wanted = m->cfg->workers;
+	workers_ensure(m);
+}
+
+bool
+upgrade_reap(struct master *m)
+{
+	char status[96], why[512];
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (m->upgrade.pid <= 0 ||
+	    waitid(P_PID, (id_t)m->upgrade.pid, &si, WEXITED | WNOHANG) < 0 ||
+	    si.si_pid == 0)
+		return false;
+	if (m->upgrade.report_fd >= 0)
+		upgrade_on_report(m);
+	proc_describe_status(&si, status, sizeof(status));
+	m->upgrade.pidfd = unwatch(m, m->upgrade.pidfd);
+	m->upgrade.report_fd = unwatch(m, m->upgrade.report_fd);
+	if (m->upgrade.active) {
+		snprintf(why, sizeof(why),
+			 "new master (pid %d) %s before it was ready%s%s",
+			 (int)m->upgrade.pid, status,
+			 m->upgrade.why[0] ? ": " : "", m->upgrade.why);
+		m->upgrade.active = false;
+		m->upgrade.pid = 0;
+		give_up(m, why);
+		return true;
+	}
+	/* It had taken over and is gone now. */
+	log_warn("master: new master (pid %d) %s after taking over",
+		 (int)m->upgrade.pid, status);
+	m->upgrade.handed_over = false;
+	m->upgrade.pid = 0;
+	if (m->stop == MASTER_STOP_GRACEFUL || m->stop == MASTER_RUNNING) {
+		snprintf(why, sizeof(why),
+			 "the new master died; back to this "
+			 "one");
+		m->stop = MASTER_RUNNING;
+		give_up(m, why);
+		upgrade_restore_workers(m);
+	}
+	return true;
+}
+
+void
+upgrade_on_timer(struct master *m, int64_t now)
+{
+	if (!m->upgrade.active || m->upgrade.deadline_ms == 0 ||
+	    now < m->upgrade.deadline_ms)
+		return;
+	snprintf(m->upgrade.why, sizeof(m->upgrade.why),
+		 "not ready after %.1f s; killed",
+		 (double)(now - m->upgrade.started_ms) / 1000.0);
+	log_warn("master: upgrade: new master pid %d %s", (int)m->upgrade.pid,
+		 m->upgrade.why);
+	m->upgrade.deadline_ms = 0;
+	if (m->upgrade.pidfd < 0 ||
+	    syscall(SYS_pidfd_send_signal, m->upgrade.pidfd, SIGKILL, NULL, 0) <
+		    0)
+		kill(m->upgrade.pid, SIGKILL);
+}
+
+int64_t
+upgrade_deadline(const struct master *m)
+{
+	return m->upgrade.active ? m->upgrade.deadline_ms : 0;
+}
