@@ -55,11 +55,62 @@ log_strays(const int *strays, int n)
 		 list);
 }
 
+/* Everything after the command line is known; returns the exit status. */
+static int
+run(int argc, char **argv, const int *strays, int nstrays)
+{
+	struct config cfg;
+	char err[512];
+	int rc;
+
+	rc = cli_parse(argc, argv, &cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "herd: %s\n", err);
+		if (rc == CLI_EX_USAGE)
+			fprintf(stderr, "Try 'herd --help'.\n");
+		return rc;
+	}
+	switch (cfg.action) {
+	case CLI_ACTION_HELP:
+		cli_usage();
+		goto out;
+	case CLI_ACTION_VERSION:
+		printf("herd %s\n", HERD_VERSION);
+		goto out;
+	case CLI_ACTION_TEST_CONFIG:
+	case CLI_ACTION_RUN:
+		break;
+	}
+	rc = master_config_complete(&cfg, getenv("LISTEN_FDS") != NULL, err,
+				    sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "herd: %s\n", err);
+		rc = CLI_EX_USAGE;
+		goto out;
+	}
+	if (cfg.action == CLI_ACTION_TEST_CONFIG) {
+		printf("herd: configuration %s is valid\n",
+		       cfg.config_file ? cfg.config_file : "(command line)");
+		goto out;
+	}
+	rc = log_open(cfg.log);
+	if (rc < 0) {
+		fprintf(stderr, "herd: log %s: %s\n", cfg.log, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	log_strays(strays, nstrays);
+	rc = master_run(&cfg, argc, argv);
+	log_close();
+out:
+	config_free(&cfg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct config cfg;
-	char err[512], **saved_argv;
+	char **saved_argv;
 	int rc, strays[32], nstrays;
 
 	/*
@@ -74,48 +125,7 @@ main(int argc, char **argv)
 		free_argv(saved_argv, argc);
 		return rc;
 	}
-	rc = cli_parse(argc, saved_argv, &cfg, err, sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "herd: %s\n", err);
-		if (rc == CLI_EX_USAGE)
-			fprintf(stderr, "Try 'herd --help'.\n");
-		return rc;
-	}
-	switch (cfg.action) {
-	case CLI_ACTION_HELP:
-		cli_usage();
-		config_free(&cfg);
-		return 0;
-	case CLI_ACTION_VERSION:
-		printf("herd %s\n", HERD_VERSION);
-		config_free(&cfg);
-		return 0;
-	case CLI_ACTION_TEST_CONFIG:
-	case CLI_ACTION_RUN:
-		break;
-	}
-	if (master_config_complete(&cfg, getenv("LISTEN_FDS") != NULL, err,
-				   sizeof(err)) < 0) {
-		fprintf(stderr, "herd: %s\n", err);
-		config_free(&cfg);
-		return CLI_EX_USAGE;
-	}
-	if (cfg.action == CLI_ACTION_TEST_CONFIG) {
-		printf("herd: configuration %s is valid\n",
-		       cfg.config_file ? cfg.config_file : "(command line)");
-		config_free(&cfg);
-		return 0;
-	}
-	rc = log_open(cfg.log);
-	if (rc < 0) {
-		fprintf(stderr, "herd: log %s: %s\n", cfg.log, strerror(-rc));
-		config_free(&cfg);
-		return 1;
-	}
-	log_strays(strays, nstrays);
-	rc = master_run(&cfg, argc, saved_argv);
-	log_close();
-	config_free(&cfg);
+	rc = run(argc, saved_argv, strays, nstrays);
 	free_argv(saved_argv, argc);
 	return rc;
 }

@@ -465,7 +465,7 @@ describe_activity(pid_t pid, char *buf, size_t len)
 		if (sys[0] >= '0' && sys[0] <= '9' &&
 		    common_syscalls[i].nr == nr)
 			name = common_syscalls[i].name;
-	snprintf(buf, len, "kernel says: wchan %s, syscall %s%s%s%s",
+	snprintf(buf, len, "kernel says: wchan %.63s, syscall %.24s%s%s%s",
 		 strcmp(wchan, "0") == 0 ? "(running)" : wchan, sys,
 		 name ? " (" : "", name ? name : "", name ? ")" : "");
 }
