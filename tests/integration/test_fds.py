@@ -1,0 +1,81 @@
+"""The descriptor invariant (the nginx lesson): a worker holds exactly
+0, 1, 2 and its listeners, whatever the caller or herd itself had open, and
+the master does not grow descriptors as workers come and go."""
+import os
+import signal
+
+from conftest import fds, status, wait_for
+
+SLEEP = ["/bin/sleep", "1000"]
+
+
+def expect_exact_fds(h, nlisteners):
+    want = set(range(3 + nlisteners))
+    for pid in h.workers():
+        got = fds(pid)
+        assert set(got) == want, (pid, got)
+        assert got[0] == "/dev/null"
+        assert got[1].startswith("pipe:") and got[1] == got[2]
+        for n in range(3, 3 + nlisteners):
+            assert got[n].startswith("socket:")
+        st = status(pid)
+        assert int(st["SigBlk"], 16) == 0, st["SigBlk"]
+        assert int(st["SigIgn"], 16) == 0, st["SigIgn"]
+
+
+def test_stray_descriptor_from_the_caller(herd, tmp_path):
+    stray = os.open("/etc/hostname", os.O_RDONLY)  # inheritable
+    os.set_inheritable(stray, True)
+    try:
+        h = herd(["--listen", "127.0.0.1:0", "--workers", "2"], SLEEP,
+                 pass_fds=(stray,)).started(2)
+    finally:
+        os.close(stray)
+    expect_exact_fds(h, 1)
+    # The master itself let it go, and said so.
+    assert "/etc/hostname" not in fds(h.pid).values()
+    h.wait_log(rf"closed \d+ descriptors left open by the caller:.* {stray}")
+
+
+def test_exact_fds_after_respawn_and_ttin_ttou(herd):
+    h = herd(["--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0,name=b",
+              "--workers", "2"], SLEEP).started(2)
+    expect_exact_fds(h, 2)
+    victim = h.workers()[0]
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: victim not in h.workers() and len(h.ready_workers())
+             == 2, 5, "respawn")
+    expect_exact_fds(h, 2)
+    h.signal(signal.SIGTTIN)
+    wait_for(lambda: len(h.ready_workers()) == 3, 5, "TTIN")
+    expect_exact_fds(h, 2)
+    h.signal(signal.SIGTTOU)
+    wait_for(lambda: len(h.workers()) == 2, 5, "TTOU")
+    expect_exact_fds(h, 2)
+
+
+def age(pid):
+    """Seconds since pid started, from /proc (clock ticks since boot)."""
+    with open(f"/proc/{pid}/stat") as f:
+        start = int(f.read().split(") ")[1].split()[19])
+    with open("/proc/uptime") as f:
+        up = float(f.read().split()[0])
+    return up - start / os.sysconf("SC_CLK_TCK")
+
+
+def test_master_fds_stable_over_100_respawns(herd):
+    # Workers are killed once they are past the crash-loop threshold (1 s),
+    # so every respawn is immediate: 10 rounds of 10 workers.
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "10"],
+             SLEEP).started(10)
+    base = len(fds(h.pid))
+    for _ in range(10):
+        wait_for(lambda: len(h.ready_workers()) == 10 and all(
+            age(p) > 1.1 for p in h.ready_workers()), 10, "10 old workers")
+        for pid in h.ready_workers():
+            os.kill(pid, signal.SIGKILL)
+    h.wait_log(r"killed by signal KILL after [\d.]+ s; respawn now",
+               count=100)
+    wait_for(lambda: len(h.ready_workers()) == 10, 10, "respawns")
+    assert len(fds(h.pid)) == base, fds(h.pid)
+    expect_exact_fds(h, 1)
