@@ -160,7 +160,7 @@ class Herd:
         self.wait_log(r"listening on")
         wait_for(lambda: len(self.ready_workers()) >= workers, timeout,
                  f"{workers} workers:\n{self.log()}")
-        self.baseline_fds = len(fds(self.pid))
+        self.baseline_fds = self.own_fds()
         return self
 
     # Workers ------------------------------------------------------------
@@ -176,8 +176,13 @@ class Herd:
         return [p for p in self.workers() if p in running]
 
     def worker_numbers(self):
-        return {int(environ(p).get("HERD_WORKER", -1)): p
-                for p in self.workers()}
+        out = {}
+        for p in self.workers():
+            try:
+                out[int(environ(p).get("HERD_WORKER", -1))] = p
+            except (FileNotFoundError, ProcessLookupError):
+                pass  # gone meanwhile
+        return out
 
     def signal(self, sig):
         os.kill(self.pid, sig)
@@ -202,20 +207,34 @@ class Herd:
                     e.search(line) for e in self.expect_errors):
                 raise AssertionError(f"unexpected error line: {line}")
 
+    def own_fds(self):
+        """The master's descriptors that do not come and go with workers
+        (each worker adds a pidfd and an output pipe, and a report pipe
+        until it has exec'd): sockets, epoll, signalfd, timerfd, files."""
+        return sorted(t for t in fds(self.pid).values()
+                      if "pidfd" not in t and not t.startswith("pipe:"))
+
     def stop(self):
-        if self.proc.poll() is None:
-            if self.baseline_fds is not None and alive(self.pid):
-                now = len(fds(self.pid))
-                assert now == self.baseline_fds, (
-                    f"master fds {now} != baseline {self.baseline_fds}: "
-                    f"{fds(self.pid)}")
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(15 * SLOW)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError(f"herd ignored QUIT:\n{self.log()}")
+        if self.proc.poll() is not None:
+            return
+        problem = None
+        if self.baseline_fds is not None and alive(self.pid):
+            now = self.own_fds()
+            if now != self.baseline_fds:
+                problem = (f"master descriptors changed: {now} != "
+                           f"baseline {self.baseline_fds}")
+            pidfds = [t for t in fds(self.pid).values() if "pidfd" in t]
+            if len(pidfds) > len(children(self.pid)):
+                problem = f"pidfds {pidfds} outnumber the children"
+        self.proc.send_signal(signal.SIGQUIT)
+        try:
+            self.proc.wait(15 * SLOW)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            problem = f"herd ignored QUIT:\n{self.log()}"
+        if problem:
+            raise AssertionError(problem)
 
 
 def reap_strays(timeout=5.0):

@@ -68,14 +68,20 @@ def test_master_fds_stable_over_100_respawns(herd):
     # so every respawn is immediate: 10 rounds of 10 workers.
     h = herd(["--listen", "127.0.0.1:0", "--workers", "10"],
              SLEEP).started(10)
-    base = len(fds(h.pid))
-    for _ in range(10):
+    base = h.own_fds()
+    killed = 0
+    while killed < 100:
         wait_for(lambda: len(h.ready_workers()) == 10 and all(
             age(p) > 1.1 for p in h.ready_workers()), 10, "10 old workers")
         for pid in h.ready_workers():
             os.kill(pid, signal.SIGKILL)
-    h.wait_log(r"killed by signal KILL after [\d.]+ s; respawn now",
-               count=100)
+            killed += 1
+        h.wait_log(r"killed by signal KILL after [\d.]+ s; respawn now",
+                   count=killed)
     wait_for(lambda: len(h.ready_workers()) == 10, 10, "respawns")
-    assert len(fds(h.pid)) == base, fds(h.pid)
+    assert h.own_fds() == base
+    # One pidfd and one output pipe per worker, nothing left of the dead.
+    kinds = [t for n, t in fds(h.pid).items() if n > 2]
+    assert sum("pidfd" in t for t in kinds) == 10, kinds
+    assert sum(t.startswith("pipe:") for t in kinds) == 10, kinds
     expect_exact_fds(h, 1)
