@@ -52,7 +52,8 @@ def test_usr1_reopens_log_and_signals_workers(herd, tmp_path):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
               "--reopen-signal", "HUP"],
              ["/bin/sh", "-c", f"trap 'echo HUP >> {rec}' HUP; "
-              "while :; do sleep 0.05; done"]).started(1)
+              "echo trapped; while :; do sleep 0.05; done"]).started(1)
+    h.wait_log(r"\): trapped")
     os.rename(h.log_path, h.log_path + ".1")
     h.signal(signal.SIGUSR1)
     wait_for(lambda: os.path.exists(h.log_path), 5, "a new log file")
