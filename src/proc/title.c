@@ -16,13 +16,16 @@
 extern char **environ;
 
 static char *title_area;
+static char *env_block;
+static char **env_array;
 static size_t title_len;
 
 void
 proc_title_init(int argc, char **argv, char ***saved)
 {
 	char *end = argv[0] + strlen(argv[0]) + 1;
-	char **copy, **env;
+	char **copy, **env, *p;
+	size_t size = 0;
 	int i, n;
 
 	copy = calloc((size_t)argc + 1, sizeof(*copy));
@@ -34,16 +37,29 @@ proc_title_init(int argc, char **argv, char ***saved)
 	for (i = 1; i < argc && argv[i] == end; i++)
 		end = argv[i] + strlen(argv[i]) + 1;
 	for (n = 0; environ[n] != NULL; n++)
-		;
+		size += strlen(environ[n]) + 1;
+	/*
+	 * One block for all the strings, kept in a static: setenv/unsetenv
+	 * may drop entries later, and nothing of it must look leaked.
+	 */
 	env = calloc((size_t)n + 1, sizeof(*env));
-	if (env == NULL)
+	env_block = malloc(size + 1);
+	if (env == NULL || env_block == NULL) {
+		free(env);
+		free(env_block);
+		env_block = NULL;
 		return;
-	for (i = 0; i < n; i++) {
-		if (environ[i] == end)
-			end = environ[i] + strlen(environ[i]) + 1;
-		env[i] = strdup(environ[i]);
 	}
-	environ = env;
+	for (p = env_block, i = 0; i < n; i++) {
+		size_t len = strlen(environ[i]) + 1;
+
+		if (environ[i] == end)
+			end = environ[i] + len;
+		memcpy(p, environ[i], len);
+		env[i] = p;
+		p += len;
+	}
+	environ = env_array = env;
 	title_area = argv[0];
 	title_len = (size_t)(end - argv[0]);
 	for (i = 1; i < argc; i++)

@@ -1,0 +1,115 @@
+"""Listeners: TCP on IPv4 and IPv6, unix sockets (a stale one replaced, a
+live one refused), and sockets handed over by systemd-socket-activate."""
+import os
+import socket
+import subprocess
+
+from conftest import HERD, Herd, fds, helper, http_get, wait_for
+
+HELLO = os.path.join(os.path.dirname(HERD), "herd-hello")
+
+
+def try_get(port):
+    try:
+        return http_get(port)
+    except ConnectionRefusedError:
+        return None
+
+
+def test_tcp_v4_and_v6(herd):
+    h = herd(["--listen", "127.0.0.1:0,name=v4", "--listen",
+              "[::1]:0,name=v6,ipv6only=on", "--workers", "2"],
+             [HELLO]).started(2)
+    assert "hello from herd worker" in http_get(h.port("v4"))
+    assert "hello from herd worker" in http_get(h.port("v6"), host="::1")
+
+
+def test_unix_socket_stale_replaced_and_removed(herd, tmp_path):
+    path = tmp_path / "s.sock"
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(path))
+    stale.close()  # the file stays, nobody answers
+    h = herd([f"--listen", f"unix:{path},mode=0600", "--workers", "1"],
+             [HELLO]).started(1)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    with socket.socket(socket.AF_UNIX) as c:
+        c.connect(str(path))
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        reply = b""
+        while chunk := c.recv(4096):
+            reply += chunk
+        assert b"hello from herd" in reply
+    h.stop()
+    assert not path.exists()
+
+
+def test_unix_socket_of_a_live_server_is_refused(tmp_path):
+    path = tmp_path / "live.sock"
+    live = socket.socket(socket.AF_UNIX)
+    live.bind(str(path))
+    live.listen()
+    r = subprocess.run([HERD, "--listen", f"unix:{path}", "--", HELLO],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "a live server answers" in r.stderr
+    assert path.exists()
+    live.close()
+
+
+def test_port_in_use_is_a_clear_error(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([HERD, "--listen", f"127.0.0.1:{port}", "--",
+                            HELLO], capture_output=True, text=True,
+                           timeout=30)
+    assert r.returncode == 1
+    assert "Address already in use" in r.stderr
+
+
+def test_systemd_socket_activation(herd, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = tmp_path / "act.sock"
+    log = tmp_path / "herd.log"
+
+    def activate(argv, **kw):
+        return subprocess.Popen(
+            ["systemd-socket-activate", "-l", f"127.0.0.1:{port}", "-l",
+             str(path), "--fdname=web:admin", *argv], **kw)
+    # Matched by name for `admin`, by address for the TCP one.
+    h = herd(["--listen", f"127.0.0.1:{port}", "--listen",
+              "unix:/nonexistent/elsewhere.sock,name=admin", "--workers",
+              "2"], [HELLO], popen=lambda a, **kw: activate(a, **kw))
+    # systemd-socket-activate starts its child on the first connection,
+    # which then waits in the queue for herd's workers.
+    assert "hello from herd" in wait_for(lambda: try_get(port), 10,
+                                         "the first connection")
+    h.wait_log(rf"listening on 127.0.0.1:{port} \(name listen0, inherited\)")
+    h.wait_log(rf"listening on unix:{path} \(name admin, inherited\)")
+    h.started(2)
+    assert "hello from herd" in http_get(port)
+    for pid in h.workers():
+        assert set(fds(pid)) == {0, 1, 2, 3, 4}
+    with open(f"/proc/{h.pid}/environ", "rb") as f:
+        assert b"LISTEN_FDS" not in f.read()
+    h.stop()
+    # An inherited unix socket is never unlinked by herd.
+    assert path.exists()
+
+
+def test_socket_activation_without_listen_adopts_all(herd, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    h = herd(["--workers", "1"], [HELLO], popen=lambda a, **kw:
+             subprocess.Popen(["systemd-socket-activate", "-l",
+                               f"127.0.0.1:{port}", "--fdname=http", *a],
+                              **kw))
+    assert "hello from herd" in wait_for(lambda: try_get(port), 10,
+                                         "the first connection")
+    h.wait_log(rf"listening on 127.0.0.1:{port} \(name http, inherited\)")
+    h.started(1)
+    assert "hello from herd" in http_get(port)
