@@ -47,7 +47,8 @@ build: $(B)/herd $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC  $(VARIANT)  $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(B)/libherd-core.a: $(CORE_OBJ)
 	@rm -f $@

@@ -90,7 +90,13 @@ check_creds(const struct proc_creds *c)
 static void __attribute__((noreturn))
 child_run(const struct proc_plan *plan, int report)
 {
-	struct sigaction dfl;
+	/* The kernel's struct sigaction: handler 0 is SIG_DFL. */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl;
 	sigset_t empty;
 	int sig, err;
 
@@ -106,13 +112,14 @@ child_run(const struct proc_plan *plan, int report)
 	/*
 	 * Every handled or ignored disposition back to default (SIGPIPE most
 	 * of all: the master ignores it, a server must not inherit that).
+	 * The raw system call, because glibc's sigaction() refuses the two
+	 * real-time signals it reserves (32, 33), and a parent such as make
+	 * may have left those ignored.
 	 */
 	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl,
-				  NULL); /* EINVAL for RT internals */
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
 
 	/* A group of its own: a ^C at the terminal is the master's to act on.
 	 */
