@@ -99,9 +99,14 @@ serve(struct conn *c)
 	char *end;
 
 	while ((end = memmem(c->buf, c->len, "\r\n\r\n", 4)) != NULL) {
+		size_t hlen = (size_t)(end - c->buf);
+		/* HTTP/1.0 closes unless asked not to; 1.1 closes if asked. */
 		int close_after =
-			draining || memmem(c->buf, (size_t)(end - c->buf),
-					   "onnection: close", 16) != NULL;
+			draining ||
+			memmem(c->buf, hlen, "onnection: close", 16) != NULL ||
+			(memmem(c->buf, hlen, "HTTP/1.0", 8) != NULL &&
+			 memmem(c->buf, hlen, "onnection: keep-alive", 21) ==
+				 NULL);
 		int n = snprintf(head, sizeof(head),
 				 "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n"
 				 "Connection: %s\r\n\r\n%s",

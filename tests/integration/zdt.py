@@ -1,0 +1,89 @@
+"""Shared pieces for the zero-downtime tests: a config file herd reads,
+ctl calls, and a load generator that counts every failed request."""
+import http.client
+import json
+import os
+import subprocess
+import threading
+import time
+
+from conftest import HERD, helper
+
+KEEPALIVE = helper("keepalive")
+
+
+def write_config(path, port, workers=2, extra=""):
+    path.write_text(f"listen = 127.0.0.1:{port},name=http\n"
+                    f"pid-file = {path.parent / 'herd.pid'}\n"
+                    f"workers = {workers}\n"
+                    "readiness = notify\n"
+                    "boot-timeout = 10s\n"
+                    "graceful-timeout = 10s\n"
+                    f"command = {KEEPALIVE}\n" + extra)
+
+
+def ctl(conf_or_pidfile, *args, timeout=60):
+    flag = "--pid-file" if str(conf_or_pidfile).endswith(".pid") else "-c"
+    r = subprocess.run([HERD, "ctl", flag, str(conf_or_pidfile), *args],
+                       capture_output=True, text=True, timeout=timeout)
+    return r
+
+
+def status(conf):
+    r = ctl(conf, "status")
+    assert r.returncode == 0, r
+    return json.loads(r.stdout)
+
+
+class Load:
+    """Keep-alive clients and new-connection clients hammering a port until
+    stopped; every exception or non-200 is a failure."""
+
+    def __init__(self, port, keepalive=6, fresh=2):
+        self.port = port
+        self.ok = 0
+        self.failures = []
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, args=(True,))
+                        for _ in range(keepalive)]
+        self.threads += [threading.Thread(target=self.run, args=(False,))
+                         for _ in range(fresh)]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        for t in self.threads:
+            t.join()
+
+    def run(self, keepalive):
+        conn = None
+        while not self.stopping:
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                      timeout=10)
+                conn.request("GET", "/", headers={} if keepalive else
+                             {"Connection": "close"})
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status != 200 or not body.startswith(b"ok worker"):
+                    raise AssertionError(f"{resp.status} {body!r}")
+                with self.lock:
+                    self.ok += 1
+                if not keepalive or resp.getheader("Connection") == "close":
+                    conn.close()
+                    conn = None
+            except Exception as e:  # every failure counts, none is hidden
+                with self.lock:
+                    self.failures.append(repr(e))
+                if conn is not None:
+                    conn.close()
+                conn = None
+                time.sleep(0.01)
+        if conn is not None:
+            conn.close()
