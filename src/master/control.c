@@ -292,6 +292,29 @@ control_open(struct master *m, const char *path, bool take_over)
 	return 0;
 }
 
+int
+control_rebind(struct master *m)
+{
+	char *path = m->control_path;
+	int rc;
+
+	if (path == NULL)
+		return 0;
+	/* Clients keep their connections; only the listening socket goes. */
+	if (m->control_fd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->control_fd, NULL);
+		close(m->control_fd);
+		m->control_fd = -1;
+	}
+	m->control_path = NULL;
+	rc = control_open(m, path, true);
+	if (rc < 0)
+		m->control_path = path;
+	else
+		free(path);
+	return rc;
+}
+
 void
 control_close(struct master *m, bool unlink_path)
 {

@@ -242,6 +242,7 @@ void upgrade_restore_workers(struct master *m);
 /* Control socket (control.c) and status (status.c). */
 int control_open(struct master *m, const char *path, bool take_over);
 void control_close(struct master *m, bool unlink_path);
+int control_rebind(struct master *m);
 void control_on_accept(struct master *m);
 void control_on_client(struct master *m, struct control_client *c,
 		       uint32_t events);

@@ -258,16 +258,9 @@ give_up(struct master *m, const char *why)
 	master_record(m, &m->last_upgrade, false, why);
 	control_outcome(m, CONTROL_WAIT_UPGRADE, false, why);
 	/* The new master may have taken the control socket's name. */
-	if (m->control_path != NULL) {
-		char *path = strdup(m->control_path);
-
-		control_close(m, false);
-		if (path != NULL && control_open(m, path, true) < 0)
-			log_warn("master: control socket %s: could not take "
-				 "it back",
-				 path);
-		free(path);
-	}
+	if (control_rebind(m) < 0)
+		log_warn("master: control socket %s: could not take it back",
+			 m->control_path);
 }
 
 void
