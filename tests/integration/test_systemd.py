@@ -1,0 +1,94 @@
+"""herd under systemd: the sd_notify messages it sends to NOTIFY_SOCKET
+(READY=1, RELOADING=1 with MONOTONIC_USEC, STOPPING=1, STATUS=, MAINPID= on
+an upgrade), checked against a socket this test owns; and the shipped unit
+files, checked by systemd's own verifier."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+
+import pytest
+
+from conftest import HERD, ROOT, alive, wait_for, SLOW
+from test_upgrade import launch
+from zdt import ctl
+
+
+class NotifySocket:
+    def __init__(self, path):
+        self.path = str(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(10 * SLOW)
+
+    def next(self):
+        return self.sock.recv(4096).decode()
+
+    def until(self, pattern):
+        seen = []
+        while True:
+            msg = self.next()
+            seen.append(msg)
+            if re.search(pattern, msg):
+                return msg, seen
+
+
+def test_notify_sequence(herd, tmp_path):
+    ns = NotifySocket(tmp_path / "notify")
+    h, exe, conf, port = launch(herd, tmp_path,
+                                env={"NOTIFY_SOCKET": ns.path})
+    msg, _ = ns.until(r"READY=1")
+    assert "STATUS=2/2 workers ready, generation 1" in msg
+    assert f"MAINPID={h.pid}" in msg
+    # Reload: RELOADING=1 with the monotonic clock, then READY=1.
+    h.signal(signal.SIGHUP)
+    msg = ns.next()
+    assert "RELOADING=1" in msg
+    usec = int(re.search(r"MONOTONIC_USEC=(\d+)", msg).group(1))
+    assert abs(usec / 1e6 - __import__("time").monotonic()) < 5
+    msg, _ = ns.until(r"READY=1")
+    assert "generation 2" in msg
+    # Upgrade: the new master announces itself as the main pid.
+    r = ctl(conf, "upgrade")
+    assert r.returncode == 0
+    new = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
+    msg, _ = ns.until(r"MAINPID=")
+    assert f"MAINPID={new}" in msg and "READY=1" in msg
+    old = h.pid
+    msg, _ = ns.until(r"STOPPING=1")  # the old one retiring
+    wait_for(lambda: not alive(old), 10, "old master gone")
+    h.pid = new
+    os.kill(new, signal.SIGQUIT)
+    msg, _ = ns.until(r"STOPPING=1")
+    wait_for(lambda: not alive(new), 10, "new master exit")
+    # Workers never see the master's NOTIFY_SOCKET.
+
+
+def test_workers_get_their_own_notify_socket(herd, tmp_path):
+    ns = NotifySocket(tmp_path / "notify")
+    h, exe, conf, port = launch(herd, tmp_path,
+                                env={"NOTIFY_SOCKET": ns.path})
+    for pid in h.workers():
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            env = f.read()
+        assert b"NOTIFY_SOCKET=@herd-notify-" in env
+        assert ns.path.encode() not in env
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze is not installed")
+def test_unit_files_verify(tmp_path):
+    for name in ("herd.service", "herd.socket"):
+        text = open(os.path.join(ROOT, "contrib/systemd", name)).read()
+        (tmp_path / name).write_text(text.replace("/usr/local/bin/herd",
+                                                  HERD))
+    r = subprocess.run(["systemd-analyze", "verify",
+                        str(tmp_path / "herd.socket"),
+                        str(tmp_path / "herd.service")],
+                       capture_output=True, text=True)
+    problems = [line for line in r.stderr.splitlines()
+                if "herd." in line and "Unknown" in line or
+                "Invalid" in line or "not executable" in line]
+    assert not problems, r.stderr
