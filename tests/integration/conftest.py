@@ -197,9 +197,12 @@ class Herd:
     def check_log(self):
         text = self.log()
         if self.proc.stderr:
+            # Without blocking: a successor master may hold the pipe too.
+            os.set_blocking(self.proc.stderr.fileno(), False)
             try:
-                text += self.proc.stderr.read().decode(errors="replace")
-            except ValueError:
+                text += (self.proc.stderr.read() or b"").decode(
+                    errors="replace")
+            except (ValueError, BlockingIOError):
                 pass
         assert not SANITIZER.search(text), text
         for line in text.splitlines():
@@ -215,6 +218,10 @@ class Herd:
                       if "pidfd" not in t and not t.startswith("pipe:"))
 
     def stop(self):
+        if self.pid != self.proc.pid and alive(self.pid):
+            # An upgrade replaced the master we started; stop its heir.
+            os.kill(self.pid, signal.SIGQUIT)
+            wait_for(lambda: not alive(self.pid), 15, "the new master")
         if self.proc.poll() is not None:
             return
         problem = None
