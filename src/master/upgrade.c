@@ -34,7 +34,7 @@ ours(const char *var)
 {
 	return strncmp(var, "LISTEN_", 7) == 0 ||
 	       strncmp(var, "NOTIFY_SOCKET=", 14) == 0 ||
-	       strncmp(var, "HERD_UPGRADE_FROM=", 18) == 0 ||
+	       strncmp(var, "HERD_UPGRADE_", 13) == 0 ||
 	       strncmp(var, "HERD_SYSTEMD_NOTIFY=", 20) == 0;
 }
 
@@ -58,7 +58,7 @@ build_env(struct master *m, char **pid_slot)
 
 	while (environ[count] != NULL)
 		count++;
-	env = calloc((size_t)count + 8, sizeof(*env));
+	env = calloc((size_t)count + 9, sizeof(*env));
 	for (i = 0; i < m->nlisteners; i++)
 		len += strlen(m->listeners[i].spec.name) + 1;
 	names = malloc(len);
@@ -75,6 +75,8 @@ build_env(struct master *m, char **pid_slot)
 	if (asprintf(&env[n++], "LISTEN_FDS=%d", m->nlisteners) < 0 ||
 	    asprintf(&env[n++], "LISTEN_FDNAMES=%s", names) < 0 ||
 	    asprintf(&env[n++], "HERD_UPGRADE_FROM=%d", (int)getpid()) < 0 ||
+	    asprintf(&env[n++], "HERD_UPGRADE_GENERATION=%d",
+		     m->generation_seq) < 0 ||
 	    asprintf(&env[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0)
 		goto nomem;
 	if (m->systemd_notify != NULL &&

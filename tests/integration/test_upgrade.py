@@ -56,6 +56,10 @@ def test_usr2_hands_over(herd, tmp_path):
     h.pid = new
     st = status(conf)
     assert st["master"]["pid"] == new
+    # Generations go on counting across the upgrade.
+    assert st["master"]["generation"] == 2
+    for pid in h.workers():
+        assert environ(pid)["HERD_GENERATION"] == "2"
     # The new master is nobody's child now; stop it ourselves.
     os.kill(new, signal.SIGQUIT)
     wait_for(lambda: not alive(new), 10, "new master exit")
