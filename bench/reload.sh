@@ -58,7 +58,11 @@ upgrades() {
 		old=$(cat "$tmp/herd.pid")
 		t0=$(date +%s%N)
 		"$tmp/herd" ctl --pid-file "$tmp/herd.pid" upgrade >/dev/null
-		while kill -0 "$old" 2>/dev/null; do sleep 0.01; done
+		# Gone: exited (a zombie until its parent reaps it counts as gone).
+		while [ -e "/proc/$old" ] &&
+			[ "$(awk '{print $3}' "/proc/$old/stat" 2>/dev/null)" != Z ]; do
+			sleep 0.01
+		done
 		t1=$(date +%s%N)
 		echo "$(((t1 - t0) / 1000000))" >>"$tmp/upgrade.ms"
 		i=$((i + 1))
@@ -66,8 +70,8 @@ upgrades() {
 }
 
 window steady 3 steady
-window reload 6 reloads
-window upgrade 6 upgrades
+window reload 3 reloads
+window upgrade 3 upgrades
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "HUP to all workers replaced: median $(median "$tmp/reload.ms") ms over $RELOADS reloads"
 echo "USR2 to old master gone:     median $(median "$tmp/upgrade.ms") ms over $UPGRADES upgrades"
