@@ -100,8 +100,9 @@ test:
 	$(MAKE) VARIANT=asan integration
 	@echo "make test: all passed"
 
-bench: build
+bench:
 	bench/master.sh
+	bench/reload.sh
 
 install: $(B)/herd
 	install -D -m 0755 $(B)/herd $(DESTDIR)$(PREFIX)/bin/herd
