@@ -18,6 +18,31 @@
 
 #include "log/log.h"
 
+int
+master_watch(struct master *m, int fd, enum master_tag tag, uint32_t slot)
+{
+	struct epoll_event ev = {.events = EPOLLIN,
+				 .data.u64 = MASTER_TAG(tag, slot)};
+
+	if (fd < 0)
+		return 0;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_error("master: epoll_ctl: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int
+master_unwatch(struct master *m, int fd)
+{
+	if (fd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
+		close(fd);
+	}
+	return -1;
+}
+
 static void
 arm_timer(struct master *m)
 {

@@ -174,6 +174,22 @@ struct master {
 	struct master_result last_upgrade;
 };
 
+/* epoll tags: what an event is about, and for workers which slot. */
+enum master_tag {
+	MASTER_TAG_SIGNAL = 1,
+	MASTER_TAG_TIMER,
+	MASTER_TAG_PIDFD,
+	MASTER_TAG_REPORT,
+	MASTER_TAG_OUTPUT,
+	MASTER_TAG_NOTIFY,
+	MASTER_TAG_CONTROL,
+	MASTER_TAG_CLIENT,
+	MASTER_TAG_UPGRADE_PIDFD,
+	MASTER_TAG_UPGRADE_REPORT,
+};
+
+#define MASTER_TAG(type, slot) (((uint64_t)(type) << 32) | (uint32_t)(slot))
+
 /*
  * Runs the master for cfg until it stops; argv is kept for reloads (read
  * again) and upgrades (executed again). Returns the process exit status:
@@ -186,6 +202,15 @@ int master_start(struct master *m);
 void master_finish(struct master *m);
 int master_loop(struct master *m);
 void master_handle_signal(struct master *m, int sig);
+void master_set_title(struct master *m, bool old);
+
+/*
+ * Adds fd to the loop under tag (and slot, for workers). Returns 0 or
+ * -errno (logged). master_unwatch removes and closes fd; returns -1 so
+ * that `fd = master_unwatch(m, fd)` leaves nothing dangling.
+ */
+int master_watch(struct master *m, int fd, enum master_tag tag, uint32_t slot);
+int master_unwatch(struct master *m, int fd);
 void master_begin_stop(struct master *m, enum master_stop how, const char *why);
 
 /*
@@ -267,21 +292,5 @@ void json_string(struct json *j, const char *s);
 void json_key(struct json *j, const char *key);
 void json_item(struct json *j);
 char *json_take(struct json *j);
-
-/* epoll tags: what an event is about, and for workers which slot. */
-enum master_tag {
-	MASTER_TAG_SIGNAL = 1,
-	MASTER_TAG_TIMER,
-	MASTER_TAG_PIDFD,
-	MASTER_TAG_REPORT,
-	MASTER_TAG_OUTPUT,
-	MASTER_TAG_NOTIFY,
-	MASTER_TAG_CONTROL,
-	MASTER_TAG_CLIENT,
-	MASTER_TAG_UPGRADE_PIDFD,
-	MASTER_TAG_UPGRADE_REPORT,
-};
-
-#define MASTER_TAG(type, slot) (((uint64_t)(type) << 32) | (uint32_t)(slot))
 
 #endif

@@ -75,15 +75,6 @@ daemon_ready(struct master *m)
 }
 
 static int
-watch_fd(struct master *m, int fd, enum master_tag tag)
-{
-	struct epoll_event ev = {.events = EPOLLIN,
-				 .data.u64 = MASTER_TAG(tag, 0)};
-
-	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-static int
 open_event_sources(struct master *m)
 {
 	sigset_t set;
@@ -105,8 +96,8 @@ open_event_sources(struct master *m)
 	m->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (m->epfd < 0 || m->sigfd < 0 || m->timerfd < 0 || m->devnull < 0)
 		return -errno;
-	if (watch_fd(m, m->sigfd, MASTER_TAG_SIGNAL) < 0 ||
-	    watch_fd(m, m->timerfd, MASTER_TAG_TIMER) < 0)
+	if (master_watch(m, m->sigfd, MASTER_TAG_SIGNAL, 0) < 0 ||
+	    master_watch(m, m->timerfd, MASTER_TAG_TIMER, 0) < 0)
 		return -errno;
 	return 0;
 }
@@ -201,8 +192,8 @@ test_hook_careless_open(void)
 			 strerror(errno));
 }
 
-static void
-set_title(struct master *m)
+void
+master_set_title(struct master *m, bool old)
 {
 	char cmd[200];
 	size_t off = 0;
@@ -212,7 +203,7 @@ set_title(struct master *m)
 	for (i = 0; i < m->cfg->ncommand && off < sizeof(cmd); i++)
 		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s",
 					i > 0 ? " " : "", m->cfg->command[i]);
-	proc_title_set("herd: master -- %s", cmd);
+	proc_title_set("herd: master%s -- %s", old ? " (old)" : "", cmd);
 }
 
 int
@@ -307,7 +298,7 @@ master_start(struct master *m)
 		return rc;
 	m->notify_fd = notify_open(m->notify_addr, sizeof(m->notify_addr));
 	if (m->notify_fd < 0 ||
-	    watch_fd(m, m->notify_fd, MASTER_TAG_NOTIFY) < 0) {
+	    master_watch(m, m->notify_fd, MASTER_TAG_NOTIFY, 0) < 0) {
 		log_error("master: notify socket: %s", strerror(-m->notify_fd));
 		return m->notify_fd < 0 ? m->notify_fd : -EIO;
 	}
@@ -324,7 +315,7 @@ master_start(struct master *m)
 	/* Orphans of our workers come to us, and we reap them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("master: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
-	set_title(m);
+	master_set_title(m, false);
 	log_info("master: started (pid %d), %d workers: %s", (int)getpid(),
 		 m->wanted, cfg->command[0]);
 	workers_ensure(m);

@@ -96,40 +96,6 @@ nomem:
 	return NULL;
 }
 
-static void
-watch(struct master *m, int fd, enum master_tag tag)
-{
-	struct epoll_event ev = {.events = EPOLLIN,
-				 .data.u64 = MASTER_TAG(tag, 0)};
-
-	if (fd >= 0)
-		epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static int
-unwatch(struct master *m, int fd)
-{
-	if (fd >= 0) {
-		epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
-		close(fd);
-	}
-	return -1;
-}
-
-static void
-set_title(struct master *m, bool old)
-{
-	char cmd[200];
-	size_t off = 0;
-	int i;
-
-	cmd[0] = '\0';
-	for (i = 0; i < m->cfg->ncommand && off < sizeof(cmd); i++)
-		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s",
-					i > 0 ? " " : "", m->cfg->command[i]);
-	proc_title_set("herd: master%s -- %s", old ? " (old)" : "", cmd);
-}
-
 int
 master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 {
@@ -220,9 +186,9 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 						   UPGRADE_GRACE_MS
 					 : 0;
 	m->upgrade.why[0] = '\0';
-	watch(m, child.pidfd, MASTER_TAG_UPGRADE_PIDFD);
-	watch(m, child.report_fd, MASTER_TAG_UPGRADE_REPORT);
-	set_title(m, true);
+	master_watch(m, child.pidfd, MASTER_TAG_UPGRADE_PIDFD, 0);
+	master_watch(m, child.report_fd, MASTER_TAG_UPGRADE_REPORT, 0);
+	master_set_title(m, true);
 	log_info("master: %s: started new master pid %d (%s)", origin,
 		 (int)child.pid, m->exe);
 	return 0;
@@ -240,7 +206,7 @@ upgrade_on_report(struct master *m)
 		snprintf(m->upgrade.why, sizeof(m->upgrade.why),
 			 "%s %.100s: %s", proc_stage_name(r.stage), m->exe,
 			 strerror(r.err));
-	m->upgrade.report_fd = unwatch(m, m->upgrade.report_fd);
+	m->upgrade.report_fd = master_unwatch(m, m->upgrade.report_fd);
 }
 
 /* The upgrade did not happen: take our pid file's name back, go on. */
@@ -256,7 +222,7 @@ give_up(struct master *m, const char *why)
 		free(m->upgrade.pid_path);
 		m->upgrade.pid_path = NULL;
 	}
-	set_title(m, false);
+	master_set_title(m, false);
 	master_record(m, &m->last_upgrade, false, why);
 	control_outcome(m, CONTROL_WAIT_UPGRADE, false, why);
 	/* The new master may have taken the control socket's name. */
@@ -312,8 +278,8 @@ upgrade_reap(struct master *m)
 	if (m->upgrade.report_fd >= 0)
 		upgrade_on_report(m);
 	proc_describe_status(&si, status, sizeof(status));
-	m->upgrade.pidfd = unwatch(m, m->upgrade.pidfd);
-	m->upgrade.report_fd = unwatch(m, m->upgrade.report_fd);
+	m->upgrade.pidfd = master_unwatch(m, m->upgrade.pidfd);
+	m->upgrade.report_fd = master_unwatch(m, m->upgrade.report_fd);
 	if (m->upgrade.active) {
 		snprintf(why, sizeof(why),
 			 "new master (pid %d) %s before it was ready%s%s",

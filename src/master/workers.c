@@ -75,28 +75,6 @@ set_state(struct worker *w, enum worker_state to)
 }
 
 static void
-watch(struct master *m, int fd, enum master_tag tag, struct worker *w)
-{
-	struct epoll_event ev = {
-		.events = EPOLLIN,
-		.data.u64 = MASTER_TAG(tag, w - m->slots),
-	};
-
-	if (fd >= 0 && epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		log_error("master: epoll_ctl: %s", strerror(errno));
-}
-
-static int
-unwatch(struct master *m, int fd)
-{
-	if (fd >= 0) {
-		epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
-		close(fd);
-	}
-	return -1;
-}
-
-static void
 send_signal(struct worker *w, int sig)
 {
 	if (w->pidfd >= 0 &&
@@ -168,9 +146,10 @@ spawn(struct master *m, struct worker *w)
 				      ? w->started_ms + m->cfg->boot_timeout_ms
 				      : 0;
 	set_state(w, WORKER_STARTING);
-	watch(m, w->pidfd, MASTER_TAG_PIDFD, w);
-	watch(m, w->report_fd, MASTER_TAG_REPORT, w);
-	watch(m, w->out_fd, MASTER_TAG_OUTPUT, w);
+	master_watch(m, w->pidfd, MASTER_TAG_PIDFD, (uint32_t)(w - m->slots));
+	master_watch(m, w->report_fd, MASTER_TAG_REPORT,
+		     (uint32_t)(w - m->slots));
+	master_watch(m, w->out_fd, MASTER_TAG_OUTPUT, (uint32_t)(w - m->slots));
 	log_info("worker %d (pid %d, gen %d): started", w->number, (int)w->pid,
 		 w->generation);
 }
@@ -492,7 +471,7 @@ worker_on_report(struct master *m, struct worker *w)
 		if (m->cfg->readiness == CLI_READINESS_EXEC)
 			worker_set_ready(m, w);
 	}
-	w->report_fd = unwatch(m, w->report_fd);
+	w->report_fd = master_unwatch(m, w->report_fd);
 }
 
 /* The worker's process is gone: log it, decide its respawn. */
@@ -506,9 +485,9 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 	/* Whatever it said last (or why exec failed) comes first. */
 	if (w->report_fd >= 0)
 		worker_on_report(m, w);
-	w->report_fd = unwatch(m, w->report_fd);
+	w->report_fd = master_unwatch(m, w->report_fd);
 	worker_drain_output(m, w, true);
-	w->pidfd = unwatch(m, w->pidfd);
+	w->pidfd = master_unwatch(m, w->pidfd);
 	proc_describe_status(si, status, sizeof(status));
 	/* A clean exit, or the death we asked for, is no cause for alarm. */
 	expected =
