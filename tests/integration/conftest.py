@@ -78,8 +78,12 @@ def status(pid):
 
 
 def environ(pid):
-    with open(f"/proc/{pid}/environ", "rb") as f:
-        items = f.read().split(b"\0")
+    """A process's environment; {} once it is gone."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            items = f.read().split(b"\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return {}
     return dict(i.decode().split("=", 1) for i in items if b"=" in i)
 
 

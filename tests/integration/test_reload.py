@@ -129,6 +129,9 @@ def test_listeners_added_and_retired(herd, tmp_path):
     assert ctl(conf, "reload").returncode == 0
     h.wait_log(rf"listening on 127.0.0.1:{port2} \(name admin\)")
     assert "gen 2" in http_get(port2)
+    # Once the old generation has drained away:
+    wait_for(lambda: all(environ(p).get("HERD_GENERATION") == "2"
+                         for p in h.workers()), 10, "generation 1 gone")
     for pid in h.workers():
         got = fds(pid)
         assert environ(pid)["LISTEN_FDS"] == "2"
