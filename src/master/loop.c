@@ -64,6 +64,18 @@ arm_timer(struct master *m)
 	m->timer_armed_ms = next;
 }
 
+/*
+ * Tells systemd we are stopping, unless we are the old master of an
+ * upgrade: the service goes on in our successor, which systemd already
+ * knows as its main process.
+ */
+static void
+announce_stopping(struct master *m)
+{
+	if (!m->upgrade.handed_over)
+		master_notify_systemd(m, "STOPPING=1");
+}
+
 void
 master_begin_stop(struct master *m, enum master_stop how, const char *why)
 {
@@ -75,7 +87,7 @@ master_begin_stop(struct master *m, enum master_stop how, const char *why)
 			 why, workers_live(m),
 			 (double)m->cfg->graceful_timeout_ms / 1000.0);
 		m->stop = how;
-		master_notify_systemd(m, "STOPPING=1");
+		announce_stopping(m);
 		workers_stop_all(m, m->cfg->stop_signal,
 				 m->cfg->graceful_timeout_ms);
 		return;
@@ -88,7 +100,7 @@ master_begin_stop(struct master *m, enum master_stop how, const char *why)
 	}
 	log_info("master: %s: fast stop (%d workers)", why, workers_live(m));
 	m->stop = how;
-	master_notify_systemd(m, "STOPPING=1");
+	announce_stopping(m);
 	workers_stop_all(m, SIGTERM, MASTER_FAST_STOP_MS);
 }
 
