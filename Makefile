@@ -98,6 +98,7 @@ test:
 	$(MAKE) VARIANT=release unit
 	$(MAKE) VARIANT=asan unit
 	$(MAKE) VARIANT=asan integration
+	$(MAKE) fuzz-replay
 	@echo "make test: all passed"
 
 bench:
@@ -110,5 +111,7 @@ install: $(B)/herd
 
 clean:
 	rm -rf build
+
+include tests/fuzz/fuzz.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -10,16 +10,16 @@
 #include <string.h>
 
 enum {
-	C_SIZE,	       /* hex digits of the chunk size */
-	C_EXT,	       /* ";" extensions up to CR */
-	C_SIZE_LF,     /* LF after the size line */
-	C_DATA,	       /* chunk data */
-	C_DATA_CR,     /* CR after the data */
-	C_DATA_LF,     /* LF after the data */
-	C_TRAILER,     /* start of a trailer line, or the final CRLF */
+	C_SIZE,	   /* hex digits of the chunk size */
+	C_EXT,	   /* ";" extensions up to CR */
+	C_SIZE_LF, /* LF after the size line */
+	C_DATA,	   /* chunk data */
+	C_DATA_CR, /* CR after the data */
+	C_DATA_LF, /* LF after the data */
+	C_TRAILER, /* start of a trailer line, or the final CRLF */
 	C_TRAILER_LINE,
 	C_TRAILER_LF,
-	C_END_LF,      /* LF of the final empty line */
+	C_END_LF, /* LF of the final empty line */
 	C_DONE,
 };
 
@@ -39,8 +39,8 @@ static bool
 is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c != 0 && strchr("!#$%&'*+-.^_`|~",
-							    c) != NULL);
+	       (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* Fields a trailer must not carry: they frame or route the message. */
@@ -48,8 +48,9 @@ static bool
 forbidden_trailer(const char *name, int n)
 {
 	static const char *const names[] = {
-		"content-length", "transfer-encoding", "host", "trailer",
-		"connection", "te", "expect",
+		"content-length", "transfer-encoding", "host",
+		"trailer",	  "connection",	       "te",
+		"expect",
 	};
 	size_t k;
 	int i;
@@ -93,7 +94,7 @@ trailer_byte(struct http_chunked *c, unsigned char b)
 		return HTTP_OK;
 	}
 	return b == '\t' || (b >= 0x20 && b != 0x7f) ? HTTP_OK
-						      : HTTP_BAD_REQUEST;
+						     : HTTP_BAD_REQUEST;
 }
 
 enum http_outcome
@@ -102,6 +103,9 @@ http_chunked_decode(struct http_chunked *c, char *buf, size_t len,
 {
 	size_t r = 0, w = 0;
 
+	/* What an error leaves: nothing consumed, nothing decoded. */
+	*consumed = 0;
+	*out = 0;
 	while (r < len && c->state != C_DONE) {
 		unsigned char b = (unsigned char)buf[r];
 		int d;

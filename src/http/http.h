@@ -37,7 +37,10 @@ struct http_limits {
 	size_t request_line_max; /* 414 past this; default 16 KiB */
 	size_t head_max;	 /* 431 past this (line + fields) */
 	int headers_max;	 /* 431 past this many fields */
-	uint64_t body_max;	 /* 413 past this */
+	size_t field_max;  /* 431 past this for a field line with CRLF; 0: none
+			    */
+	uint64_t body_max; /* 413 past this */
+	bool refuse_underscore; /* 400 for "_" in a field name */
 };
 
 /* Defaults: 16 KiB request line, 64 KiB head, 100 fields, 1 MiB body. */
@@ -53,15 +56,15 @@ struct http_header {
 
 struct http_request {
 	struct http_slice method, target, path, query;
-	int version;	 /* 10 or 11 */
+	int version; /* 10 or 11 */
 	struct http_header headers[HTTP_HEADERS_MAX];
 	int nheaders;
-	size_t head_len; /* request line, fields and the empty line */
+	size_t head_len;	/* request line, fields and the empty line */
 	int64_t content_length; /* -1: none */
 	bool chunked;
 	bool keep_alive;
 	bool expect_continue;
-	bool head; /* method HEAD: no body in the answer */
+	bool head;	 /* method HEAD: no body in the answer */
 	size_t scanned;	 /* how far the search for the end got (restart) */
 	size_t line_end; /* end of the request line, once seen */
 	size_t start;	 /* after empty lines ignored before the request */
@@ -91,12 +94,12 @@ bool http_slice_eq(const char *buf, struct http_slice s, const char *text);
  */
 struct http_chunked {
 	int state;
-	uint64_t size;	   /* of the chunk being read */
-	uint64_t total;	   /* body bytes so far */
-	int digits;	   /* of the size */
-	bool quoted;	   /* inside a quoted extension value */
-	char name[24];	   /* a trailer field's name, to refuse some */
-	int namelen;	   /* -1: past the colon */
+	uint64_t size;	/* of the chunk being read */
+	uint64_t total; /* body bytes so far */
+	int digits;	/* of the size */
+	bool quoted;	/* inside a quoted extension value */
+	char name[24];	/* a trailer field's name, to refuse some */
+	int namelen;	/* -1: past the colon */
 };
 
 /*
@@ -104,7 +107,8 @@ struct http_chunked {
  * now sits at buf[0..*out). Returns HTTP_OK once the last chunk and the
  * trailers are read (bytes after them are not consumed), HTTP_INCOMPLETE
  * when all given bytes were used, HTTP_BAD_REQUEST on bad framing, or
- * HTTP_PAYLOAD_TOO_LARGE past body_max.
+ * HTTP_PAYLOAD_TOO_LARGE past body_max (after an error *consumed and *out
+ * are 0: the message is refused whole).
  */
 enum http_outcome http_chunked_decode(struct http_chunked *c, char *buf,
 				      size_t len, uint64_t body_max,

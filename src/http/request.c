@@ -50,8 +50,8 @@ static bool
 is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c != 0 && strchr("!#$%&'*+-.^_`|~",
-							    c) != NULL);
+	       (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* field-vchar, SP and HTAB: what a field value may hold (obs-text too). */
@@ -100,6 +100,39 @@ slice(size_t off, size_t len)
 	return s;
 }
 
+/*
+ * An authority (RFC 3986 §3.2): userinfo@host:port with host a name, an
+ * IPv4 address or a bracketed IPv6 literal. Advances *at past it.
+ */
+static bool
+valid_authority(const char *a, size_t n, size_t *at)
+{
+	size_t i = 0;
+	bool bracket = false, closed = false;
+
+	for (; i < n && a[i] != '/' && a[i] != '?'; i++) {
+		char c = a[i];
+
+		if (c == '[') {
+			if (bracket || (i > 0 && a[i - 1] != '@'))
+				return false;
+			bracket = true;
+		} else if (c == ']') {
+			if (!bracket || closed)
+				return false;
+			closed = true;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') ||
+			     strchr("-._~%!$&'()*+,;=:@", c) != NULL)) {
+			return false;
+		}
+	}
+	if (i == 0 || bracket != closed)
+		return false;
+	*at += i;
+	return true;
+}
+
 /* Splits the target into path and query, per its form (RFC 9112 §3.2). */
 static enum http_outcome
 parse_target(const char *buf, struct http_request *req)
@@ -130,8 +163,8 @@ parse_target(const char *buf, struct http_request *req)
 		if (i + 3 > n || memcmp(t + i, "://", 3) != 0 || i + 3 == n)
 			return HTTP_BAD_REQUEST;
 		i += 3;
-		while (i < n && t[i] != '/' && t[i] != '?')
-			i++;
+		if (!valid_authority(t + i, n - i, &i))
+			return HTTP_BAD_REQUEST;
 	}
 	start = i;
 	while (i < n && t[i] != '?')
@@ -149,7 +182,9 @@ parse_request_line(const char *buf, size_t from, size_t end,
 	size_t i = from, start;
 	const char *v;
 
-	while (i < end && is_tchar((unsigned char)buf[i]))
+	/* Methods are case-sensitive and all registered ones upper case. */
+	while (i < end && is_tchar((unsigned char)buf[i]) &&
+	       !(buf[i] >= 'a' && buf[i] <= 'z'))
 		i++;
 	if (i == from || i >= end || buf[i] != ' ')
 		return HTTP_BAD_REQUEST;
@@ -164,8 +199,7 @@ parse_request_line(const char *buf, size_t from, size_t end,
 	if (end - i != 8 || memcmp(buf + i, "HTTP/", 5) != 0)
 		return HTTP_BAD_REQUEST;
 	v = buf + i + 5;
-	if (v[0] < '0' || v[0] > '9' || v[1] != '.' || v[2] < '0' ||
-	    v[2] > '9')
+	if (v[0] < '0' || v[0] > '9' || v[1] != '.' || v[2] < '0' || v[2] > '9')
 		return HTTP_BAD_REQUEST;
 	if (v[0] != '1' || (v[2] != '0' && v[2] != '1'))
 		return HTTP_VERSION_NOT_SUPPORTED;
@@ -189,10 +223,18 @@ parse_fields(const char *buf, size_t from, size_t end,
 			break; /* the empty line */
 		if (buf[i] == ' ' || buf[i] == '\t')
 			return HTTP_BAD_REQUEST; /* obs-fold */
-		while (i < eol && is_tchar((unsigned char)buf[i]))
+		/* Counted with its CRLF, as the line arrives. */
+		if (lim->field_max > 0 && eol + 2 - name > lim->field_max)
+			return HTTP_HEADERS_TOO_LARGE;
+		while (i < eol && is_tchar((unsigned char)buf[i])) {
+			/* A proxy may map "_" onto "-": two names for one. */
+			if (buf[i] == '_' && lim->refuse_underscore)
+				return HTTP_BAD_REQUEST;
 			i++;
+		}
 		if (i == name || i == eol || buf[i] != ':')
-			return HTTP_BAD_REQUEST; /* empty name, space before : */
+			return HTTP_BAD_REQUEST; /* empty name, space before :
+						  */
 		colon = i++;
 		for (; i < eol; i++)
 			if (!is_field_char((unsigned char)buf[i]))
@@ -256,7 +298,7 @@ token_eq(const char *s, size_t n, const char *text)
 
 struct codings {
 	int count;
-	int identity; /* "identity" is no coding at all */
+	int identity;	   /* "identity" is no coding at all */
 	bool chunked_seen; /* chunked seen: nothing may follow it */
 	bool after_chunked;
 };
@@ -265,9 +307,9 @@ struct codings {
 static enum http_outcome
 coding(const char *s, size_t n, void *arg)
 {
-	static const char *const known[] = {"gzip", "x-gzip", "deflate",
-					    "compress", "x-compress",
-					    "identity"};
+	static const char *const known[] = {"gzip",	  "x-gzip",
+					    "deflate",	  "compress",
+					    "x-compress", "identity"};
 	struct codings *c = arg;
 	size_t k;
 
@@ -326,7 +368,7 @@ interpret(const char *buf, const struct http_limits *lim,
 	  struct http_request *req)
 {
 	struct codings te = {0};
-	int i, hosts = 0, conn = 0;
+	int i, hosts = 0, conn = 0, types = 0, proto_https = -1, ssl_on = -1;
 	enum http_outcome o;
 
 	req->content_length = -1;
@@ -335,13 +377,20 @@ interpret(const char *buf, const struct http_limits *lim,
 
 		if (http_slice_eq(buf, h->name, "host")) {
 			hosts++;
+		} else if (http_slice_eq(buf, h->name, "content-type")) {
+			types++;
+		} else if (http_slice_eq(buf, h->name, "x-forwarded-proto")) {
+			proto_https = http_slice_eq(buf, h->value, "https");
+		} else if (http_slice_eq(buf, h->name, "x-forwarded-ssl")) {
+			ssl_on = http_slice_eq(buf, h->value, "on");
 		} else if (http_slice_eq(buf, h->name, "content-length")) {
 			int64_t n;
 
 			o = parse_length(buf, h->value, &n);
 			if (o != HTTP_OK)
 				return o;
-			if (req->content_length >= 0 && req->content_length != n)
+			if (req->content_length >= 0 &&
+			    req->content_length != n)
 				return HTTP_BAD_REQUEST;
 			req->content_length = n;
 		} else if (http_slice_eq(buf, h->name, "transfer-encoding")) {
@@ -357,7 +406,12 @@ interpret(const char *buf, const struct http_limits *lim,
 			req->expect_continue = true;
 		}
 	}
-	if (hosts > 1)
+	/*
+	 * One body, one type, one host; and no contradictory claims of the
+	 * scheme, which an application behind us could trust either way.
+	 */
+	if (hosts > 1 || types > 1 ||
+	    (proto_https >= 0 && ssl_on >= 0 && proto_https != ssl_on))
 		return HTTP_BAD_REQUEST;
 	if (te.count > 0 && te.count > te.identity) {
 		/* Framing two ways, or chunked not last: smuggling. */
@@ -366,8 +420,8 @@ interpret(const char *buf, const struct http_limits *lim,
 			return HTTP_BAD_REQUEST;
 		req->chunked = true;
 	}
-	if (req->content_length > 0 && (uint64_t)req->content_length >
-					       lim->body_max)
+	if (req->content_length > 0 &&
+	    (uint64_t)req->content_length > lim->body_max)
 		return HTTP_PAYLOAD_TOO_LARGE;
 	req->keep_alive = req->version == 11 ? !(conn & 1) : (conn & 2) != 0;
 	return HTTP_OK;
@@ -384,7 +438,7 @@ http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
 	 * Empty lines before the request line are ignored (RFC 9112 §2.2):
 	 * a client may send a CRLF after a body it framed itself.
 	 */
-	if (req->scanned == 0) {
+	if (req->line_end == 0 && req->scanned <= req->start) {
 		while (req->start + 1 < len && buf[req->start] == '\r' &&
 		       buf[req->start + 1] == '\n')
 			req->start += 2;

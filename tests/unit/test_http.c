@@ -127,6 +127,14 @@ static const struct req_case cases[] = {
 	 HTTP_BAD_REQUEST},
 	{"GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n", HTTP_OK},
 	{"GET / HTTP/1.1\r\nExpect: teapot\r\n\r\n", HTTP_EXPECTATION_FAILED},
+	{"get / HTTP/1.1\r\n\r\n", HTTP_BAD_REQUEST},
+	{"GET http://a]b/ HTTP/1.1\r\n\r\n", HTTP_BAD_REQUEST},
+	{"GET http://[::1]:80/ HTTP/1.1\r\n\r\n", HTTP_OK},
+	{"GET / HTTP/1.1\r\nContent-Type: a\r\nContent-Type: b\r\n\r\n",
+	 HTTP_BAD_REQUEST},
+	{"GET / HTTP/1.1\r\nX-Forwarded-Proto: https\r\n"
+	 "X-Forwarded-Ssl: off\r\n\r\n",
+	 HTTP_BAD_REQUEST},
 };
 
 static void
@@ -207,14 +215,16 @@ test_limits(void)
 	/* Without its end yet, already too long: 414 as well. */
 	memset(&req, 0, sizeof(req));
 	CHECK_INT(http_parse_request(big, 80, &lim, &req), HTTP_URI_TOO_LONG);
-	n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n"
-				       "C: 3\r\n\r\n");
+	n = snprintf(big, sizeof(big),
+		     "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n"
+		     "C: 3\r\n\r\n");
 	memset(&req, 0, sizeof(req));
 	CHECK_INT(http_parse_request(big, (size_t)n, &lim, &req),
 		  HTTP_HEADERS_TOO_LARGE);
 	n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\n");
 	for (i = 0; i < 20; i++)
-		n += snprintf(big + n, sizeof(big) - (size_t)n, "X: 123456\r\n");
+		n += snprintf(big + n, sizeof(big) - (size_t)n,
+			      "X: 123456\r\n");
 	memset(&req, 0, sizeof(req));
 	CHECK_INT(http_parse_request(big, (size_t)n, &lim, &req),
 		  HTTP_HEADERS_TOO_LARGE);
@@ -309,8 +319,8 @@ decode(const char *path, char *out, size_t max)
 		} else if (raw[i] == '\\' && i + 1 < (size_t)n) {
 			char e = raw[i + 1];
 
-			if (e == 'r' && i + 3 < (size_t)n && raw[i + 2] == '\\' &&
-			    raw[i + 3] == 'n') {
+			if (e == 'r' && i + 3 < (size_t)n &&
+			    raw[i + 2] == '\\' && raw[i + 3] == 'n') {
 				out[o++] = '\r';
 				out[o++] = '\n';
 				i += 4;
@@ -344,20 +354,21 @@ decode(const char *path, char *out, size_t max)
  * inside a request, or HTTP_OK when every byte was a complete request.
  */
 static enum http_outcome
-parse_all(char *data, size_t len, int *count)
+parse_all(char *data, size_t len, const struct http_limits *lim, int *count)
 {
 	size_t off = 0;
 
 	*count = 0;
 	while (off < len) {
-		if (len - off == 2 && data[off] == '\r' && data[off + 1] == '\n')
-			break; /* a CRLF after a body, ignored as RFC 9112 says */
+		if (len - off == 2 && data[off] == '\r' &&
+		    data[off + 1] == '\n')
+			break; /* a CRLF after a body, ignored as RFC 9112 says
+				*/
 		struct http_request req;
 		enum http_outcome o;
 
 		memset(&req, 0, sizeof(req));
-		o = http_parse_request(data + off, len - off,
-				       &http_default_limits, &req);
+		o = http_parse_request(data + off, len - off, lim, &req);
 		if (o != HTTP_OK)
 			return o;
 		off += req.head_len;
@@ -367,8 +378,7 @@ parse_all(char *data, size_t len, int *count)
 
 			memset(&c, 0, sizeof(c));
 			o = http_chunked_decode(&c, data + off, len - off,
-						http_default_limits.body_max,
-						&used, &out);
+						lim->body_max, &used, &out);
 			if (o != HTTP_OK)
 				return o;
 			off += used;
@@ -394,9 +404,9 @@ static const struct {
 	{"lenient/028.http", HTTP_BAD_REQUEST,
 	 "space before the colon: refused (RFC 9112 §5.1, smuggling)"},
 	{"lenient/031compat.http", HTTP_BAD_REQUEST,
-	 "not a method token where one is required"},
+	 "lower-case method: refused, every registered method is upper case"},
 	{"lenient/031compat2.http", HTTP_BAD_REQUEST,
-	 "not a method token where one is required"},
+	 "lower-case method: refused"},
 	{"lenient/040_compat.http", HTTP_OK,
 	 "underscores are legal in field names; no mapping onto dashes"},
 	{"lenient/compat_obs_fold.http", HTTP_BAD_REQUEST,
@@ -407,10 +417,56 @@ static const struct {
 	 "a PROXY line is not a request line; PROXY protocol would be a "
 	 "listener option, not the parser's"},
 	{"proxy-protocol/pp_02.http", HTTP_BAD_REQUEST, "as pp_01"},
-	{"proxy-protocol/pp_03.http", HTTP_BAD_REQUEST, "as pp_01"},
+	{"proxy-protocol/pp_03.http", HTTP_OK,
+	 "no PROXY line at all: an ordinary request"},
 	{"proxy-protocol/pp_04.http", HTTP_BAD_REQUEST, "as pp_01"},
 	{"proxy-protocol/pp_05.http", HTTP_BAD_REQUEST, "as pp_01"},
 };
+
+/*
+ * invalid/ cases that are invalid under a limit or a stricter mode (the
+ * corpus's source sets them per case); the test applies the same setting.
+ */
+static const struct {
+	const char *file;
+	size_t request_line_max, field_max;
+	int headers_max;
+	bool refuse_underscore;
+} settings[] = {
+	{"006.http", 4094, 0, 0, false},
+	{"007.http", 0, 8190, 0, false},
+	{"008.http", 0, 8190, 0, false},
+	{"010.http", 0, 10, 0, false},
+	{"011.http", 0, 0, 2, false},
+	{"012.http", 0, 98, 0, false},
+	{"017.http", 0, 8190, 0, false},
+	{"limit_header_default_01.http", 0, 8190, 0, false},
+	{"040.http", 0, 0, 0, true},
+	{"chunked_07.http", 0, 0, 0, true},
+};
+
+/* valid/ cases whose body the file cuts short; the head is what counts. */
+static const char *const truncated_bodies[] = {"099.http"};
+
+static struct http_limits
+limits_for(const char *file)
+{
+	struct http_limits lim = http_default_limits;
+	size_t i;
+
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		if (strcmp(settings[i].file, file) != 0)
+			continue;
+		if (settings[i].request_line_max)
+			lim.request_line_max = settings[i].request_line_max;
+		if (settings[i].field_max)
+			lim.field_max = settings[i].field_max;
+		if (settings[i].headers_max)
+			lim.headers_max = settings[i].headers_max;
+		lim.refuse_underscore = settings[i].refuse_underscore;
+	}
+	return lim;
+}
 
 static const char *
 corpus_dir(void)
@@ -425,6 +481,7 @@ test_corpus_dir(const char *sub, bool valid)
 {
 	char path[512];
 	static char data[1 << 18];
+	struct http_limits lim;
 	struct dirent *e;
 	DIR *d;
 	int files = 0;
@@ -451,7 +508,26 @@ test_corpus_dir(const char *sub, bool valid)
 		if (n <= 0)
 			continue;
 		files++;
-		o = parse_all(data, (size_t)n, &count);
+		lim = limits_for(valid ? "" : e->d_name);
+		o = parse_all(data, (size_t)n, &lim, &count);
+		if (valid && o == HTTP_INCOMPLETE && count == 0) {
+			size_t t;
+
+			for (t = 0; t < sizeof(truncated_bodies) /
+						sizeof(truncated_bodies[0]);
+			     t++)
+				if (strcmp(e->d_name, truncated_bodies[t]) == 0)
+					count = -1; /* its head parsed */
+			if (count == -1) {
+				struct http_request req;
+
+				memset(&req, 0, sizeof(req));
+				CHECK_INT(http_parse_request(data, (size_t)n,
+							     &lim, &req),
+					  HTTP_OK);
+				continue;
+			}
+		}
 		if (valid) {
 			if (o != HTTP_OK || count == 0)
 				fprintf(stderr, "valid/%s: %s\n", e->d_name,
@@ -463,7 +539,8 @@ test_corpus_dir(const char *sub, bool valid)
 				fprintf(stderr, "invalid/%s: accepted\n",
 					e->d_name);
 			CHECK(o != HTTP_OK);
-			CHECK(o == HTTP_INCOMPLETE || http_outcome_status(o) >= 400);
+			CHECK(o == HTTP_INCOMPLETE ||
+			      http_outcome_status(o) >= 400);
 		}
 	}
 	closedir(d);
@@ -488,7 +565,7 @@ test_decisions(void)
 		CHECK(n > 0);
 		if (n <= 0)
 			continue;
-		o = parse_all(data, (size_t)n, &count);
+		o = parse_all(data, (size_t)n, &http_default_limits, &count);
 		if (o != decisions[i].want)
 			fprintf(stderr, "%s: %s, decided %s (%s)\n",
 				decisions[i].file, http_outcome_name(o),
