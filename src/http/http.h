@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define HTTP_HEADERS_MAX 100
 
@@ -113,5 +114,30 @@ struct http_chunked {
 enum http_outcome http_chunked_decode(struct http_chunked *c, char *buf,
 				      size_t len, uint64_t body_max,
 				      size_t *consumed, size_t *out);
+
+/* The reason phrase of a status code ("Not Found"; "Unknown" if none). */
+const char *http_status_reason(int code);
+
+/* The Date field's value (IMF-fixdate), formatted once per second. */
+struct http_date_cache {
+	time_t second;
+	char text[32];
+};
+
+const char *http_date(struct http_date_cache *cache, time_t now);
+
+struct http_head_spec {
+	int status;
+	const char *date;	/* from http_date() */
+	int64_t content_length; /* -1: chunked (when a body is allowed) */
+	bool keep_alive;	/* else `Connection: close` */
+	const char *extra;	/* more fields, each ending in CRLF, or NULL */
+};
+
+/*
+ * Writes a response head into buf. Returns its length, or -1 when it does
+ * not fit in len bytes.
+ */
+int http_response_head(char *buf, size_t len, const struct http_head_spec *h);
 
 #endif

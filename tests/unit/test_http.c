@@ -575,6 +575,45 @@ test_decisions(void)
 	}
 }
 
+static void
+test_response(void)
+{
+	struct http_date_cache cache = {0};
+	struct http_head_spec h = {0};
+	char buf[256];
+	const char *d;
+
+	/* 2026-11-22 10:54:09 UTC, a Sunday. */
+	d = http_date(&cache, 1795344849);
+	CHECK_STR(d, "Sun, 22 Nov 2026 10:54:09 GMT");
+	CHECK(http_date(&cache, 1795344849) == d);
+	CHECK_STR(http_date(&cache, 0), "Thu, 01 Jan 1970 00:00:00 GMT");
+
+	h.status = 200;
+	h.date = "Sun, 22 Nov 2026 10:54:09 GMT";
+	h.content_length = 13;
+	h.keep_alive = true;
+	CHECK_INT(http_response_head(buf, sizeof(buf), &h), 100);
+	CHECK_INT(strlen(buf), 100);
+	CHECK_STR(buf, "HTTP/1.1 200 OK\r\nDate: Sun, 22 Nov 2026 10:54:09 "
+		       "GMT\r\nContent-Length: 13\r\nConnection: "
+		       "keep-alive\r\n\r\n");
+	h.status = 404;
+	h.content_length = -1;
+	h.keep_alive = false;
+	h.extra = "Content-Type: text/plain\r\n";
+	CHECK(http_response_head(buf, sizeof(buf), &h) > 0);
+	CHECK(strstr(buf, "HTTP/1.1 404 Not Found\r\n") == buf);
+	CHECK(strstr(buf, "Transfer-Encoding: chunked\r\nContent-Type: "
+			  "text/plain\r\nConnection: close\r\n\r\n") != NULL);
+	h.status = 304;
+	http_response_head(buf, sizeof(buf), &h);
+	CHECK(strstr(buf, "Transfer-Encoding") == NULL);
+	CHECK_INT(http_response_head(buf, 20, &h), -1);
+	CHECK_STR(http_status_reason(431), "Request Header Fields Too Large");
+	CHECK_STR(http_status_reason(299), "Unknown");
+}
+
 int
 main(void)
 {
@@ -588,6 +627,7 @@ main(void)
 	test_fields();
 	test_limits();
 	test_chunked();
+	test_response();
 	test_corpus_dir("valid", true);
 	test_corpus_dir("invalid", false);
 	test_decisions();
