@@ -63,7 +63,7 @@ converse(const char *path, const char *line)
 	char *answer = NULL;
 	size_t alen = 0;
 	ssize_t n;
-	int fd, rc;
+	int fd, rc, send_err;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -78,11 +78,11 @@ converse(const char *path, const char *line)
 			close(fd);
 		return CTL_EX_UNAVAILABLE;
 	}
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
-		fprintf(stderr, "herd ctl: %s: %s\n", path, strerror(errno));
-		close(fd);
-		return CTL_EX_UNAVAILABLE;
-	}
+	/*
+	 * A refused peer is answered and dropped at once, so sending may
+	 * fail (EPIPE) while the answer waits to be read: read it anyway.
+	 */
+	send_err = send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 ? errno : 0;
 	/* reload and upgrade answer only when the outcome is known. */
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		char *grown = realloc(answer, alen + (size_t)n + 1);
@@ -96,10 +96,10 @@ converse(const char *path, const char *line)
 	}
 	close(fd);
 	if (answer == NULL) {
-		fprintf(stderr,
-			"herd ctl: %s: the master closed the "
-			"connection without an answer\n",
-			path);
+		fprintf(stderr, "herd ctl: %s: %s\n", path,
+			send_err ? strerror(send_err)
+				 : "the master closed the connection without "
+				   "an answer");
 		return CTL_EX_UNAVAILABLE;
 	}
 	fputs(answer, stdout);

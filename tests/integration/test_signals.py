@@ -65,8 +65,9 @@ def test_usr1_reopens_log_and_signals_workers(herd, tmp_path):
 def test_term_is_a_fast_stop(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "2",
               "--graceful-timeout", "60s"],
-             ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"]
-             ).started(2)
+             ["/bin/sh", "-c", "trap '' TERM; echo trapped; "
+              "while :; do sleep 0.05; done"]).started(2)
+    h.wait_log(r"\): trapped", count=2)  # both ignore TERM by now
     t0 = time.monotonic()
     h.signal(signal.SIGTERM)
     assert h.wait_exit() == 0

@@ -47,8 +47,9 @@ def test_missing_program(herd):
 def test_quit_kills_a_worker_that_ignores_the_stop_signal(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "2",
               "--graceful-timeout", "500ms"],
-             ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"]
-             ).started(2)
+             ["/bin/sh", "-c", "trap '' TERM; echo trapped; "
+              "while :; do sleep 0.05; done"]).started(2)
+    h.wait_log(r"\): trapped", count=2)  # both ignore TERM by now
     t0 = time.monotonic()
     h.signal(signal.SIGQUIT)
     assert h.wait_exit() == 0
