@@ -53,7 +53,7 @@ def children(pid):
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
             return [int(p) for p in f.read().split()]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return []
 
 
@@ -63,7 +63,7 @@ def fds(pid):
     for name in os.listdir(f"/proc/{pid}/fd"):
         try:
             out[int(name)] = os.readlink(f"/proc/{pid}/fd/{name}")
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
             pass
     return out
 
@@ -91,8 +91,8 @@ def alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
+    except (FileNotFoundError, ProcessLookupError):
+        return False  # gone, possibly between open and read
 
 
 def free_port():
