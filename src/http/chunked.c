@@ -1,56 +1,137 @@
 /*
  * The chunked transfer coding (RFC 9112 §7.1), decoded byte by byte so
  * that any split of the input gives the same result. Chunk data is moved
- * to the front of the caller's buffer; sizes, extensions and trailer
- * fields are checked and dropped. Trailer fields that would change the
- * framing or routing of the message are refused (RFC 9110 §6.5.1).
+ * to the front of the caller's buffer, in place; sizes, extensions and
+ * trailer fields are checked against the grammar and dropped. Strict
+ * like the head parser: no sign or whitespace around a size except the
+ * BWS the grammar allows before ";" and "=", CRLF only, no obs-fold in
+ * trailers, and trailer fields that would change the framing, routing or
+ * meaning of the message are refused (RFC 9110 §6.5.1). Every byte of
+ * framing is bounded: a size line by HTTP_CHUNK_LINE_MAX, the trailer
+ * section by head_max, the data by body_max.
  */
 #include "http/http.h"
 
 #include <string.h>
 
-enum {
-	C_SIZE,	   /* hex digits of the chunk size */
-	C_EXT,	   /* ";" extensions up to CR */
-	C_SIZE_LF, /* LF after the size line */
-	C_DATA,	   /* chunk data */
-	C_DATA_CR, /* CR after the data */
-	C_DATA_LF, /* LF after the data */
-	C_TRAILER, /* start of a trailer line, or the final CRLF */
-	C_TRAILER_LINE,
-	C_TRAILER_LF,
-	C_END_LF, /* LF of the final empty line */
-	C_DONE,
-};
+const char *
+http_chunk_state_name(enum http_chunk_state s)
+{
+	switch (s) {
+	case HTTP_CHUNK_STATE_SIZE:
+		return "size";
+	case HTTP_CHUNK_STATE_EXT_BWS:
+		return "extension whitespace";
+	case HTTP_CHUNK_STATE_EXT_NAME_START:
+		return "extension";
+	case HTTP_CHUNK_STATE_EXT_NAME:
+		return "extension name";
+	case HTTP_CHUNK_STATE_EXT_NAME_BWS:
+		return "extension name whitespace";
+	case HTTP_CHUNK_STATE_EXT_VALUE_START:
+		return "extension value";
+	case HTTP_CHUNK_STATE_EXT_TOKEN:
+		return "extension token";
+	case HTTP_CHUNK_STATE_EXT_QUOTED:
+		return "extension quoted string";
+	case HTTP_CHUNK_STATE_EXT_QUOTED_PAIR:
+		return "extension quoted pair";
+	case HTTP_CHUNK_STATE_EXT_VALUE_END:
+		return "extension value end";
+	case HTTP_CHUNK_STATE_SIZE_LF:
+		return "size line LF";
+	case HTTP_CHUNK_STATE_DATA:
+		return "data";
+	case HTTP_CHUNK_STATE_DATA_CR:
+		return "data CR";
+	case HTTP_CHUNK_STATE_DATA_LF:
+		return "data LF";
+	case HTTP_CHUNK_STATE_TRAILER:
+		return "trailer line";
+	case HTTP_CHUNK_STATE_TRAILER_NAME:
+		return "trailer name";
+	case HTTP_CHUNK_STATE_TRAILER_VALUE:
+		return "trailer value";
+	case HTTP_CHUNK_STATE_TRAILER_LF:
+		return "trailer LF";
+	case HTTP_CHUNK_STATE_END_LF:
+		return "final LF";
+	case HTTP_CHUNK_STATE_DONE:
+		return "done";
+	}
+	return "?";
+}
 
 static int
-hex(unsigned char c)
+hex(unsigned char b)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
+	if (b >= '0' && b <= '9')
+		return b - '0';
+	if (b >= 'a' && b <= 'f')
+		return b - 'a' + 10;
+	if (b >= 'A' && b <= 'F')
+		return b - 'A' + 10;
 	return -1;
 }
 
 static bool
-is_tchar(unsigned char c)
+is_tchar(unsigned char b)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') ||
-	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+	       (b >= '0' && b <= '9') ||
+	       (b != 0 && strchr("!#$%&'*+-.^_`|~", b) != NULL);
 }
 
-/* Fields a trailer must not carry: they frame or route the message. */
+static bool
+is_ows(unsigned char b)
+{
+	return b == ' ' || b == '\t';
+}
+
+/* qdtext (RFC 9110 §5.6.4), and what may follow a backslash. */
+static bool
+is_qdtext(unsigned char b)
+{
+	return b == '\t' || b == ' ' || b == 0x21 || (b >= 0x23 && b <= 0x5b) ||
+	       (b >= 0x5d && b != 0x7f);
+}
+
+static bool
+is_quoted_pair(unsigned char b)
+{
+	return b == '\t' || (b >= 0x20 && b != 0x7f);
+}
+
+/*
+ * Fields a trailer must not carry (RFC 9110 §6.5.1): framing, routing,
+ * connection options, request modifiers and credentials, all of which
+ * the server and the application acted on before the body. Others
+ * (Vary, Content-Type, checksums) are dropped quietly: the corpus's
+ * valid requests send Content-Type as a trailer.
+ */
 static bool
 forbidden_trailer(const char *name, int n)
 {
 	static const char *const names[] = {
-		"content-length", "transfer-encoding", "host",
-		"trailer",	  "connection",	       "te",
+		"content-length",
+		"transfer-encoding",
+		"trailer",
+		"host",
+		"connection",
+		"keep-alive",
+		"upgrade",
+		"te",
 		"expect",
+		"max-forwards",
+		"range",
+		"if-match",
+		"if-none-match",
+		"if-modified-since",
+		"if-unmodified-since",
+		"if-range",
+		"authorization",
+		"proxy-authorization",
+		"cookie",
 	};
 	size_t k;
 	int i;
@@ -59,11 +140,11 @@ forbidden_trailer(const char *name, int n)
 		if ((int)strlen(names[k]) != n)
 			continue;
 		for (i = 0; i < n; i++) {
-			char c = name[i];
+			char b = name[i];
 
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			if (c != names[k][i])
+			if (b >= 'A' && b <= 'Z')
+				b = (char)(b - 'A' + 'a');
+			if (b != names[k][i])
 				break;
 		}
 		if (i == n)
@@ -72,87 +153,243 @@ forbidden_trailer(const char *name, int n)
 	return false;
 }
 
-/* One byte of a trailer field line (not its CR). */
+/* Where a CR may end the size line; other bytes of it are checked here. */
 static enum http_outcome
-trailer_byte(struct http_chunked *c, unsigned char b)
+size_line_byte(struct http_chunked *c, unsigned char b,
+	       const struct http_limits *lim)
 {
-	if (c->namelen >= 0) {
+	int d;
+
+	if (++c->line > HTTP_CHUNK_LINE_MAX)
+		return HTTP_OUTCOME_CHUNK_LINE_TOO_LONG;
+	if (b == '\n')
+		return HTTP_OUTCOME_BAD_LINE_ENDING; /* a bare LF */
+	switch (c->state) {
+	case HTTP_CHUNK_STATE_SIZE:
+		d = hex(b);
+		if (d >= 0) {
+			if (c->size > UINT64_MAX >> 4)
+				return HTTP_OUTCOME_BAD_CHUNK_SIZE;
+			c->size = c->size << 4 | (uint64_t)d;
+			c->digits = true;
+			return HTTP_OUTCOME_NEED_MORE;
+		}
+		if (!c->digits)
+			return HTTP_OUTCOME_BAD_CHUNK_SIZE;
+		/* The whole size is known: refuse a big body before it. */
+		if (c->size > lim->body_max - c->total)
+			return HTTP_OUTCOME_BODY_TOO_LARGE;
+		if (b == '\r')
+			c->state = HTTP_CHUNK_STATE_SIZE_LF;
+		else if (b == ';')
+			c->state = HTTP_CHUNK_STATE_EXT_NAME_START;
+		else if (is_ows(b))
+			c->state = HTTP_CHUNK_STATE_EXT_BWS;
+		else
+			return HTTP_OUTCOME_BAD_CHUNK_SIZE;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_BWS:
+		/* BWS is only allowed before a ";": "5 \r\n" is refused. */
+		if (b == ';')
+			c->state = HTTP_CHUNK_STATE_EXT_NAME_START;
+		else if (!is_ows(b))
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_NAME_START:
+		if (is_tchar(b))
+			c->state = HTTP_CHUNK_STATE_EXT_NAME;
+		else if (!is_ows(b))
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_NAME:
+		if (b == '\r')
+			c->state = HTTP_CHUNK_STATE_SIZE_LF;
+		else if (b == ';')
+			c->state = HTTP_CHUNK_STATE_EXT_NAME_START;
+		else if (b == '=')
+			c->state = HTTP_CHUNK_STATE_EXT_VALUE_START;
+		else if (is_ows(b))
+			c->state = HTTP_CHUNK_STATE_EXT_NAME_BWS;
+		else if (!is_tchar(b))
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_NAME_BWS:
+		if (b == ';')
+			c->state = HTTP_CHUNK_STATE_EXT_NAME_START;
+		else if (b == '=')
+			c->state = HTTP_CHUNK_STATE_EXT_VALUE_START;
+		else if (!is_ows(b))
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_VALUE_START:
+		if (b == '"')
+			c->state = HTTP_CHUNK_STATE_EXT_QUOTED;
+		else if (is_tchar(b))
+			c->state = HTTP_CHUNK_STATE_EXT_TOKEN;
+		else if (!is_ows(b))
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_TOKEN:
+		if (is_tchar(b))
+			return HTTP_OUTCOME_NEED_MORE;
+		/* FALLTHROUGH */
+	case HTTP_CHUNK_STATE_EXT_VALUE_END:
+		if (b == '\r')
+			c->state = HTTP_CHUNK_STATE_SIZE_LF;
+		else if (b == ';')
+			c->state = HTTP_CHUNK_STATE_EXT_NAME_START;
+		else if (is_ows(b))
+			c->state = HTTP_CHUNK_STATE_EXT_BWS;
+		else
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_QUOTED:
+		if (b == '"')
+			c->state = HTTP_CHUNK_STATE_EXT_VALUE_END;
+		else if (b == '\\')
+			c->state = HTTP_CHUNK_STATE_EXT_QUOTED_PAIR;
+		else if (!is_qdtext(b))
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_EXT_QUOTED_PAIR:
+		if (!is_quoted_pair(b))
+			return HTTP_OUTCOME_BAD_CHUNK_EXT;
+		c->state = HTTP_CHUNK_STATE_EXT_QUOTED;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_SIZE_LF:
+	case HTTP_CHUNK_STATE_DATA:
+	case HTTP_CHUNK_STATE_DATA_CR:
+	case HTTP_CHUNK_STATE_DATA_LF:
+	case HTTP_CHUNK_STATE_TRAILER:
+	case HTTP_CHUNK_STATE_TRAILER_NAME:
+	case HTTP_CHUNK_STATE_TRAILER_VALUE:
+	case HTTP_CHUNK_STATE_TRAILER_LF:
+	case HTTP_CHUNK_STATE_END_LF:
+	case HTTP_CHUNK_STATE_DONE:
+		break;
+	}
+	return HTTP_OUTCOME_BAD_CHUNK_SIZE; /* not reached */
+}
+
+/* One byte of the trailer section (RFC 9112 §7.1.2), after the last chunk. */
+static enum http_outcome
+trailer_byte(struct http_chunked *c, unsigned char b,
+	     const struct http_limits *lim)
+{
+	if (++c->trailers > lim->head_max)
+		return HTTP_OUTCOME_TRAILERS_TOO_LARGE;
+	switch (c->state) {
+	case HTTP_CHUNK_STATE_TRAILER:
+		if (b == '\r') {
+			c->state = HTTP_CHUNK_STATE_END_LF;
+			return HTTP_OUTCOME_NEED_MORE;
+		}
+		if (is_ows(b))
+			return HTTP_OUTCOME_OBS_FOLD;
+		if (b == '\n')
+			return HTTP_OUTCOME_BAD_LINE_ENDING;
+		c->state = HTTP_CHUNK_STATE_TRAILER_NAME;
+		c->namelen = 0;
+		/* FALLTHROUGH */
+	case HTTP_CHUNK_STATE_TRAILER_NAME:
 		if (b == ':') {
 			if (c->namelen == 0 ||
 			    (c->namelen <= (int)sizeof(c->name) &&
 			     forbidden_trailer(c->name, c->namelen)))
-				return HTTP_BAD_REQUEST;
-			c->namelen = -1;
-			return HTTP_OK;
+				return c->namelen == 0
+					       ? HTTP_OUTCOME_BAD_TRAILER
+					       : HTTP_OUTCOME_FORBIDDEN_TRAILER;
+			c->state = HTTP_CHUNK_STATE_TRAILER_VALUE;
+			return HTTP_OUTCOME_NEED_MORE;
 		}
 		if (!is_tchar(b))
-			return HTTP_BAD_REQUEST;
+			return HTTP_OUTCOME_BAD_TRAILER;
 		if (c->namelen < (int)sizeof(c->name))
 			c->name[c->namelen] = (char)b;
-		if (c->namelen < 1000)
+		/* Past the buffer only "longer than any forbidden" counts. */
+		if (c->namelen <= (int)sizeof(c->name))
 			c->namelen++;
-		return HTTP_OK;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_TRAILER_VALUE:
+		if (b == '\r')
+			c->state = HTTP_CHUNK_STATE_TRAILER_LF;
+		else if (b == '\n')
+			return HTTP_OUTCOME_BAD_LINE_ENDING;
+		else if (b != '\t' && (b < 0x20 || b == 0x7f))
+			return HTTP_OUTCOME_BAD_TRAILER;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_TRAILER_LF:
+		if (b != '\n')
+			return HTTP_OUTCOME_BAD_LINE_ENDING;
+		c->state = HTTP_CHUNK_STATE_TRAILER;
+		return HTTP_OUTCOME_NEED_MORE;
+	case HTTP_CHUNK_STATE_END_LF:
+		if (b != '\n')
+			return HTTP_OUTCOME_BAD_LINE_ENDING;
+		c->state = HTTP_CHUNK_STATE_DONE;
+		return HTTP_OUTCOME_DONE;
+	case HTTP_CHUNK_STATE_SIZE:
+	case HTTP_CHUNK_STATE_EXT_BWS:
+	case HTTP_CHUNK_STATE_EXT_NAME_START:
+	case HTTP_CHUNK_STATE_EXT_NAME:
+	case HTTP_CHUNK_STATE_EXT_NAME_BWS:
+	case HTTP_CHUNK_STATE_EXT_VALUE_START:
+	case HTTP_CHUNK_STATE_EXT_TOKEN:
+	case HTTP_CHUNK_STATE_EXT_QUOTED:
+	case HTTP_CHUNK_STATE_EXT_QUOTED_PAIR:
+	case HTTP_CHUNK_STATE_EXT_VALUE_END:
+	case HTTP_CHUNK_STATE_SIZE_LF:
+	case HTTP_CHUNK_STATE_DATA:
+	case HTTP_CHUNK_STATE_DATA_CR:
+	case HTTP_CHUNK_STATE_DATA_LF:
+	case HTTP_CHUNK_STATE_DONE:
+		break;
 	}
-	return b == '\t' || (b >= 0x20 && b != 0x7f) ? HTTP_OK
-						     : HTTP_BAD_REQUEST;
+	return HTTP_OUTCOME_BAD_TRAILER; /* not reached */
 }
 
 enum http_outcome
 http_chunked_decode(struct http_chunked *c, char *buf, size_t len,
-		    uint64_t body_max, size_t *consumed, size_t *out)
+		    const struct http_limits *lim, size_t *consumed,
+		    size_t *out)
 {
-	size_t r = 0, w = 0;
+	enum http_outcome o = HTTP_OUTCOME_NEED_MORE;
+	size_t r = 0, w = 0, n;
 
-	/* What an error leaves: nothing consumed, nothing decoded. */
 	*consumed = 0;
 	*out = 0;
-	while (r < len && c->state != C_DONE) {
+	if (c->outcome != HTTP_OUTCOME_NEED_MORE)
+		return c->outcome;
+	while (r < len && o == HTTP_OUTCOME_NEED_MORE) {
 		unsigned char b = (unsigned char)buf[r];
-		int d;
 
 		switch (c->state) {
-		case C_SIZE:
-			d = hex(b);
-			if (d >= 0) {
-				/* 15 hex digits: more than any body we take. */
-				if (c->digits == 15)
-					return HTTP_BAD_REQUEST;
-				c->size = c->size * 16 + (uint64_t)d;
-				c->digits++;
-			} else if (c->digits > 0 && (b == ';' || b == '\r')) {
-				if (c->total + c->size > body_max)
-					return HTTP_PAYLOAD_TOO_LARGE;
-				c->state = b == ';' ? C_EXT : C_SIZE_LF;
-				c->quoted = false;
-			} else {
-				return HTTP_BAD_REQUEST;
+		case HTTP_CHUNK_STATE_SIZE:
+		case HTTP_CHUNK_STATE_EXT_BWS:
+		case HTTP_CHUNK_STATE_EXT_NAME_START:
+		case HTTP_CHUNK_STATE_EXT_NAME:
+		case HTTP_CHUNK_STATE_EXT_NAME_BWS:
+		case HTTP_CHUNK_STATE_EXT_VALUE_START:
+		case HTTP_CHUNK_STATE_EXT_TOKEN:
+		case HTTP_CHUNK_STATE_EXT_QUOTED:
+		case HTTP_CHUNK_STATE_EXT_QUOTED_PAIR:
+		case HTTP_CHUNK_STATE_EXT_VALUE_END:
+			o = size_line_byte(c, b, lim);
+			r++;
+			break;
+		case HTTP_CHUNK_STATE_SIZE_LF:
+			if (b != '\n') {
+				o = HTTP_OUTCOME_BAD_LINE_ENDING;
+				break;
 			}
 			r++;
+			c->line = 0;
+			c->digits = false;
+			c->state = c->size == 0 ? HTTP_CHUNK_STATE_TRAILER
+						: HTTP_CHUNK_STATE_DATA;
 			break;
-		case C_EXT:
-			if (b == '"')
-				c->quoted = !c->quoted;
-			else if (b == '\r' && !c->quoted)
-				c->state = C_SIZE_LF;
-			else if (b != '\t' && (b < 0x20 || b == 0x7f))
-				return HTTP_BAD_REQUEST;
-			r++;
-			break;
-		case C_SIZE_LF:
-			if (b != '\n')
-				return HTTP_BAD_REQUEST;
-			r++;
-			c->digits = 0;
-			if (c->size == 0) {
-				c->state = C_TRAILER;
-				c->namelen = 0;
-			} else {
-				c->state = C_DATA;
-			}
-			break;
-		case C_DATA: {
-			size_t n = len - r;
-
+		case HTTP_CHUNK_STATE_DATA:
+			n = len - r;
 			if (n > c->size)
 				n = (size_t)c->size;
 			memmove(buf + w, buf + r, n);
@@ -161,56 +398,41 @@ http_chunked_decode(struct http_chunked *c, char *buf, size_t len,
 			c->size -= n;
 			c->total += n;
 			if (c->size == 0)
-				c->state = C_DATA_CR;
+				c->state = HTTP_CHUNK_STATE_DATA_CR;
 			break;
-		}
-		case C_DATA_CR:
-			if (b != '\r')
-				return HTTP_BAD_REQUEST;
-			c->state = C_DATA_LF;
-			r++;
-			break;
-		case C_DATA_LF:
-			if (b != '\n')
-				return HTTP_BAD_REQUEST;
-			c->state = C_SIZE;
-			c->size = 0;
-			r++;
-			break;
-		case C_TRAILER:
-			if (b == '\r') {
-				c->state = C_END_LF;
-				r++;
+		case HTTP_CHUNK_STATE_DATA_CR:
+			if (b != '\r') {
+				o = HTTP_OUTCOME_BAD_CHUNK_DATA;
 				break;
 			}
-			c->state = C_TRAILER_LINE;
-			c->namelen = 0;
-			/* FALLTHROUGH */
-		case C_TRAILER_LINE:
-			if (b == '\r') {
-				if (c->namelen >= 0)
-					return HTTP_BAD_REQUEST; /* no colon */
-				c->state = C_TRAILER_LF;
-			} else if (trailer_byte(c, b) != HTTP_OK) {
-				return HTTP_BAD_REQUEST;
+			r++;
+			c->state = HTTP_CHUNK_STATE_DATA_LF;
+			break;
+		case HTTP_CHUNK_STATE_DATA_LF:
+			if (b != '\n') {
+				o = HTTP_OUTCOME_BAD_LINE_ENDING;
+				break;
 			}
 			r++;
+			c->state = HTTP_CHUNK_STATE_SIZE;
 			break;
-		case C_TRAILER_LF:
-			if (b != '\n')
-				return HTTP_BAD_REQUEST;
-			c->state = C_TRAILER;
+		case HTTP_CHUNK_STATE_TRAILER:
+		case HTTP_CHUNK_STATE_TRAILER_NAME:
+		case HTTP_CHUNK_STATE_TRAILER_VALUE:
+		case HTTP_CHUNK_STATE_TRAILER_LF:
+		case HTTP_CHUNK_STATE_END_LF:
+			o = trailer_byte(c, b, lim);
 			r++;
 			break;
-		case C_END_LF:
-			if (b != '\n')
-				return HTTP_BAD_REQUEST;
-			c->state = C_DONE;
-			r++;
+		case HTTP_CHUNK_STATE_DONE:
+			o = HTTP_OUTCOME_DONE;
 			break;
 		}
 	}
+	c->outcome = o;
+	if (o != HTTP_OUTCOME_NEED_MORE && o != HTTP_OUTCOME_DONE)
+		return o; /* the message is refused whole */
 	*consumed = r;
 	*out = w;
-	return c->state == C_DONE ? HTTP_OK : HTTP_INCOMPLETE;
+	return o;
 }
