@@ -26,6 +26,7 @@ CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc
 CFLAGS := -std=gnu11 $(WARN) $(CFLAGS_$(VARIANT)) -fPIC -MMD -MP
 LDFLAGS := $(LDFLAGS_$(VARIANT))
 LDLIBS := -ldl
+HERD_PC_VERSION := $(shell sed -n 's/^\#define HERD_VERSION "\(.*\)"/\1/p' src/cli/cli.h)
 
 B := build/$(VARIANT)
 
@@ -36,14 +37,17 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/helpers/%)
-EXAMPLE_BIN := $(B)/herd-hello
+EXAMPLE_BIN := $(B)/herd-hello $(B)/examples/greet $(B)/examples/greet.so \
+	$(B)/examples/greet-shared
+LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/herd.pc
+HERD_SOVERSION := 0
 
 .PHONY: all build run test check unit integration format format-check \
 	layering fuzz install clean bench
 .DEFAULT_GOAL := all
 
 all: build
-build: $(B)/herd $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN)
+build: $(B)/herd $(LIBHERD) $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,8 +58,44 @@ $(B)/libherd-core.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/herd: $(B)/src/main.o $(B)/libherd-core.a
+# The binary exports the public API (and only it) to the apps --app
+# loads with dlopen.
+$(B)/herd: $(B)/src/main.o $(B)/libherd-core.a src/herd.dynlist
+	$(CC) $(LDFLAGS) -Wl,--dynamic-list=src/herd.dynlist -o $@ \
+		$(B)/src/main.o $(B)/libherd-core.a $(LDLIBS)
+
+# libherd for programs: one object whose only global symbols are herd_*,
+# so that the library's internals never clash with a program's names.
+$(B)/libherd.o: $(CORE_OBJ)
+	ld -r -o $@.tmp $^
+	objcopy --wildcard --keep-global-symbol='herd_*' $@.tmp $@
+	rm -f $@.tmp
+
+$(B)/libherd.a: $(B)/libherd.o
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libherd.so: $(CORE_OBJ) src/libherd.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libherd.so.$(HERD_SOVERSION) \
+		-Wl,--version-script=src/libherd.map -o $@ $(CORE_OBJ) $(LDLIBS)
+
+$(B)/herd.pc: src/herd.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(HERD_PC_VERSION)|g' \
+		src/herd.pc.in > $@
+
+# The example app, built both ways: a program linked with libherd (static
+# and shared) and a shared object for `herd --app`.
+$(B)/examples/greet: $(B)/examples/greet.o $(B)/libherd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/examples/greet-shared: $(B)/examples/greet.o $(B)/libherd.so
+	$(CC) $(LDFLAGS) -o $@ $< -L$(B) -l:libherd.so \
+		-Wl,-rpath,'$$ORIGIN/..' $(LDLIBS)
+
+$(B)/examples/greet.so: examples/greet.c include/herd.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DHERD_APP_SHARED_OBJECT -shared \
+		-o $@ $<
 
 # The bundled exec-mode demo: a small HTTP program that takes its sockets
 # the systemd way. `herd` with no command supervises it.
@@ -105,9 +145,15 @@ bench:
 	bench/master.sh
 	bench/reload.sh
 
-install: $(B)/herd
+install: $(B)/herd $(LIBHERD)
 	install -D -m 0755 $(B)/herd $(DESTDIR)$(PREFIX)/bin/herd
-	install -D -m 0755 $(B)/herd-hello $(DESTDIR)$(PREFIX)/libexec/herd/herd-hello
+	install -D -m 0644 include/herd.h $(DESTDIR)$(PREFIX)/include/herd.h
+	install -D -m 0644 $(B)/libherd.a $(DESTDIR)$(PREFIX)/lib/libherd.a
+	install -D -m 0755 $(B)/libherd.so \
+		$(DESTDIR)$(PREFIX)/lib/libherd.so.$(HERD_SOVERSION)
+	ln -sf libherd.so.$(HERD_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libherd.so
+	install -D -m 0644 $(B)/herd.pc \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/herd.pc
 
 clean:
 	rm -rf build

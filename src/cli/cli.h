@@ -108,6 +108,18 @@ struct config {
 	 */
 	char **command;
 	int ncommand;
+
+	/*
+	 * In-process mode: herd's own HTTP/1.1 workers run an app (`hello`,
+	 * `echo`, `static:DIR`, `PATH.so[:SYMBOL]`). Exclusive with command.
+	 */
+	char *app;		      /* NULL: exec mode */
+	bool preload;		      /* load the app in the master */
+	int64_t body_max;	      /* bytes; default 1 MiB */
+	int64_t read_timeout_ms;      /* a request's head, a body's gaps */
+	int64_t keepalive_timeout_ms; /* idle between requests */
+	int64_t write_timeout_ms;     /* a client that does not read */
+	char *access_log;	      /* NULL: none */
 };
 
 /*
@@ -140,6 +152,12 @@ int cli_parse_signal(const char *text);
  * *ms set, or -EINVAL. Negative values are refused.
  */
 int cli_parse_duration(const char *text, int64_t *ms);
+
+/*
+ * Parses a size in bytes: "1048576", "64k", "1m", "1g" (powers of 1024).
+ * Returns 0 with *bytes set, or -EINVAL.
+ */
+int cli_parse_size(const char *text, int64_t *bytes);
 
 /* The canonical name of a signal without "SIG" ("TERM"), or "none" for 0. */
 const char *cli_signal_name(int sig);

@@ -166,6 +166,23 @@ set_bool(const struct cli_option *o, struct config *cfg, const char *value,
 	return 0;
 }
 
+static int
+set_size(const struct cli_option *o, struct config *cfg, const char *value,
+	 char *why, size_t whylen)
+{
+	char expected[80];
+	int64_t n;
+
+	if (cli_parse_size(value, &n) < 0 || n < o->min || n > o->max) {
+		snprintf(expected, sizeof(expected),
+			 "expected bytes %lld..%lld, or with k, m, g",
+			 (long long)o->min, (long long)o->max);
+		return invalid(why, whylen, value, expected);
+	}
+	*(int64_t *)field(o, cfg) = n;
+	return 0;
+}
+
 /* A plain string: a path, a user or group name (resolved later, by proc). */
 static int
 set_string(const struct cli_option *o, struct config *cfg, const char *value,
@@ -615,6 +632,81 @@ static const struct cli_option options[] = {
 			"pid file)",
 	},
 	{
+		.name = "app",
+		.short_name = 'a',
+		.metavar = "APP",
+		.store = CLI_STORE_STRING,
+		FIELD(app),
+		.set = set_string,
+		.def = "static:.",
+		.help = "serve HTTP in herd's own workers: hello, echo, "
+			"static:DIR, or PATH.so[:SYMBOL]",
+	},
+	{
+		.name = "preload",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(preload),
+		.set = set_bool,
+		.def = "false",
+		.help = "load the app in the master before forking workers",
+	},
+	{
+		.name = "body-max",
+		.metavar = "SIZE",
+		.store = CLI_STORE_SCALAR,
+		FIELD(body_max),
+		.min = 0,
+		.max = INT64_MAX / 2,
+		.set = set_size,
+		.def = "1m",
+		.help = "largest request body an app is given (413 past it)",
+	},
+	{
+		.name = "read-timeout",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(read_timeout_ms),
+		.min = 1,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "30s",
+		.help = "time for a request head to arrive (408 past it), and "
+			"longest gap in a body",
+	},
+	{
+		.name = "keepalive-timeout",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(keepalive_timeout_ms),
+		.min = 0,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "15s",
+		.help = "idle time before a keep-alive connection is closed "
+			"(0: no keep-alive)",
+	},
+	{
+		.name = "write-timeout",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(write_timeout_ms),
+		.min = 1,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "30s",
+		.help = "time a client may take to read without progress",
+	},
+	{
+		.name = "access-log",
+		.metavar = "PATH",
+		.store = CLI_STORE_STRING,
+		FIELD(access_log),
+		.set = set_string,
+		.help = "combined-format access log of the HTTP workers "
+			"(default: none)",
+	},
+	{
 		.name = "command",
 		.metavar = "WORDS",
 		.flags = CLI_OPT_FILE_ONLY | CLI_OPT_WORDS,
@@ -673,6 +765,10 @@ cli_config_init(struct config *cfg)
 	cfg->boot_timeout_ms = 60 * 1000;
 	cfg->max_surge = 1;
 	cfg->upgrade_handover = CLI_HANDOVER_AUTO;
+	cfg->body_max = 1024 * 1024;
+	cfg->read_timeout_ms = 30 * 1000;
+	cfg->keepalive_timeout_ms = 15 * 1000;
+	cfg->write_timeout_ms = 30 * 1000;
 }
 
 static void

@@ -290,3 +290,31 @@ fail:
 	cli_strv_free(out);
 	return rc;
 }
+
+/* A size is DIGITS[k|m|g], powers of 1024; no fractions, no overflow. */
+int
+cli_parse_size(const char *text, int64_t *bytes)
+{
+	int64_t n = 0, unit = 1;
+	const char *p = text;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (INT64_MAX - (*p - '0')) / 10)
+			return -EINVAL;
+		n = n * 10 + (*p - '0');
+	}
+	if (*p == 'k' || *p == 'K')
+		unit = 1024;
+	else if (*p == 'm' || *p == 'M')
+		unit = 1024 * 1024;
+	else if (*p == 'g' || *p == 'G')
+		unit = 1024 * 1024 * 1024;
+	if (unit != 1)
+		p++;
+	if (*p != '\0' || n > INT64_MAX / unit)
+		return -EINVAL;
+	*bytes = n * unit;
+	return 0;
+}

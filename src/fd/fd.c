@@ -112,6 +112,29 @@ fd_cloexec_from(int first)
 }
 
 int
+fd_close_from_fallback(int first)
+{
+	struct rlimit rl;
+	long fd, max = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = (long)rl.rlim_cur;
+	for (fd = first; fd < max; fd++)
+		close((int)fd);
+	return 0;
+}
+
+int
+fd_close_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -errno;
+	return fd_close_from_fallback(first);
+}
+
+int
 fd_count_open(void)
 {
 	DIR *d = opendir("/proc/self/fd");

@@ -46,6 +46,17 @@ int fd_cloexec_from(int first);
 int fd_cloexec_from_fallback(int first);
 
 /*
+ * Closes every descriptor >= first: close_range() where the kernel has it,
+ * else a walk up to the soft RLIMIT_NOFILE. For a forked child that will
+ * not exec (an in-process worker), where close-on-exec marks would never
+ * take effect. Returns 0 or -errno. Async-signal-safe.
+ */
+int fd_close_from(int first);
+
+/* The same walk without close_range(), exported so tests cover it. */
+int fd_close_from_fallback(int first);
+
+/*
  * At start-up, before anything else opens a descriptor: makes sure 0, 1 and
  * 2 are open (on /dev/null if not), so no later descriptor lands there by
  * accident, and closes every descriptor >= first that the caller left open

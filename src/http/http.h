@@ -228,10 +228,14 @@ struct http_date_cache {
 
 const char *http_date(struct http_date_cache *cache, time_t now);
 
+#define HTTP_LENGTH_NONE (-2)
+
 struct http_head_spec {
 	int status;
 	const char *date;	/* from http_date() */
-	int64_t content_length; /* -1: chunked (when a body is allowed) */
+	int64_t content_length; /* -1: chunked (when a body is allowed);
+				 * HTTP_LENGTH_NONE: neither (the body ends
+				 * at the close, for HTTP/1.0) */
 	bool keep_alive;	/* else `Connection: close` */
 	const char *extra;	/* more fields, each ending in CRLF, or NULL */
 };

@@ -80,7 +80,8 @@ http_response_head(char *buf, size_t len, const struct http_head_spec *h)
 		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0,
 			      "Content-Length: %lld\r\n",
 			      (long long)h->content_length);
-	else if (h->status >= 200 && h->status != 204 && h->status != 304)
+	else if (h->content_length == -1 && h->status >= 200 &&
+		 h->status != 204 && h->status != 304)
 		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0,
 			      "Transfer-Encoding: chunked\r\n");
 	if (h->extra != NULL)

@@ -164,7 +164,10 @@ master_handle_signal(struct master *m, int sig)
 				  strerror(-err));
 		else
 			log_info("master: USR1: log reopened");
-		if (m->cfg->reopen_signal != 0)
+		/* herd's own workers reopen their access logs on USR1. */
+		if (master_in_process(m, m->cfg))
+			workers_signal_all(m, SIGUSR1);
+		else if (m->cfg->reopen_signal != 0)
 			workers_signal_all(m, m->cfg->reopen_signal);
 		return;
 	}

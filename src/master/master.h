@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "herd.h"
 #include "cli/cli.h"
 #include "listen/listen.h"
 #include "notify/notify.h"
@@ -172,6 +173,11 @@ struct master {
 	struct control_client clients[CONTROL_CLIENTS_MAX];
 	struct master_result last_reload;
 	struct master_result last_upgrade;
+	/* In-process mode (app.c). */
+	const struct herd_app *linked; /* herd_main()'s app, or NULL */
+	struct herd_app app;	       /* the preloaded app */
+	void *app_handle;	       /* its dlopen handle, or NULL */
+	bool app_loaded;	       /* app holds a preloaded app */
 };
 
 /* epoll tags: what an event is about, and for workers which slot. */
@@ -195,7 +201,20 @@ enum master_tag {
  * again) and upgrades (executed again). Returns the process exit status:
  * 0 after QUIT/TERM/INT, 1 when start-up failed (the reason is logged).
  */
-int master_run(struct config *cfg, int argc, char **argv);
+int master_run(struct config *cfg, int argc, char **argv,
+	       const struct herd_app *linked);
+
+/* In-process mode (app.c): does cfg run an app, and its checks. */
+bool master_in_process(const struct master *m, const struct config *cfg);
+/* What the workers run, for titles and logs: "app hello", "./srv -x". */
+void master_describe(const struct master *m, char *buf, size_t len);
+/*
+ * Checks cfg's app; with preload, loads it and runs its preload hook in
+ * the master (once: a reload keeps a preloaded app). Returns 0, or -errno
+ * with a reason in err.
+ */
+int master_app_prepare(struct master *m, const struct config *cfg, char *err,
+		       size_t errlen);
 
 /* Start-up and the loop (start.c, loop.c). */
 int master_start(struct master *m);
@@ -214,13 +233,15 @@ int master_unwatch(struct master *m, int fd);
 void master_begin_stop(struct master *m, enum master_stop how, const char *why);
 
 /*
- * Fills in what the operator left out: the bundled demo as the command,
- * 127.0.0.1:8080 as the listener (unless sockets were inherited). Used at
- * start and on every reload, so both read a config the same way.
- * Returns 0, or -errno with a reason in err.
+ * Fills in what the operator left out: the app `static:.` (serving the
+ * current directory) when there is neither a command nor a linked app,
+ * 127.0.0.1:8080 as the listener (unless sockets were inherited), and
+ * notify readiness for in-process workers. Refuses an app together with a
+ * command. Used at start and on every reload, so both read a config the
+ * same way. Returns 0, or -errno with a reason in err.
  */
-int master_config_complete(struct config *cfg, bool inherited, char *err,
-			   size_t errlen);
+int master_config_complete(struct config *cfg, bool inherited, bool linked,
+			   char *err, size_t errlen);
 
 /* The worker table (workers.c). */
 void workers_ensure(struct master *m);

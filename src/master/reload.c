@@ -244,7 +244,10 @@ master_reload(struct master *m, const char *origin, char *why, size_t whylen)
 	}
 	rc = cli_parse(m->argc, m->argv, next, err, sizeof(err));
 	if (rc == 0)
-		rc = master_config_complete(next, m->adopted, err, sizeof(err));
+		rc = master_config_complete(next, m->adopted, m->linked != NULL,
+					    err, sizeof(err));
+	if (rc == 0)
+		rc = master_app_prepare(m, next, err, sizeof(err));
 	if (rc == 0)
 		rc = proc_resolve_creds(next->user, next->group, &creds, err,
 					sizeof(err));

@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "apps/apps.h"
 #include "fd/fd.h"
 #include "log/log.h"
 
@@ -196,13 +197,7 @@ void
 master_set_title(struct master *m, bool old)
 {
 	char cmd[200];
-	size_t off = 0;
-	int i;
-
-	cmd[0] = '\0';
-	for (i = 0; i < m->cfg->ncommand && off < sizeof(cmd); i++)
-		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s",
-					i > 0 ? " " : "", m->cfg->command[i]);
+	master_describe(m, cmd, sizeof(cmd));
 	proc_title_set("herd: master%s -- %s", old ? " (old)" : "", cmd);
 }
 
@@ -236,6 +231,12 @@ master_start(struct master *m)
 				sizeof(err));
 	if (rc < 0) {
 		log_error("master: %s", err);
+		return rc;
+	}
+	rc = master_app_prepare(m, cfg, err, sizeof(err));
+	if (rc < 0) {
+		log_error("master: app %s: %s",
+			  cfg->app ? cfg->app : "(linked)", err);
 		return rc;
 	}
 	/*
@@ -316,8 +317,9 @@ master_start(struct master *m)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("master: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	master_set_title(m, false);
+	master_describe(m, path, sizeof(path));
 	log_info("master: started (pid %d), %d workers: %s", (int)getpid(),
-		 m->wanted, cfg->command[0]);
+		 m->wanted, path);
 	workers_ensure(m);
 	daemon_ready(m);
 	return 0;
@@ -337,6 +339,8 @@ master_finish(struct master *m)
 	}
 	free(m->listeners);
 	m->listeners = NULL;
+	apps_unload(m->app_handle);
+	m->app_handle = NULL;
 	while (m->nretired > 0) {
 		struct retired_set *r = &m->retired[--m->nretired];
 
@@ -368,7 +372,8 @@ master_finish(struct master *m)
 }
 
 int
-master_run(struct config *cfg, int argc, char **argv)
+master_run(struct config *cfg, int argc, char **argv,
+	   const struct herd_app *linked)
 {
 	struct master m;
 	int status;
@@ -382,6 +387,7 @@ master_run(struct config *cfg, int argc, char **argv)
 	memset(cfg, 0, sizeof(*cfg));
 	m.argc = argc;
 	m.argv = argv;
+	m.linked = linked;
 	if (master_start(&m) < 0) {
 		/* Start-up failed: stop whatever did start, then leave. */
 		if (m.slots != NULL && workers_live(&m) > 0) {

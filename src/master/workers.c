@@ -95,11 +95,77 @@ free_slot(struct master *m)
 	return NULL;
 }
 
+/* The forked child of an in-process worker: serve, then leave. */
+static int
+run_in_process(void *arg)
+{
+	return worker_http_run(arg);
+}
+
+/*
+ * Forks an in-process worker: the same descriptor placement as exec mode
+ * (stdin, the output pipe, listeners at 3…), everything else closed, then
+ * herd's HTTP worker instead of an exec.
+ */
+static int
+spawn_in_process(struct master *m, struct worker *w, int out,
+		 struct proc_child *child)
+{
+	struct worker_http_plan hp = {
+		.cfg = m->cfg,
+		.ls = m->listeners,
+		.nls = m->nlisteners,
+		.number = w->number,
+		.generation = m->generation,
+		.notify_addr = m->notify_fd >= 0 ? m->notify_addr : NULL,
+		.app = m->app_loaded ? &m->app : NULL,
+		.linked = m->linked,
+	};
+	struct proc_plan plan = {0};
+	int *fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
+	int i, err;
+
+	if (fds == NULL)
+		return -ENOMEM;
+	fds[0] = m->devnull;
+	fds[1] = fds[2] = out;
+	for (i = 0; i < m->nlisteners; i++)
+		fds[3 + i] = m->listeners[i].fd;
+	plan.fds = fds;
+	plan.nfds = m->nlisteners + 3;
+	plan.creds = &m->creds;
+	plan.no_new_privs = m->cfg->no_new_privs;
+	plan.cwd = m->cfg->working_directory;
+	plan.parent = getpid();
+	plan.run = run_in_process;
+	plan.run_arg = &hp; /* the child's copy of this stack frame */
+	err = proc_spawn(&plan, child);
+	free(fds);
+	return err;
+}
+
+static int
+spawn_exec(struct master *m, struct worker *w, int out,
+	   struct proc_child *child)
+{
+	struct worker_exec we;
+	int err;
+
+	err = worker_exec_prepare(&we, m->cfg, m->listeners, m->nlisteners,
+				  &m->creds, w->number, m->generation,
+				  m->devnull, out,
+				  m->notify_fd >= 0 ? m->notify_addr : NULL);
+	if (err == 0) {
+		err = proc_spawn(&we.plan, child);
+		worker_exec_release(&we);
+	}
+	return err;
+}
+
 /* Forks worker w (a GONE slot with its number set). */
 static void
 spawn(struct master *m, struct worker *w)
 {
-	struct worker_exec we;
 	struct proc_child child;
 	int out[2], err;
 
@@ -110,14 +176,9 @@ spawn(struct master *m, struct worker *w)
 		w->respawn_at_ms = proc_now_ms() + 1000;
 		return;
 	}
-	err = worker_exec_prepare(&we, m->cfg, m->listeners, m->nlisteners,
-				  &m->creds, w->number, m->generation,
-				  m->devnull, out[1],
-				  m->notify_fd >= 0 ? m->notify_addr : NULL);
-	if (err == 0) {
-		err = proc_spawn(&we.plan, &child);
-		worker_exec_release(&we);
-	}
+	err = master_in_process(m, m->cfg)
+		      ? spawn_in_process(m, w, out[1], &child)
+		      : spawn_exec(m, w, out[1], &child);
 	close(out[1]);
 	if (err < 0) {
 		close(out[0]);
@@ -465,7 +526,10 @@ worker_on_report(struct master *m, struct worker *w)
 				  ? m->cfg->working_directory
 				  : "failed",
 			  strerror(r.err));
-	} else if (rc == 1 && w->state == WORKER_STARTING) {
+	} else if (rc == 1 && (w->state == WORKER_STARTING ||
+			       (w->state == WORKER_READY &&
+				master_in_process(m, m->cfg)))) {
+		/* An in-process worker's READY=1 can overtake this EOF. */
 		log_info("worker %d (pid %d, gen %d): running", w->number,
 			 (int)w->pid, w->generation);
 		if (m->cfg->readiness == CLI_READINESS_EXEC)

@@ -49,6 +49,14 @@ struct proc_plan {
 	 * outlive us, so no PDEATHSIG, and it stays in our process group.
 	 */
 	bool successor;
+	/*
+	 * In-process mode: no exec. With path NULL, the child closes every
+	 * descriptor past the plan (so the invariant holds without an exec
+	 * to enforce it), then calls run(run_arg) and exits with its return
+	 * value. The report pipe reads EOF at that point, as after an exec.
+	 */
+	int (*run)(void *arg);
+	void *run_arg;
 };
 
 /* A child as the parent sees it. */
@@ -80,12 +88,13 @@ struct proc_report {
 const char *proc_stage_name(enum proc_stage stage);
 
 /*
- * Forks and execs plan. On success returns 0 and fills child: the pidfd
- * and the non-blocking read end of a close-on-exec report pipe, which reads
- * EOF once exec succeeded or a struct proc_report if a step failed (the child
- * then exits 127). Returns -errno if fork or the pipe fails (no child then).
- * Signals are blocked across fork; the child resets every disposition to the
- * default and clears its signal mask just before exec.
+ * Forks and execs plan (or, with plan->run, forks and runs it). On success
+ * returns 0 and fills child: the pidfd and the non-blocking read end of a
+ * close-on-exec report pipe, which reads EOF once exec succeeded or a struct
+ * proc_report if a step failed (the child then exits 127). Returns -errno if
+ * fork or the pipe fails (no child then). Signals are blocked across fork; the
+ * child resets every disposition to the default and clears its signal mask just
+ * before exec.
  */
 int proc_spawn(const struct proc_plan *plan, struct proc_child *child);
 

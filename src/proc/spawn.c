@@ -157,6 +157,16 @@ child_run(const struct proc_plan *plan, int report)
 
 	/* Last: the mask was blocked across fork; clear it for the program. */
 	sigemptyset(&empty);
+	if (plan->path == NULL && plan->run != NULL) {
+		/*
+		 * No exec will close what CLOEXEC marked: close it all now,
+		 * the report pipe with it (EOF: "running"). From here on the
+		 * child is a worker and may call what it likes.
+		 */
+		fd_close_from(plan->nfds);
+		sigprocmask(SIG_SETMASK, &empty, NULL);
+		_exit(plan->run(plan->run_arg));
+	}
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 	execve(plan->path, plan->argv, plan->envp);
 	child_fail(report, PROC_STAGE_EXEC, errno);

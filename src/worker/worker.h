@@ -11,6 +11,7 @@
 #ifndef HERD_WORKER_H
 #define HERD_WORKER_H
 
+#include "herd.h"
 #include "cli/cli.h"
 #include "listen/listen.h"
 #include "proc/proc.h"
@@ -35,5 +36,30 @@ int worker_exec_prepare(struct worker_exec *we, const struct config *cfg,
 			const char *notify_addr);
 
 void worker_exec_release(struct worker_exec *we);
+
+/*
+ * In-process mode: what a forked worker needs to serve HTTP itself. The
+ * listeners already sit at descriptors 3…3+nls-1 (the same placement as
+ * exec mode), stdin is /dev/null and stdout/stderr go to the master.
+ */
+struct worker_http_plan {
+	const struct config *cfg;
+	const struct listener *ls; /* for the names; their fds are 3… */
+	int nls;
+	int number, generation;
+	const char *notify_addr; /* the master's NOTIFY_SOCKET, or NULL */
+	/* The app, loaded (and preloaded) by the master; NULL: load
+	 * cfg->app here, so each new worker runs the newest code. */
+	const struct herd_app *app;
+	const struct herd_app *linked; /* herd_main()'s app, or NULL */
+};
+
+/*
+ * The worker's whole life after fork: loads the app if needed, runs
+ * worker_init, reports READY=1, serves until told to stop (TERM or QUIT:
+ * drain; INT: at once), runs worker_exit. Returns the exit status. Errors
+ * go to stderr, which the master relays into its log.
+ */
+int worker_http_run(const struct worker_http_plan *plan);
 
 #endif

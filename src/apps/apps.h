@@ -1,0 +1,51 @@
+/*
+ * apps — the apps herd carries (hello, echo, static:DIR) and the loader
+ * for the ones it does not (--app PATH.so[:SYMBOL]).
+ *
+ * Every app is a struct herd_app (include/herd.h) and talks to herd only
+ * through that public API, exactly as an outside app does. Nothing here
+ * knows about workers or the master.
+ */
+#ifndef HERD_APPS_H
+#define HERD_APPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "herd.h"
+
+/* The symbol --app PATH.so looks for when none is named. */
+#define APPS_DEFAULT_SYMBOL "herd_app"
+
+/*
+ * Turns an --app value into an app:
+ *   hello | echo         the built-in apps
+ *   static:DIR | static  files under DIR (default ".")
+ *   PATH.so[:SYMBOL]     a shared object (any value containing "/" or
+ *                        ending in ".so"), SYMBOL default herd_app
+ * A shared object is opened with dlopen() and its symbol checked; the
+ * handle stays open (*handle, for apps_unload) only when keep is true, so
+ * that a master which does not preload can check the app and still let
+ * each worker load the newest file. Returns 0, or -errno with one line in
+ * err ("./app.so: cannot open shared object file: No such file or
+ * directory", "./app.so: no symbol herd_app").
+ */
+int apps_resolve(const char *spec, bool keep, struct herd_app *app,
+		 void **handle, char *err, size_t errlen);
+
+/* Closes what apps_resolve() kept open. NULL is fine. */
+void apps_unload(void *handle);
+
+/* The built-in apps. */
+extern const struct herd_app apps_hello;
+extern const struct herd_app apps_echo;
+
+/*
+ * The static file app for directory dir: app->data is set to state that
+ * lives as long as the process. Returns 0, or -errno with a reason in err
+ * (dir missing or not a directory).
+ */
+int apps_static_make(const char *dir, struct herd_app *app, char *err,
+		     size_t errlen);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * The app of in-process mode, as the master sees it. Without preload the
+ * master only checks the app (the file opens, the symbol is there), so a
+ * mistake is reported at start or reload instead of by a crash-looping
+ * worker, and each worker then loads the app itself: a reload runs the
+ * newest code. With preload the master loads it and runs its preload hook
+ * once; workers share that memory copy-on-write.
+ */
+#include "master/master.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "apps/apps.h"
+#include "log/log.h"
+
+bool
+master_in_process(const struct master *m, const struct config *cfg)
+{
+	return cfg->app != NULL || (cfg->command == NULL && m->linked != NULL);
+}
+
+void
+master_describe(const struct master *m, char *buf, size_t len)
+{
+	const struct config *cfg = m->cfg;
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	if (cfg->app != NULL) {
+		snprintf(buf, len, "app %s", cfg->app);
+		return;
+	}
+	if (cfg->command == NULL) {
+		snprintf(buf, len, "app %s",
+			 m->linked->name ? m->linked->name : "(linked)");
+		return;
+	}
+	for (i = 0; i < cfg->ncommand && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i > 0 ? " " : "", cfg->command[i]);
+}
+
+int
+master_app_prepare(struct master *m, const struct config *cfg, char *err,
+		   size_t errlen)
+{
+	struct herd_app app;
+	void *handle = NULL;
+	int rc;
+
+	if (!master_in_process(m, cfg))
+		return 0;
+	/* A preloaded app stays as it is across reloads (DESIGN: preload
+	 * trades new code on HUP for shared memory; USR2 loads anew). */
+	if (m->app_loaded && cfg->preload)
+		return 0;
+	if (cfg->app == NULL) {
+		app = *m->linked;
+	} else {
+		rc = apps_resolve(cfg->app, cfg->preload, &app, &handle, err,
+				  errlen);
+		if (rc < 0)
+			return rc;
+	}
+	if (!cfg->preload)
+		return 0;
+	if (app.preload != NULL && (rc = app.preload(app.data)) < 0) {
+		snprintf(err, errlen, "app %s: preload failed (%d)",
+			 app.name ? app.name : cfg->app, rc);
+		apps_unload(handle);
+		return rc;
+	}
+	m->app = app;
+	m->app_handle = handle;
+	m->app_loaded = true;
+	log_info("master: app %s preloaded", app.name ? app.name : "(linked)");
+	return 0;
+}

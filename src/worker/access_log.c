@@ -1,0 +1,177 @@
+/*
+ * The access log of an in-process worker, in the combined format that log
+ * tools expect (nginx's and Apache's default):
+ *
+ *   PEER - - [22/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 13 "REF" "UA"
+ *
+ * Lines are buffered and written whole, at most a second late (a deadline
+ * the worker's loop sleeps on, set only when something is buffered), when
+ * the buffer fills, and on exit; O_APPEND keeps the lines of several
+ * workers sharing one file apart. USR1 reopens the file (after logrotate
+ * moved it), as nginx's workers do.
+ */
+#include "worker/serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ALOG_CAP (64 * 1024)
+#define ALOG_LINE_MAX 4096
+#define ALOG_DELAY_MS 1000
+
+int
+access_log_open(struct access_log *l, const char *path)
+{
+	l->path = strdup(path);
+	l->buf = malloc(ALOG_CAP);
+	if (l->path == NULL || l->buf == NULL)
+		return -ENOMEM;
+	l->cap = ALOG_CAP;
+	l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (l->fd < 0)
+		return -errno;
+	return 0;
+}
+
+void
+access_log_flush(struct access_log *l)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (l->fd >= 0 && off < l->len) {
+		n = write(l->fd, l->buf + off, l->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* a full disk loses lines, never requests */
+		off += (size_t)n;
+	}
+	l->len = 0;
+	l->flush_at_ms = 0;
+}
+
+int
+access_log_reopen(struct access_log *l)
+{
+	int fd;
+
+	if (l->path == NULL)
+		return 0;
+	access_log_flush(l);
+	fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = fd;
+	return 0;
+}
+
+void
+access_log_close(struct access_log *l)
+{
+	access_log_flush(l);
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->path);
+	free(l->buf);
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+}
+
+/* Appends s, escaping what would break the line or its quoting. */
+static size_t
+put_escaped(char *p, size_t room, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+	unsigned char ch;
+
+	for (i = 0; i < len && o + 4 < room; i++) {
+		ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+			p[o++] = '\\';
+			p[o++] = 'x';
+			p[o++] = hex[ch >> 4];
+			p[o++] = hex[ch & 15];
+		} else {
+			p[o++] = (char)ch;
+		}
+	}
+	return o;
+}
+
+static void
+put_field(char *p, size_t room, size_t *o, const struct conn *c,
+	  const char *name)
+{
+	const struct http_header *h = http_find_header(&c->req, c->in, name);
+
+	if (*o + 8 >= room)
+		return;
+	if (h == NULL || h->value.len == 0) {
+		*o += (size_t)snprintf(p + *o, room - *o, "-");
+		return;
+	}
+	*o += put_escaped(p + *o, room - *o, c->in + h->value.off,
+			  h->value.len);
+}
+
+static const char *
+time_text(struct access_log *l)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	if (ts.tv_sec != l->second) {
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(l->time_text, sizeof(l->time_text),
+			 "%d/%b/%Y:%H:%M:%S %z", &tm);
+		l->second = ts.tv_sec;
+	}
+	return l->time_text;
+}
+
+void
+access_log_request(struct access_log *l, const struct conn *c, int64_t now_ms)
+{
+	char *p;
+	size_t o = 0, room = ALOG_LINE_MAX;
+	const struct http_request *r = &c->req;
+
+	if (l->path == NULL || l->fd < 0)
+		return;
+	if (l->cap - l->len < ALOG_LINE_MAX)
+		access_log_flush(l);
+	p = l->buf + l->len;
+	o += (size_t)snprintf(p, room, "%s - - [%s] \"", c->peer_text,
+			      time_text(l));
+	if (r->have_line) {
+		o += put_escaped(p + o, room - 1024 - o, c->in + r->method.off,
+				 r->method.len);
+		p[o++] = ' ';
+		/* Room is left for the rest of the line. */
+		o += put_escaped(p + o, room - 512 - o, c->in + r->target.off,
+				 r->target.len);
+		o += (size_t)snprintf(p + o, room - o, " HTTP/%d.%d",
+				      r->version / 10, r->version % 10);
+	} else {
+		p[o++] = '-';
+	}
+	o += (size_t)snprintf(p + o, room - o, "\" %d %llu \"", c->status,
+			      (unsigned long long)c->sent_body);
+	put_field(p, room - 256, &o, c, "Referer");
+	o += (size_t)snprintf(p + o, room - o, "\" \"");
+	put_field(p, room - 16, &o, c, "User-Agent");
+	o += (size_t)snprintf(p + o, room - o, "\"\n");
+	l->len += o < room ? o : room;
+	if (l->flush_at_ms == 0)
+		l->flush_at_ms = now_ms + ALOG_DELAY_MS;
+}

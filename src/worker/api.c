@@ -1,0 +1,488 @@
+/*
+ * The public request and response API (include/herd.h) over a connection
+ * of the in-process worker. A request is a view of the connection's input
+ * buffer; a response collects what the app sets until the handler returns,
+ * except a streamed one, which this file writes as the app goes (the
+ * handler runs synchronously, so those writes wait on the socket with
+ * poll(), bounded by write-timeout without progress).
+ */
+#include "worker/serve.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fd/fd.h"
+
+static struct herd_str
+slice(const struct herd_request *req, struct http_slice s)
+{
+	return (struct herd_str){req->buf + s.off, s.len};
+}
+
+void
+api_request_init(struct herd_request *r, struct conn *c)
+{
+	memset(r, 0, sizeof(*r));
+	r->conn = c;
+	r->buf = c->in;
+	r->http = &c->req;
+	r->body = c->in + c->req.head_len;
+	r->bodylen = c->body_end - c->req.head_len;
+	if (c->srv->app->stream_body) {
+		r->body_left = c->req.chunked ? 0
+			       : c->req.content_length > 0
+				       ? (uint64_t)c->req.content_length
+				       : 0;
+		r->body_done = !c->req.chunked && r->body_left == 0;
+		r->bodylen = 0;
+	} else {
+		r->body_done = true;
+	}
+}
+
+struct herd_str
+herd_request_method(const struct herd_request *req)
+{
+	return slice(req, req->http->method);
+}
+
+struct herd_str
+herd_request_target(const struct herd_request *req)
+{
+	return slice(req, req->http->target);
+}
+
+struct herd_str
+herd_request_path(const struct herd_request *req)
+{
+	return slice(req, req->http->path);
+}
+
+struct herd_str
+herd_request_query(const struct herd_request *req)
+{
+	return slice(req, req->http->query);
+}
+
+int
+herd_request_version(const struct herd_request *req)
+{
+	return req->http->version;
+}
+
+size_t
+herd_request_header_count(const struct herd_request *req)
+{
+	return (size_t)req->http->nheaders;
+}
+
+int
+herd_request_header_at(const struct herd_request *req, size_t i,
+		       struct herd_str *name, struct herd_str *value)
+{
+	if (i >= (size_t)req->http->nheaders)
+		return -ERANGE;
+	*name = slice(req, req->http->headers[i].name);
+	*value = slice(req, req->http->headers[i].value);
+	return 0;
+}
+
+bool
+herd_request_header(const struct herd_request *req, const char *name,
+		    struct herd_str *value)
+{
+	const struct http_header *h =
+		http_find_header(req->http, req->buf, name);
+
+	if (h == NULL)
+		return false;
+	*value = slice(req, h->value);
+	return true;
+}
+
+struct herd_str
+herd_request_body(const struct herd_request *req)
+{
+	return (struct herd_str){req->body, req->bodylen};
+}
+
+const struct sockaddr *
+herd_request_peer(const struct herd_request *req, socklen_t *len)
+{
+	*len = req->conn->peerlen;
+	return (const struct sockaddr *)&req->conn->peer;
+}
+
+const char *
+herd_request_peer_text(const struct herd_request *req)
+{
+	return req->conn->peer_text;
+}
+
+const char *
+herd_request_listener(const struct herd_request *req)
+{
+	return req->conn->srv->plan->ls[req->conn->listener].spec.name;
+}
+
+int
+api_wait(struct conn *c, short events, int64_t timeout_ms)
+{
+	struct pollfd p = {.fd = c->fd, .events = events};
+	int n;
+
+	do
+		n = poll(&p, 1,
+			 timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* Reads more raw input for a streaming body, waiting up to read-timeout. */
+static ssize_t
+read_wait(struct conn *c, void *buf, size_t len)
+{
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		n = read(c->fd, buf, len);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		rc = api_wait(c, POLLIN, c->srv->plan->cfg->read_timeout_ms);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* Chunked: decodes buffered input into buf, reading more when needed. */
+static ssize_t
+read_chunked(struct herd_request *req, char *buf, size_t len)
+{
+	struct conn *c = req->conn;
+	enum http_outcome o;
+	size_t consumed, out, take;
+	ssize_t n;
+
+	for (;;) {
+		take = c->inlen - c->raw_off < len ? c->inlen - c->raw_off
+						   : len;
+		o = http_chunked_decode(&c->chunked, c->in + c->raw_off, take,
+					&c->srv->limits, &consumed, &out);
+		if (o != HTTP_OUTCOME_NEED_MORE && o != HTTP_OUTCOME_DONE)
+			return o == HTTP_OUTCOME_BODY_TOO_LARGE ? -EMSGSIZE
+								: -EBADMSG;
+		memcpy(buf, c->in + c->raw_off, out);
+		c->raw_off += consumed;
+		if (o == HTTP_OUTCOME_DONE)
+			req->body_done = true;
+		if (out > 0 || req->body_done)
+			return (ssize_t)out;
+		/* Keep the head (the app holds slices of it); drop the rest
+		 * that was decoded, then read more after it. */
+		memmove(c->in + c->req.head_len, c->in + c->raw_off,
+			c->inlen - c->raw_off);
+		c->inlen -= c->raw_off - c->req.head_len;
+		c->raw_off = c->req.head_len;
+		if (c->inlen == c->incap) {
+			char *p = realloc(c->in, c->incap * 2);
+
+			if (p == NULL)
+				return -ENOMEM;
+			c->in = p;
+			c->incap *= 2;
+			req->buf = p;
+		}
+		n = read_wait(c, c->in + c->inlen, c->incap - c->inlen);
+		if (n <= 0)
+			return n == 0 ? -EPIPE : n;
+		c->inlen += (size_t)n;
+	}
+}
+
+ssize_t
+herd_request_read(struct herd_request *req, void *buf, size_t len)
+{
+	struct conn *c = req->conn;
+	size_t have, take;
+	ssize_t n;
+
+	if (!c->srv->app->stream_body) {
+		/* Buffered: hand out what is left of the body. */
+		take = req->bodylen < len ? req->bodylen : len;
+		memcpy(buf, req->body, take);
+		req->body += take;
+		req->bodylen -= take;
+		return (ssize_t)take;
+	}
+	if (req->body_done || len == 0)
+		return 0;
+	if (c->req.chunked)
+		return read_chunked(req, buf, len);
+	take = req->body_left < len ? (size_t)req->body_left : len;
+	have = c->inlen - c->raw_off;
+	if (have > 0) {
+		if (take > have)
+			take = have;
+		memcpy(buf, c->in + c->raw_off, take);
+		c->raw_off += take;
+		n = (ssize_t)take;
+	} else {
+		/* Straight into the app's buffer, never past the body: what
+		 * follows it is the next request's. */
+		n = read_wait(c, buf, take);
+		if (n == 0)
+			return -EPIPE;
+		if (n < 0)
+			return n;
+		/* Past the body in the buffer now: nothing. */
+		c->raw_off = c->inlen;
+	}
+	req->body_left -= (uint64_t)n;
+	if (req->body_left == 0)
+		req->body_done = true;
+	return n;
+}
+
+/* Responses ------------------------------------------------------------- */
+
+void
+api_response_init(struct herd_response *res, struct conn *c)
+{
+	memset(res, 0, sizeof(*res));
+	res->conn = c;
+	res->file_fd = -1;
+	res->status = 200;
+}
+
+void
+api_response_reset(struct herd_response *res)
+{
+	if (res->file_fd >= 0)
+		res->file_fd = fd_close(res->file_fd);
+	res->status = 200;
+	res->fieldslen = 0;
+	if (res->fields != NULL)
+		res->fields[0] = '\0';
+	res->bodylen = 0;
+	res->streaming = res->head_sent = res->chunked = res->failed = false;
+	res->bytes = 0;
+	/* A large body's buffer is not kept for the next request. */
+	if (res->bodycap > 256 * 1024) {
+		free(res->body);
+		res->body = NULL;
+		res->bodycap = 0;
+	}
+}
+
+void
+api_response_free(struct herd_response *res)
+{
+	if (res->file_fd >= 0)
+		close(res->file_fd);
+	free(res->fields);
+	free(res->body);
+	memset(res, 0, sizeof(*res));
+	res->file_fd = -1;
+}
+
+int
+herd_response_status(struct herd_response *res, int status)
+{
+	if (status < 200 || status > 999 || res->head_sent)
+		return -EINVAL;
+	res->status = status;
+	return 0;
+}
+
+static bool
+field_ok(const char *s, bool name)
+{
+	if (*s == '\0' && name)
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s == '\r' || *s == '\n' ||
+		    (name && (*s == ':' || *s == ' ' || *s == '\t')))
+			return false;
+	return true;
+}
+
+int
+herd_response_header(struct herd_response *res, const char *name,
+		     const char *value)
+{
+	static const char *const ours[] = {"Content-Length", "Date",
+					   "Connection", "Transfer-Encoding"};
+	size_t need, i;
+	char *p;
+
+	if (res->head_sent || !field_ok(name, true) || !field_ok(value, false))
+		return -EINVAL;
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (strcasecmp(name, ours[i]) == 0)
+			return -EINVAL;
+	need = res->fieldslen + strlen(name) + strlen(value) + 5;
+	if (need > res->fieldscap) {
+		size_t cap = res->fieldscap ? res->fieldscap : 256;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(res->fields, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		res->fields = p;
+		res->fieldscap = cap;
+	}
+	res->fieldslen += (size_t)sprintf(res->fields + res->fieldslen,
+					  "%s: %s\r\n", name, value);
+	return 0;
+}
+
+int
+herd_response_body(struct herd_response *res, const void *data, size_t len)
+{
+	char *p;
+
+	if (res->streaming)
+		return -EINVAL;
+	if (len > res->bodycap) {
+		p = realloc(res->body, len);
+		if (p == NULL)
+			return -ENOMEM;
+		res->body = p;
+		res->bodycap = len;
+	}
+	if (len > 0)
+		memcpy(res->body, data, len);
+	res->bodylen = len;
+	if (res->file_fd >= 0)
+		res->file_fd = fd_close(res->file_fd);
+	return 0;
+}
+
+int
+herd_response_file(struct herd_response *res, int fd, off_t offset, size_t len)
+{
+	if (res->streaming || fd < 0 || offset < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	if (res->file_fd >= 0)
+		close(res->file_fd);
+	res->file_fd = fd;
+	res->file_off = offset;
+	res->file_len = len;
+	res->bodylen = 0;
+	return 0;
+}
+
+/* Writes all of iov, waiting while the client is slow to read. */
+static int
+write_all(struct conn *c, struct iovec *iov, int n)
+{
+	ssize_t w;
+	int rc;
+
+	while (n > 0) {
+		w = writev(c->fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			rc = api_wait(c, POLLOUT,
+				      c->srv->plan->cfg->write_timeout_ms);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Sends the head (first call), then data as one chunk. */
+static int
+stream(struct herd_response *res, const void *data, size_t len, bool last)
+{
+	struct conn *c = res->conn;
+	struct iovec iov[4];
+	char size[24];
+	bool body = !c->req.head && res->status != 204 && res->status != 304;
+	int n = 0, rc;
+
+	if (res->failed)
+		return -EPIPE;
+	if (!res->head_sent) {
+		res->chunked = c->req.version >= 11;
+		if (!res->chunked)
+			c->close_after = true; /* the close ends the body */
+		rc = conn_head(c, res->status,
+			       res->chunked ? -1 : HTTP_LENGTH_NONE,
+			       res->fields, res->fieldslen);
+		if (rc < 0)
+			return rc;
+		iov[n++] = (struct iovec){c->out, c->outlen};
+		res->head_sent = true;
+	}
+	if (body && res->chunked && (len > 0 || last)) {
+		/* SIZE CRLF DATA CRLF; the last chunk is "0" CRLF CRLF. */
+		iov[n++] = (struct iovec){
+			size,
+			(size_t)snprintf(size, sizeof(size), "%zx\r\n", len)};
+		if (len > 0)
+			iov[n++] = (struct iovec){(void *)data, len};
+		iov[n++] = (struct iovec){(void *)"\r\n", 2};
+	} else if (body && len > 0) {
+		iov[n++] = (struct iovec){(void *)data, len};
+	}
+	rc = write_all(c, iov, n);
+	if (rc < 0) {
+		res->failed = true;
+		return rc;
+	}
+	if (body)
+		res->bytes += len;
+	return 0;
+}
+
+int
+herd_response_write(struct herd_response *res, const void *data, size_t len)
+{
+	if (res->file_fd >= 0 || res->bodylen > 0)
+		return -EINVAL;
+	res->streaming = true;
+	if (len == 0 && res->head_sent)
+		return 0;
+	return stream(res, data, len, false);
+}
+
+int
+api_stream_end(struct herd_response *res)
+{
+	return stream(res, NULL, 0, true);
+}

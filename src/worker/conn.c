@@ -1,0 +1,677 @@
+/*
+ * One client connection of the in-process worker, as a state machine:
+ * HEAD (read and parse a request head) → BODY (read the body herd buffers)
+ * → the app's handler → WRITE (send the response) → HEAD again for the next
+ * request on a keep-alive connection, or LINGER and close.
+ *
+ * The socket is edge-triggered; `readable` and `writable` remember what the
+ * last edge said, so a read that came back short ends reading until the
+ * next edge without a wasted EAGAIN. Requests are answered one at a time in
+ * order: while a response is pending nothing more is read (back-pressure:
+ * a client that pipelines but does not read stops being read), and a
+ * pipelined request waiting in the buffer is parsed as soon as the one
+ * before it is answered.
+ */
+#include "worker/serve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fd/fd.h"
+
+static void run(struct conn *c);
+
+/* Timer lists ----------------------------------------------------------- */
+
+static void
+timer_unlink(struct conn *c)
+{
+	struct conn_list *l;
+
+	if (c->timer == CONN_TIMER_NONE)
+		return;
+	l = &c->srv->timers[c->timer];
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+	c->timer = CONN_TIMER_NONE;
+}
+
+void
+conn_set_timer(struct conn *c, enum conn_timer t)
+{
+	struct conn_list *l;
+
+	timer_unlink(c);
+	if (t == CONN_TIMER_NONE)
+		return;
+	l = &c->srv->timers[t];
+	c->timer = t;
+	c->deadline_ms = c->srv->now_ms + c->srv->timer_ms[t];
+	c->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+/* Lifetime -------------------------------------------------------------- */
+
+static void
+format_peer(struct conn *c)
+{
+	char host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in *in4 = (const void *)&c->peer;
+	const struct sockaddr_in6 *in6 = (const void *)&c->peer;
+
+	switch (c->peer.ss_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+		snprintf(c->peer_text, sizeof(c->peer_text), "%s:%u", host,
+			 ntohs(in4->sin_port));
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(c->peer_text, sizeof(c->peer_text), "[%s]:%u", host,
+			 ntohs(in6->sin6_port));
+		break;
+	default:
+		snprintf(c->peer_text, sizeof(c->peer_text), "unix");
+		break;
+	}
+}
+
+void
+conn_accepted(struct serve *srv, int fd, int listener,
+	      const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+	struct epoll_event ev;
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || (c->in = malloc(SERVE_IN_FIRST)) == NULL) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->listener = listener;
+	c->incap = SERVE_IN_FIRST;
+	c->file_fd = -1;
+	c->timer = CONN_TIMER_NONE;
+	c->peer = *peer;
+	c->peerlen = peerlen;
+	format_peer(c);
+	api_response_init(&c->res, c);
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = c;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		api_response_free(&c->res);
+		free(c->in);
+		free(c);
+		close(fd);
+		return;
+	}
+	srv->nconns++;
+	c->state = CONN_HEAD;
+	c->started_ms = srv->now_ms;
+	conn_set_timer(c, CONN_TIMER_HEAD);
+	/*
+	 * The client usually wrote its request right after connecting: try
+	 * it now rather than after another trip through epoll_wait.
+	 */
+	c->readable = c->writable = true;
+	run(c);
+}
+
+void
+conn_close(struct conn *c)
+{
+	timer_unlink(c);
+	/* close() takes the socket out of the epoll set (no dups exist). */
+	close(c->fd);
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	api_response_free(&c->res);
+	free(c->in);
+	free(c->out);
+	c->srv->nconns--;
+	free(c);
+}
+
+/* Input ----------------------------------------------------------------- */
+
+/* Largest input buffer: a head, the largest body, room to read. */
+static size_t
+in_max(const struct conn *c)
+{
+	return c->srv->limits.head_max + c->srv->limits.body_max + 65536;
+}
+
+/*
+ * Reads what the socket has into in. Returns >0 (bytes), 0 at EOF,
+ * -EAGAIN when nothing is there (readable cleared) or -errno.
+ */
+static ssize_t
+fill(struct conn *c)
+{
+	size_t space, cap;
+	ssize_t n;
+	char *p;
+
+	if (!c->readable)
+		return -EAGAIN;
+	if (c->inlen == c->incap) {
+		if (c->incap >= in_max(c))
+			return -ENOBUFS;
+		cap = c->incap * 2 < in_max(c) ? c->incap * 2 : in_max(c);
+		p = realloc(c->in, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		c->in = p;
+		c->incap = cap;
+	}
+	space = c->incap - c->inlen;
+	do
+		n = read(c->fd, c->in + c->inlen, space);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			c->readable = false;
+		return -errno;
+	}
+	/* Short of the space offered: the socket is empty for now. */
+	if ((size_t)n < space && n > 0)
+		c->readable = false;
+	if (n > 0 && c->inlen == 0 && c->state == CONN_HEAD) {
+		c->started_ms = c->srv->now_ms;
+		conn_set_timer(c, CONN_TIMER_HEAD);
+	}
+	c->inlen += (size_t)n;
+	return n;
+}
+
+/* Output ---------------------------------------------------------------- */
+
+static int
+out_reserve(struct conn *c, size_t need)
+{
+	char *p;
+	size_t cap = c->outcap ? c->outcap : 512;
+
+	if (need <= c->outcap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(c->out, cap);
+	if (p == NULL)
+		return -ENOMEM;
+	c->out = p;
+	c->outcap = cap;
+	return 0;
+}
+
+/* Sends what is pending. Returns 1 when all is sent, 0 when the socket is
+ * full (wait for EPOLLOUT), -1 when the connection broke. */
+static int
+flush(struct conn *c)
+{
+	struct iovec iov[2];
+	ssize_t n;
+	int k;
+
+	while (c->outoff < c->outlen || c->obodyoff < c->obodylen) {
+		if (!c->writable)
+			return 0;
+		k = 0;
+		if (c->outoff < c->outlen)
+			iov[k++] = (struct iovec){c->out + c->outoff,
+						  c->outlen - c->outoff};
+		if (c->obodyoff < c->obodylen)
+			iov[k++] =
+				(struct iovec){(char *)c->obody + c->obodyoff,
+					       c->obodylen - c->obodyoff};
+		n = writev(c->fd, iov, k);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -1;
+			c->writable = false;
+			conn_set_timer(c, CONN_TIMER_WRITE);
+			return 0;
+		}
+		if (c->outoff + (size_t)n <= c->outlen) {
+			c->outoff += (size_t)n;
+		} else {
+			n -= (ssize_t)(c->outlen - c->outoff);
+			c->outoff = c->outlen;
+			c->obodyoff += (size_t)n;
+			c->sent_body += (uint64_t)n;
+		}
+	}
+	while (c->file_left > 0) {
+		if (!c->writable)
+			return 0;
+		n = sendfile(c->fd, c->file_fd, &c->file_off,
+			     c->file_left < (1 << 20) ? c->file_left
+						      : (1 << 20));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -1;
+			c->writable = false;
+			conn_set_timer(c, CONN_TIMER_WRITE);
+			return 0;
+		}
+		/* The file shrank under us: the promised length is a lie
+		 * now, and only cutting the connection says so. */
+		if (n == 0)
+			return -1;
+		c->file_left -= (size_t)n;
+		c->sent_body += (uint64_t)n;
+	}
+	return 1;
+}
+
+/* Responses ------------------------------------------------------------- */
+
+static bool
+bodiless(const struct conn *c, int status)
+{
+	return c->req.head || status == 204 || status == 304 ||
+	       (status >= 100 && status < 200);
+}
+
+int
+conn_head(struct conn *c, int status, int64_t length, const char *fields,
+	  size_t fieldslen)
+{
+	struct http_head_spec spec;
+	int n;
+
+	if (out_reserve(c, 256 + fieldslen) < 0)
+		return -ENOMEM;
+	spec.status = status;
+	spec.date = http_date(&c->srv->date, time(NULL));
+	spec.content_length =
+		status == 204 || status == 304 || status < 200 ? -1 : length;
+	spec.keep_alive = !c->close_after;
+	spec.extra = fieldslen > 0 ? fields : NULL;
+	n = http_response_head(c->out, c->outcap, &spec);
+	if (n < 0)
+		return -ENOMEM;
+	c->outlen = (size_t)n;
+	c->outoff = 0;
+	c->status = status;
+	return 0;
+}
+
+/* A response herd writes itself: errors, 500 for a failed handler. */
+static void
+respond_plain(struct conn *c, int status)
+{
+	static char body[64];
+	int n;
+
+	c->close_after = true;
+	n = snprintf(body, sizeof(body), "%d %s\n", status,
+		     http_status_reason(status));
+	if (conn_head(c, status, n, "Content-Type: text/plain\r\n", 26) < 0) {
+		c->state = CONN_CLOSE;
+		return;
+	}
+	c->obody = body;
+	c->obodylen = bodiless(c, status) ? 0 : (size_t)n;
+	c->obodyoff = 0;
+	c->state = CONN_WRITE;
+	conn_set_timer(c, CONN_TIMER_WRITE);
+}
+
+static void
+respond_error(struct conn *c, enum http_outcome o)
+{
+	/* A refused head is not one whose method we know for sure. */
+	c->req.head = false;
+	respond_plain(c, http_outcome_status(o));
+}
+
+/* Lines up what the handler put in c->res. */
+static void
+respond_app(struct conn *c)
+{
+	struct herd_response *res = &c->res;
+	int64_t length;
+
+	length = res->file_fd >= 0 ? (int64_t)res->file_len
+				   : (int64_t)res->bodylen;
+	if (conn_head(c, res->status, length, res->fields, res->fieldslen) <
+	    0) {
+		respond_plain(c, 500);
+		return;
+	}
+	c->obody = res->body;
+	c->obodylen = bodiless(c, res->status) ? 0 : res->bodylen;
+	c->obodyoff = 0;
+	if (res->file_fd >= 0) {
+		c->file_fd = res->file_fd;
+		c->file_off = res->file_off;
+		c->file_left = bodiless(c, res->status) ? 0 : res->file_len;
+		res->file_fd = -1;
+	}
+	c->state = CONN_WRITE;
+	conn_set_timer(c, CONN_TIMER_WRITE);
+}
+
+static void
+dispatch(struct conn *c)
+{
+	struct serve *srv = c->srv;
+	struct herd_request r;
+	int rc;
+
+	api_request_init(&r, c);
+	api_response_reset(&c->res);
+	c->sent_body = 0;
+	rc = srv->app->handle(&r, &c->res, srv->app->data);
+	if (srv->app->stream_body && !r.body_done)
+		c->close_after = true; /* the rest of the body is unread */
+	if (c->res.streaming) {
+		if (rc >= 0 && !c->res.failed)
+			rc = api_stream_end(&c->res);
+		c->status = c->res.status;
+		c->sent_body = c->res.bytes;
+		if (rc < 0 || c->res.failed) {
+			access_log_request(&srv->alog, c, srv->now_ms);
+			c->state = CONN_CLOSE;
+			return;
+		}
+		c->outlen = c->outoff = c->obodylen = c->obodyoff = 0;
+		c->state = CONN_WRITE;
+		return;
+	}
+	if (rc < 0)
+		respond_plain(c, 500);
+	else
+		respond_app(c);
+}
+
+/* Requests -------------------------------------------------------------- */
+
+static void
+send_continue(struct conn *c)
+{
+	static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+	/* The socket is empty this early; a short send only means the
+	 * client waits for its own timeout before sending the body. */
+	(void)!send(c->fd, line, sizeof(line) - 1, MSG_NOSIGNAL);
+}
+
+static bool
+has_body(const struct conn *c)
+{
+	return c->req.chunked || c->req.content_length > 0;
+}
+
+/* The head is complete: read the body first, or call the app now. */
+static void
+start_request(struct conn *c)
+{
+	struct serve *srv = c->srv;
+
+	if (!c->req.keep_alive || srv->draining ||
+	    srv->timer_ms[CONN_TIMER_IDLE] == 0)
+		c->close_after = true;
+	c->raw_off = c->body_end = c->req.head_len;
+	memset(&c->chunked, 0, sizeof(c->chunked));
+	if (!has_body(c) || srv->app->stream_body) {
+		if (has_body(c) && c->req.expect_continue &&
+		    c->inlen == c->req.head_len)
+			send_continue(c);
+		dispatch(c);
+		return;
+	}
+	if (c->req.expect_continue && c->inlen == c->req.head_len)
+		send_continue(c);
+	c->state = CONN_BODY;
+	conn_set_timer(c, CONN_TIMER_BODY);
+}
+
+/* Advances the buffered body. Returns 1 when complete, 0 for more input,
+ * or -1 after answering an error. */
+static int
+body_step(struct conn *c)
+{
+	enum http_outcome o;
+	size_t consumed, out;
+
+	if (!c->req.chunked) {
+		if (c->inlen - c->req.head_len <
+		    (uint64_t)c->req.content_length)
+			return 0;
+		c->raw_off = c->body_end =
+			c->req.head_len + (size_t)c->req.content_length;
+		return 1;
+	}
+	o = http_chunked_decode(&c->chunked, c->in + c->raw_off,
+				c->inlen - c->raw_off, &c->srv->limits,
+				&consumed, &out);
+	if (o != HTTP_OUTCOME_NEED_MORE && o != HTTP_OUTCOME_DONE) {
+		respond_error(c, o);
+		return -1;
+	}
+	memmove(c->in + c->body_end, c->in + c->raw_off, out);
+	c->body_end += out;
+	c->raw_off += consumed;
+	return o == HTTP_OUTCOME_DONE;
+}
+
+/* The response is on the wire: log it, then the next request or close. */
+static void
+finish(struct conn *c)
+{
+	struct serve *srv = c->srv;
+	size_t used = c->raw_off;
+
+	access_log_request(&srv->alog, c, srv->now_ms);
+	c->requests++;
+	if (c->file_fd >= 0)
+		c->file_fd = fd_close(c->file_fd);
+	api_response_reset(&c->res);
+	if (c->close_after) {
+		/*
+		 * Nothing unread: a plain close sends FIN. Unread input would
+		 * make the kernel send RST, which can destroy our answer in
+		 * the client's buffer before it reads it; drain it first.
+		 */
+		if (c->inlen == used && !c->readable) {
+			c->state = CONN_CLOSE;
+			return;
+		}
+		shutdown(c->fd, SHUT_WR);
+		c->state = CONN_LINGER;
+		conn_set_timer(c, CONN_TIMER_LINGER);
+		return;
+	}
+	memmove(c->in, c->in + used, c->inlen - used);
+	c->inlen -= used;
+	memset(&c->req, 0, sizeof(c->req));
+	c->state = CONN_HEAD;
+	c->outlen = c->outoff = c->obodylen = c->obodyoff = 0;
+	/* A big request's buffer is not kept for an idle connection. */
+	if (c->incap > 4 * SERVE_IN_FIRST && c->inlen <= SERVE_IN_FIRST) {
+		char *p = realloc(c->in, SERVE_IN_FIRST);
+
+		if (p != NULL) {
+			c->in = p;
+			c->incap = SERVE_IN_FIRST;
+		}
+	}
+	if (c->inlen > 0) {
+		c->started_ms = srv->now_ms;
+		conn_set_timer(c, CONN_TIMER_HEAD);
+	} else {
+		conn_set_timer(c, srv->draining ? CONN_TIMER_DRAIN
+						: CONN_TIMER_IDLE);
+	}
+}
+
+/* Reads and drops input until EOF; the answer is already sent. */
+static void
+linger(struct conn *c)
+{
+	char sink[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = read(c->fd, sink, sizeof(sink));
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			c->readable = false;
+			return;
+		}
+		c->state = CONN_CLOSE;
+		return;
+	}
+}
+
+/* Runs the state machine as far as the socket allows. */
+static void
+run(struct conn *c)
+{
+	enum http_outcome o;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		switch (c->state) {
+		case CONN_HEAD:
+			if (c->inlen > 0) {
+				o = http_parse_request(c->in, c->inlen,
+						       &c->srv->limits,
+						       &c->req);
+				if (o == HTTP_OUTCOME_DONE) {
+					start_request(c);
+					continue;
+				}
+				if (o != HTTP_OUTCOME_NEED_MORE) {
+					respond_error(c, o);
+					continue;
+				}
+			}
+			break;
+		case CONN_BODY:
+			r = body_step(c);
+			if (r < 0)
+				continue;
+			if (r > 0) {
+				dispatch(c);
+				continue;
+			}
+			break;
+		case CONN_WRITE:
+			r = flush(c);
+			if (r < 0) {
+				c->state = CONN_CLOSE;
+				continue;
+			}
+			if (r == 0)
+				return;
+			finish(c);
+			continue;
+		case CONN_LINGER:
+			linger(c);
+			if (c->state == CONN_CLOSE)
+				continue;
+			return;
+		case CONN_CLOSE:
+			conn_close(c);
+			return;
+		}
+		/* HEAD or BODY wants more input. */
+		n = fill(c);
+		if (n == 0 || (n < 0 && n != -EAGAIN)) {
+			c->state = CONN_CLOSE;
+			continue;
+		}
+		if (n == -EAGAIN) {
+			if (c->state == CONN_BODY)
+				conn_set_timer(c, CONN_TIMER_BODY);
+			return;
+		}
+	}
+}
+
+/* Events and timers ----------------------------------------------------- */
+
+void
+conn_on_event(struct conn *c, uint32_t events)
+{
+	if (events & EPOLLERR) {
+		conn_close(c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		c->readable = true;
+	if (events & EPOLLOUT)
+		c->writable = true;
+	run(c);
+}
+
+void
+conn_on_timeout(struct conn *c)
+{
+	switch (c->timer) {
+	case CONN_TIMER_HEAD:
+		/* Part of a request came and the rest did not: say so. An
+		 * untouched connection just goes, as an idle one does. */
+		if (c->inlen > 0 && c->state == CONN_HEAD) {
+			c->req.head = false;
+			respond_plain(c, 408);
+			c->writable = true;
+			run(c);
+			return;
+		}
+		break;
+	case CONN_TIMER_BODY:
+		respond_plain(c, 408);
+		run(c);
+		return;
+	case CONN_TIMER_IDLE:
+	case CONN_TIMER_WRITE:
+	case CONN_TIMER_LINGER:
+	case CONN_TIMER_DRAIN:
+	case CONN_TIMER_COUNT:
+		break;
+	}
+	conn_close(c);
+}
+
+void
+conn_drain(struct conn *c)
+{
+	/* Whatever it is doing, this connection's answer is its last. */
+	c->close_after = true;
+	if (c->state == CONN_HEAD && c->inlen == 0)
+		conn_set_timer(c, CONN_TIMER_DRAIN);
+}

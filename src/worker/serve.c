@@ -1,0 +1,401 @@
+/*
+ * The in-process HTTP worker's event loop: one epoll set over the shared
+ * listeners (EPOLLEXCLUSIVE, so a new connection wakes one worker, not the
+ * herd), a signalfd, and every connection (edge-triggered). Timeouts live
+ * on per-duration lists (serve.h), so the loop sleeps exactly until the
+ * earliest deadline and never wakes for nothing.
+ *
+ * Signals: TERM and QUIT drain (stop accepting, finish what is in flight,
+ * answer the next request on each connection with `Connection: close`,
+ * close idle connections after a grace period, exit when none is left);
+ * INT leaves at once; USR1 reopens the access log.
+ */
+#include "worker/serve.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apps/apps.h"
+#include "fd/fd.h"
+#include "notify/notify.h"
+#include "proc/proc.h"
+
+#define LISTEN_FD0 3
+#define EVENTS_MAX 64
+#define ACCEPT_BATCH 32
+/* epoll tags: listeners are 1…nls, the signalfd 0, connections pointers. */
+#define TAG_SIGNAL 0
+
+static int worker_number;
+
+int
+herd_worker_number(void)
+{
+	return worker_number;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr, which the master relays into its log. */
+static void
+say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+listen_on(struct serve *srv, bool on)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	int i;
+
+	if (srv->listening == on)
+		return 0;
+	for (i = 0; i < srv->nls; i++) {
+		/*
+		 * Another worker may take the connection first: accept must
+		 * not block then. The flag is on the shared open file, which
+		 * only herd's own workers use.
+		 */
+		if (on)
+			fd_set_nonblock(LISTEN_FD0 + i, true);
+		ev.data.u64 = (uint64_t)(i + 1);
+		if (on && epoll_ctl(srv->epfd, EPOLL_CTL_ADD, LISTEN_FD0 + i,
+				    &ev) < 0)
+			return -errno;
+		/* EPOLLEXCLUSIVE entries cannot be modified, only removed. */
+		if (!on)
+			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, LISTEN_FD0 + i,
+				  NULL);
+	}
+	srv->listening = on;
+	return 0;
+}
+
+static void
+accept_from(struct serve *srv, int index)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH && srv->listening; i++) {
+		len = sizeof(peer);
+		fd = accept4(LISTEN_FD0 + index, (struct sockaddr *)&peer, &len,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			conn_accepted(srv, fd, index, &peer, len);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+		case EINTR:
+			return;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/*
+			 * Out of descriptors or memory: accepting again at
+			 * once would spin. Pause, keep serving what is open.
+			 */
+			if (!srv->emfile_logged)
+				say("accept: %s; pausing accepts for %d ms",
+				    strerror(errno), SERVE_ACCEPT_PAUSE_MS);
+			srv->emfile_logged = true;
+			listen_on(srv, false);
+			srv->accept_resume_ms =
+				srv->now_ms + SERVE_ACCEPT_PAUSE_MS;
+			return;
+		default:
+			/* ECONNABORTED and the network errors accept(2)
+			 * passes on: that connection is gone, not us. */
+			continue;
+		}
+	}
+}
+
+static void
+drain(struct serve *srv, const char *why)
+{
+	struct conn *c, *next;
+	int t;
+
+	if (srv->draining)
+		return;
+	srv->draining = true;
+	srv->drain_started_ms = srv->now_ms;
+	listen_on(srv, false);
+	srv->accept_resume_ms = 0;
+	(void)why;
+	/* Idle connections get a grace period to send one last request. */
+	for (t = 0; t < CONN_TIMER_COUNT; t++)
+		for (c = srv->timers[t].head; c != NULL; c = next) {
+			next = c->next;
+			conn_drain(c);
+		}
+}
+
+static void
+on_signal(struct serve *srv)
+{
+	struct signalfd_siginfo si;
+
+	while (read(srv->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGQUIT:
+			drain(srv, "stop signal");
+			break;
+		case SIGINT:
+			srv->exit_status = 0;
+			srv->draining = true;
+			srv->nconns = -1; /* leave now */
+			return;
+		case SIGUSR1:
+			if (access_log_reopen(&srv->alog) < 0)
+				say("access log %s: %s", srv->alog.path,
+				    strerror(errno));
+			break;
+		}
+	}
+}
+
+/* The earliest deadline of all, or -1 (none). */
+static int64_t
+next_deadline(const struct serve *srv)
+{
+	int64_t d = -1;
+	int t;
+
+	for (t = 0; t < CONN_TIMER_COUNT; t++)
+		if (srv->timers[t].head != NULL &&
+		    (d < 0 || srv->timers[t].head->deadline_ms < d))
+			d = srv->timers[t].head->deadline_ms;
+	if (srv->accept_resume_ms > 0 && (d < 0 || srv->accept_resume_ms < d))
+		d = srv->accept_resume_ms;
+	if (srv->alog.flush_at_ms > 0 && (d < 0 || srv->alog.flush_at_ms < d))
+		d = srv->alog.flush_at_ms;
+	if (srv->watchdog_at_ms > 0 && (d < 0 || srv->watchdog_at_ms < d))
+		d = srv->watchdog_at_ms;
+	return d;
+}
+
+static void
+on_timers(struct serve *srv)
+{
+	struct conn *c;
+	int t;
+
+	for (t = 0; t < CONN_TIMER_COUNT; t++)
+		while ((c = srv->timers[t].head) != NULL &&
+		       c->deadline_ms <= srv->now_ms)
+			conn_on_timeout(c);
+	if (srv->accept_resume_ms > 0 && srv->accept_resume_ms <= srv->now_ms) {
+		srv->accept_resume_ms = 0;
+		srv->emfile_logged = false;
+		if (!srv->draining)
+			listen_on(srv, true);
+	}
+	if (srv->alog.flush_at_ms > 0 && srv->alog.flush_at_ms <= srv->now_ms)
+		access_log_flush(&srv->alog);
+	if (srv->watchdog_at_ms > 0 && srv->watchdog_at_ms <= srv->now_ms) {
+		notify_send(srv->plan->notify_addr, "WATCHDOG=1");
+		srv->watchdog_at_ms = srv->now_ms + srv->watchdog_every_ms;
+	}
+}
+
+static int
+loop(struct serve *srv)
+{
+	struct epoll_event ev[EVENTS_MAX];
+	int64_t d;
+	int n, i, timeout;
+
+	while (!(srv->draining && srv->nconns <= 0)) {
+		d = next_deadline(srv);
+		timeout = d < 0		     ? -1
+			  : d <= srv->now_ms ? 0
+					     : (int)(d - srv->now_ms);
+		n = epoll_wait(srv->epfd, ev, EVENTS_MAX, timeout);
+		srv->now_ms = now_ms();
+		if (n < 0 && errno != EINTR) {
+			say("epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t tag = ev[i].data.u64;
+
+			if (tag == TAG_SIGNAL)
+				on_signal(srv);
+			else if (tag <= (uint64_t)srv->nls)
+				accept_from(srv, (int)tag - 1);
+			else
+				conn_on_event((struct conn *)ev[i].data.ptr,
+					      ev[i].events);
+		}
+		on_timers(srv);
+	}
+	return srv->exit_status;
+}
+
+static int
+setup_signals(struct serve *srv)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL};
+	sigset_t set;
+
+	/* A client that goes away must cost an EPIPE, not the worker. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (srv->sigfd < 0)
+		return -errno;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->sigfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The app this worker runs: the master's, or loaded here. */
+static int
+load_app(const struct worker_http_plan *plan, struct herd_app *app)
+{
+	char err[512];
+	void *handle;
+	int rc;
+
+	if (plan->app != NULL) {
+		*app = *plan->app;
+		return 0;
+	}
+	if (plan->cfg->app == NULL && plan->linked != NULL) {
+		*app = *plan->linked;
+	} else {
+		rc = apps_resolve(plan->cfg->app, true, app, &handle, err,
+				  sizeof(err));
+		if (rc < 0) {
+			say("app %s: %s", plan->cfg->app, err);
+			return rc;
+		}
+	}
+	if (app->preload != NULL && (rc = app->preload(app->data)) < 0) {
+		say("app %s: preload failed (%d)",
+		    app->name ? app->name : plan->cfg->app, rc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+limits_from(struct http_limits *lim, const struct config *cfg)
+{
+	*lim = http_default_limits;
+	lim->body_max = (uint64_t)cfg->body_max;
+}
+
+int
+worker_http_run(const struct worker_http_plan *plan)
+{
+	struct serve srv;
+	struct herd_app app;
+	char ready[64];
+	int rc, t;
+
+	memset(&srv, 0, sizeof(srv));
+	worker_number = plan->number;
+	proc_title_set("herd: worker %d (gen %d) -- %s", plan->number,
+		       plan->generation,
+		       plan->cfg->app ? plan->cfg->app : "linked app");
+	for (t = 0; t < plan->cfg->nenv; t++)
+		putenv(plan->cfg->env[t]);
+	srv.plan = plan;
+	srv.nls = plan->nls;
+	srv.sigfd = -1;
+	srv.alog.fd = -1;
+	srv.now_ms = now_ms();
+	limits_from(&srv.limits, plan->cfg);
+	srv.timer_ms[CONN_TIMER_IDLE] = plan->cfg->keepalive_timeout_ms;
+	srv.timer_ms[CONN_TIMER_HEAD] = plan->cfg->read_timeout_ms;
+	srv.timer_ms[CONN_TIMER_BODY] = plan->cfg->read_timeout_ms;
+	srv.timer_ms[CONN_TIMER_WRITE] = plan->cfg->write_timeout_ms;
+	srv.timer_ms[CONN_TIMER_LINGER] = SERVE_LINGER_MS;
+	srv.timer_ms[CONN_TIMER_DRAIN] = SERVE_DRAIN_IDLE_MS;
+	for (t = 0; t < CONN_TIMER_COUNT; t++)
+		srv.timers[t].head = srv.timers[t].tail = NULL;
+
+	srv.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (srv.epfd < 0 || (rc = setup_signals(&srv)) < 0) {
+		say("worker set-up: %s", strerror(errno));
+		return 1;
+	}
+	if (load_app(plan, &app) < 0)
+		return 1;
+	srv.app = &app;
+	if (plan->cfg->access_log != NULL &&
+	    (rc = access_log_open(&srv.alog, plan->cfg->access_log)) < 0) {
+		say("access log %s: %s", plan->cfg->access_log, strerror(-rc));
+		return 1;
+	}
+	if (app.worker_init != NULL && (rc = app.worker_init(app.data)) < 0) {
+		say("app %s: worker_init failed (%d)",
+		    app.name ? app.name : "?", rc);
+		return 1;
+	}
+	if ((rc = listen_on(&srv, true)) < 0) {
+		say("epoll_ctl on the listeners: %s", strerror(-rc));
+		return 1;
+	}
+	if (plan->cfg->timeout_ms > 0 && plan->notify_addr != NULL) {
+		/* The master's watchdog hears from us thrice per timeout. */
+		srv.watchdog_every_ms = plan->cfg->timeout_ms / 3;
+		if (srv.watchdog_every_ms < 1)
+			srv.watchdog_every_ms = 1;
+		srv.watchdog_at_ms = srv.now_ms + srv.watchdog_every_ms;
+	}
+	snprintf(ready, sizeof(ready), "READY=1\nSTATUS=serving %s",
+		 app.name ? app.name : "app");
+	rc = notify_send(plan->notify_addr, ready);
+	if (rc < 0)
+		say("READY=1 to %s: %s", plan->notify_addr, strerror(-rc));
+
+	rc = loop(&srv);
+	if (app.worker_exit != NULL && srv.nconns >= 0)
+		app.worker_exit(app.data);
+	access_log_close(&srv.alog);
+	return rc;
+}

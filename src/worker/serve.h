@@ -1,0 +1,196 @@
+/*
+ * The in-process HTTP worker's own structures, shared by its files and by
+ * nothing outside src/worker: the event loop (serve.c), connections
+ * (conn.c), the request and response objects apps see (api.c) and the
+ * access log (access_log.c). worker.h holds the module's API.
+ */
+#ifndef HERD_WORKER_SERVE_H
+#define HERD_WORKER_SERVE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "herd.h"
+#include "http/http.h"
+#include "worker/worker.h"
+
+/* How long a closing connection's input is drained (nginx: lingering). */
+#define SERVE_LINGER_MS 2000
+/* A draining worker closes idle keep-alive connections after this. */
+#define SERVE_DRAIN_IDLE_MS 1000
+/* Accept pause after EMFILE/ENFILE. */
+#define SERVE_ACCEPT_PAUSE_MS 100
+#define SERVE_IN_FIRST 4096
+
+enum conn_state {
+	CONN_HEAD,   /* reading a request head; idle when nothing came yet */
+	CONN_BODY,   /* reading a body herd buffers for the app */
+	CONN_WRITE,  /* sending a response */
+	CONN_LINGER, /* answered and shut for writing: input drained, then
+		      * closed, so that the client reads our answer instead
+		      * of a reset */
+	CONN_CLOSE,  /* to be closed by the state machine, which owns c */
+};
+
+/*
+ * Connections wait on one of these lists. Every list has one duration, so
+ * appending at the tail keeps it sorted by deadline: the loop looks only at
+ * the heads.
+ */
+enum conn_timer {
+	CONN_TIMER_IDLE,   /* keep-alive, between requests */
+	CONN_TIMER_HEAD,   /* a head started arriving (or a new connection) */
+	CONN_TIMER_BODY,   /* a body's gaps */
+	CONN_TIMER_WRITE,  /* a client that does not read */
+	CONN_TIMER_LINGER, /* draining before close */
+	CONN_TIMER_DRAIN,  /* idle while the worker drains */
+	CONN_TIMER_COUNT,
+	CONN_TIMER_NONE = CONN_TIMER_COUNT,
+};
+
+struct serve;
+
+/* What the app set, kept until the response is sent. */
+struct herd_response {
+	struct conn *conn;
+	int status;
+	char *fields; /* "Name: value\r\n"…, NUL-terminated */
+	size_t fieldslen, fieldscap;
+	char *body;
+	size_t bodylen, bodycap;
+	int file_fd; /* -1: none */
+	off_t file_off;
+	size_t file_len;
+	bool streaming; /* herd_response_write() was called */
+	bool head_sent; /* (streaming) the head is on the wire */
+	bool chunked;	/* (streaming) chunk framing on the wire */
+	bool failed;	/* (streaming) the connection broke */
+	uint64_t bytes; /* body bytes sent, for the access log */
+};
+
+struct herd_request {
+	struct conn *conn;
+	const char *buf; /* conn->in: slices point into it */
+	struct http_request *http;
+	const char *body; /* buffered body */
+	size_t bodylen;
+	uint64_t body_left; /* streaming, Content-Length: still to read */
+	bool body_done;	    /* streaming: the whole body was read */
+};
+
+struct conn {
+	struct serve *srv;
+	int fd;
+	int listener; /* index into srv->names */
+	enum conn_state state;
+	bool readable, writable; /* edge-triggered: what the last edge said */
+	bool close_after;	 /* answer this request, then close */
+	int requests;		 /* answered on this connection */
+
+	char *in; /* request bytes; the current request starts at in[0] */
+	size_t inlen, incap;
+	struct http_request req;
+	struct http_chunked chunked;
+	size_t body_end; /* chunked: decoded body is in[head_len..body_end) */
+	size_t raw_off;	 /* chunked: undecoded input starts here */
+	int64_t started_ms; /* first byte of this request */
+
+	/* Output: out[outoff..outlen), then the response body, then the file.
+	 */
+	char *out;
+	size_t outlen, outoff, outcap;
+	const char *obody;
+	size_t obodylen, obodyoff;
+	int file_fd;
+	off_t file_off;
+	size_t file_left;
+	int status;	    /* of the response, for the access log */
+	uint64_t sent_body; /* body bytes, for the access log */
+
+	struct herd_response res;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	char peer_text[64];
+
+	enum conn_timer timer;
+	int64_t deadline_ms;
+	struct conn *prev, *next;
+};
+
+struct conn_list {
+	struct conn *head, *tail;
+};
+
+struct access_log {
+	char *path; /* NULL: off */
+	int fd;
+	char *buf;
+	size_t len, cap;
+	int64_t flush_at_ms; /* 0: nothing buffered */
+	int64_t second;	     /* of the cached time text */
+	char time_text[40];
+};
+
+struct serve {
+	const struct worker_http_plan *plan;
+	const struct herd_app *app;
+	struct http_limits limits;
+	int epfd, sigfd;
+	int nls;
+	bool listening;
+	bool draining;
+	int64_t drain_started_ms;
+	int64_t accept_resume_ms; /* paused after EMFILE; 0: not paused */
+	bool emfile_logged;
+	int64_t now_ms;
+	int64_t watchdog_at_ms; /* next WATCHDOG=1; 0: off */
+	int64_t watchdog_every_ms;
+	struct http_date_cache date;
+	int nconns;
+	struct conn_list timers[CONN_TIMER_COUNT];
+	int64_t timer_ms[CONN_TIMER_COUNT];
+	struct access_log alog;
+	int exit_status;
+};
+
+/* conn.c */
+void conn_accepted(struct serve *srv, int fd, int listener,
+		   const struct sockaddr_storage *peer, socklen_t peerlen);
+void conn_on_event(struct conn *c, uint32_t events);
+void conn_on_timeout(struct conn *c);
+void conn_drain(struct conn *c);
+void conn_close(struct conn *c);
+void conn_set_timer(struct conn *c, enum conn_timer t);
+/*
+ * Writes the response head into c->out: status, Date, framing from length
+ * (the body's, -1 for chunked, HTTP_LENGTH_NONE for up to the close),
+ * the app's fields, Connection. Returns 0 or -ENOMEM.
+ */
+int conn_head(struct conn *c, int status, int64_t length, const char *fields,
+	      size_t fieldslen);
+
+/* api.c: the objects the app sees, reset per request. */
+void api_request_init(struct herd_request *r, struct conn *c);
+void api_response_init(struct herd_response *res, struct conn *c);
+void api_response_reset(struct herd_response *res);
+void api_response_free(struct herd_response *res);
+/*
+ * Blocking helpers for apps that stream (the handler runs synchronously):
+ * wait for the connection to become readable or writable, up to timeout.
+ */
+int api_wait(struct conn *c, short events, int64_t timeout_ms);
+/* Ends a streamed response (the last chunk). Returns 0 or -errno. */
+int api_stream_end(struct herd_response *res);
+
+/* access_log.c */
+int access_log_open(struct access_log *l, const char *path);
+void access_log_request(struct access_log *l, const struct conn *c,
+			int64_t now_ms);
+void access_log_flush(struct access_log *l);
+int access_log_reopen(struct access_log *l);
+void access_log_close(struct access_log *l);
+
+#endif
