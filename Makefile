@@ -39,7 +39,7 @@ HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/helpers/%)
 EXAMPLE_BIN := $(B)/herd-hello $(B)/examples/greet $(B)/examples/greet.so \
 	$(B)/examples/greet-shared
-LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/herd.pc
+LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/libherd.so.0
 HERD_SOVERSION := 0
 
 .PHONY: all build run test check unit integration format format-check \
@@ -75,13 +75,12 @@ $(B)/libherd.a: $(B)/libherd.o
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/libherd.so: $(CORE_OBJ) src/libherd.map
+$(B)/libherd.so.$(HERD_SOVERSION): $(CORE_OBJ) src/libherd.map
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,libherd.so.$(HERD_SOVERSION) \
 		-Wl,--version-script=src/libherd.map -o $@ $(CORE_OBJ) $(LDLIBS)
 
-$(B)/herd.pc: src/herd.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(HERD_PC_VERSION)|g' \
-		src/herd.pc.in > $@
+$(B)/libherd.so: $(B)/libherd.so.$(HERD_SOVERSION)
+	ln -sf libherd.so.$(HERD_SOVERSION) $@
 
 # The example app, built both ways: a program linked with libherd (static
 # and shared) and a shared object for `herd --app`.
@@ -144,16 +143,18 @@ test:
 bench:
 	bench/master.sh
 	bench/reload.sh
+	bench/http.sh
 
 install: $(B)/herd $(LIBHERD)
 	install -D -m 0755 $(B)/herd $(DESTDIR)$(PREFIX)/bin/herd
 	install -D -m 0644 include/herd.h $(DESTDIR)$(PREFIX)/include/herd.h
 	install -D -m 0644 $(B)/libherd.a $(DESTDIR)$(PREFIX)/lib/libherd.a
-	install -D -m 0755 $(B)/libherd.so \
+	install -D -m 0755 $(B)/libherd.so.$(HERD_SOVERSION) \
 		$(DESTDIR)$(PREFIX)/lib/libherd.so.$(HERD_SOVERSION)
 	ln -sf libherd.so.$(HERD_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libherd.so
-	install -D -m 0644 $(B)/herd.pc \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/herd.pc
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(HERD_PC_VERSION)|g' \
+		src/herd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/herd.pc
 
 clean:
 	rm -rf build

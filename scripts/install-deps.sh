@@ -7,7 +7,8 @@ if [ "${1:-}" = build ]; then
 	pkgs="make gcc libc6-dev"
 else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
-	python3-pytest curl procps systemd util-linux wrk"
+	python3-pytest curl procps systemd util-linux wrk
+	pkg-config"
 fi
 missing=""
 for p in $pkgs; do

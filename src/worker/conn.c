@@ -118,7 +118,9 @@ conn_accepted(struct serve *srv, int fd, int listener,
 	c->peerlen = peerlen;
 	format_peer(c);
 	api_response_init(&c->res, c);
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	/* EPOLLOUT only once a write blocks: a fresh socket is writable,
+	 * and that edge would cost a wakeup per connection for nothing. */
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = c;
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		api_response_free(&c->res);
@@ -226,6 +228,23 @@ out_reserve(struct conn *c, size_t need)
 	return 0;
 }
 
+/* The socket is full: from now on, hear when it drains. */
+static void
+blocked(struct conn *c)
+{
+	struct epoll_event ev;
+
+	c->writable = false;
+	conn_set_timer(c, CONN_TIMER_WRITE);
+	if (c->out_watched)
+		return;
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = c;
+	/* Edge-triggered MOD reports the present state: no edge is lost. */
+	if (epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->out_watched = true;
+}
+
 /* Sends what is pending. Returns 1 when all is sent, 0 when the socket is
  * full (wait for EPOLLOUT), -1 when the connection broke. */
 static int
@@ -252,8 +271,7 @@ flush(struct conn *c)
 				continue;
 			if (errno != EAGAIN)
 				return -1;
-			c->writable = false;
-			conn_set_timer(c, CONN_TIMER_WRITE);
+			blocked(c);
 			return 0;
 		}
 		if (c->outoff + (size_t)n <= c->outlen) {
@@ -276,8 +294,7 @@ flush(struct conn *c)
 				continue;
 			if (errno != EAGAIN)
 				return -1;
-			c->writable = false;
-			conn_set_timer(c, CONN_TIMER_WRITE);
+			blocked(c);
 			return 0;
 		}
 		/* The file shrank under us: the promised length is a lie
@@ -313,6 +330,7 @@ conn_head(struct conn *c, int status, int64_t length, const char *fields,
 	spec.content_length =
 		status == 204 || status == 304 || status < 200 ? -1 : length;
 	spec.keep_alive = !c->close_after;
+	c->announced_keep = spec.keep_alive;
 	spec.extra = fieldslen > 0 ? fields : NULL;
 	n = http_response_head(c->out, c->outcap, &spec);
 	if (n < 0)
@@ -495,6 +513,14 @@ finish(struct conn *c)
 	if (c->file_fd >= 0)
 		c->file_fd = fd_close(c->file_fd);
 	api_response_reset(&c->res);
+	/*
+	 * The worker began draining after this answer said keep-alive: the
+	 * client may send again at once, so the connection stays for a
+	 * grace period and the next answer carries `Connection: close`.
+	 */
+	if (c->close_after && c->announced_keep && srv->draining &&
+	    c->state == CONN_WRITE)
+		c->close_after = false;
 	if (c->close_after) {
 		/*
 		 * Nothing unread: a plain close sends FIN. Unread input would

@@ -88,6 +88,8 @@ struct conn {
 	enum conn_state state;
 	bool readable, writable; /* edge-triggered: what the last edge said */
 	bool close_after;	 /* answer this request, then close */
+	bool announced_keep;	 /* the last head said keep-alive */
+	bool out_watched;	 /* EPOLLOUT is in the epoll set */
 	int requests;		 /* answered on this connection */
 
 	char *in; /* request bytes; the current request starts at in[0] */

@@ -1,0 +1,325 @@
+"""HTTP benchmark (not a test): herd's hello app against nginx, keep-alive
+and Connection: close, interleaved rounds, medians and herd/nginx ratios.
+Run by bench/http.sh on the release build: bench/http.py [ROUNDS] [DURATION]
+"""
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+B = os.path.join(ROOT, "build/release")
+WORKERS = 2
+CONNECTIONS = 50
+BODY = b"hello, world\n"
+
+# What herd serves; --workers/--listen/--log go in front of it. The second
+# line swaps in the exec-mode stand-in (a test worker, not hello's body).
+HERD = ["--app", "hello"]
+# HERD = ["--", f"{B}/helpers/keepalive"]
+
+NGINX_CONF = """\
+{user}worker_processes {workers};
+daemon off;
+master_process on;
+error_log {tmp}/nginx.error.log;
+pid {tmp}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    # nginx closes a keep-alive connection after 1000 requests by default
+    # and herd never does; without this nginx would pay a reconnect every
+    # 1000 requests that herd does not.
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ return 200 "hello, world\\n"; }}
+    }}
+}}
+"""
+
+SCENARIOS = [("keep-alive", []), ("close", ["-H", "Connection: close"])]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def die(msg):
+    print(f"bench/http: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    # Racy in principle, but nothing else on this machine grabs ports in
+    # the instant between this close and the server's bind.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def die_with_parent():
+    # A server left behind would skew every later benchmark on this
+    # machine, so it gets SIGTERM even if this script is SIGKILLed.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def ticks(pid, reaped=False):
+    """utime+stime of pid, plus cutime+cstime when reaped is set."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            # comm (field 2) may hold spaces; fields 3.. follow the last ')'.
+            rest = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    # rest[0] is field 3, so field N is rest[N - 3].
+    n = int(rest[11]) + int(rest[12])
+    if reaped:
+        n += int(rest[13]) + int(rest[14])
+    return n
+
+
+def server_cpu_us(master):
+    """CPU of the master and its live workers, in microseconds. A worker
+    that died and was reaped mid-run moves into the master's cutime/cstime,
+    so counting those keeps the total whole across a respawn.
+
+    Only work done in the servers' own context counts: over loopback part
+    of each packet's receive path runs in the sender's (wrk's) context.
+    That shifts some cost off both servers alike, so ratios stay fair."""
+    kids = children(master)
+    total = ticks(master, reaped=True) + sum(ticks(k) for k in kids)
+    return total * 1_000_000 // CLK_TCK, set(kids)
+
+
+def get(port, timeout=1.0):
+    """One GET / with Connection: close; the raw response, or None."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+            return data
+    except OSError:
+        return None
+
+
+class Server:
+    def __init__(self, name, argv, out, port, log):
+        # out: its stdout and stderr (startup errors); log: its own log.
+        self.name, self.out, self.port, self.log = name, out, port, log
+        # Its own session: a Ctrl-C meant for this script reaches the
+        # servers only through stop(), after the table's last line.
+        with open(out, "ab") as f:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=f,
+                stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=die_with_parent)
+        self.url = f"http://127.0.0.1:{port}/"
+
+    def log_tail(self):
+        text = ""
+        for path in (self.out, self.log):
+            try:
+                with open(path, errors="replace") as f:
+                    lines = f.readlines()[-15:]
+            except OSError:
+                continue
+            if lines:
+                text += f"--- {path}\n" + "".join(lines)
+        return text
+
+    def wait_ready(self, deadline=10.0):
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                die(f"{self.name} exited with status {self.proc.returncode} "
+                    "before answering:\n"
+                    f"{self.log_tail()}")
+            resp = get(self.port)
+            if (resp is not None and resp.startswith(b"HTTP/1.1 200")
+                    and len(children(self.proc.pid)) >= WORKERS):
+                if not resp.endswith(b"\r\n\r\n" + BODY):
+                    text = resp.decode(errors="replace")
+                    print(f"note: {self.name} does not answer {BODY!r}; "
+                          f"its answer:\n{text}")
+                return
+            time.sleep(0.05)
+        die(f"{self.name} did not answer 200 on {self.url} with {WORKERS} "
+            f"workers within {deadline:.0f} s:\n"
+            f"{self.log_tail()}")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        # Workers that outlived their master share its session and group.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+
+UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+def parse_wrk(out):
+    def find(pattern):
+        m = re.search(pattern, out, re.M)
+        if not m:
+            die(f"cannot find {pattern!r} in wrk's output:\n{out}")
+        return m
+    m = find(r"^\s*99%\s+([\d.]+)(us|ms|s|m|h)\s*$")
+    p99 = float(m.group(1)) * UNITS_MS[m.group(2)]
+    requests = int(find(r"^\s*(\d+) requests in ").group(1))
+    rps = float(find(r"^Requests/sec:\s*([\d.]+)").group(1))
+    errors = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", out)
+    if m:
+        errors += sum(int(g) for g in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        errors += int(m.group(1))
+    return rps, p99, requests, errors
+
+
+def run_wrk(server, duration, extra):
+    cpu0, kids0 = server_cpu_us(server.proc.pid)
+    r = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
+         *extra, server.url], capture_output=True, text=True)
+    cpu1, kids1 = server_cpu_us(server.proc.pid)
+    if r.returncode != 0:
+        die(f"wrk failed ({r.returncode}):\n{r.stdout}{r.stderr}")
+    if not server.alive():
+        die(f"{server.name} died during the run:\n"
+            f"{server.log_tail()}")
+    rps, p99, requests, errors = parse_wrk(r.stdout)
+    if requests == 0:
+        die(f"{server.name} served no request:\n{r.stdout}")
+    return {"rps": rps, "p99": p99, "cpu": (cpu1 - cpu0) / requests,
+            "errors": errors, "respawned": kids0 != kids1}
+
+
+def fmt_ratio(a, b):
+    return f"{a / b:.2f}" if b else "-"
+
+
+def main():
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    duration = sys.argv[2] if len(sys.argv) > 2 else "5s"
+    if rounds < 1:
+        die("ROUNDS must be at least 1")
+    # Any exit (Ctrl-C, SIGTERM, a die) runs the finally below.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(1))
+
+    tmp = tempfile.mkdtemp(prefix="herd-bench-http.")
+    servers = []
+    try:
+        hport, nport = free_port(), free_port()
+        herd = Server("herd", [
+            f"{B}/herd", "--workers", str(WORKERS), "--listen",
+            f"127.0.0.1:{hport}", "--log", f"{tmp}/herd.log", *HERD],
+            f"{tmp}/herd.out", hport, f"{tmp}/herd.log")
+        servers.append(herd)
+        conf = f"{tmp}/nginx.conf"
+        with open(conf, "w") as f:
+            # Workers as root like herd's; only a root master may switch.
+            f.write(NGINX_CONF.format(
+                user="user root;\n" if os.geteuid() == 0 else "",
+                workers=WORKERS, tmp=tmp, port=nport))
+        nginx = Server("nginx", ["nginx", "-c", conf, "-p", tmp,
+                                 "-e", f"{tmp}/nginx.error.log"],
+                       f"{tmp}/nginx.out", nport, f"{tmp}/nginx.error.log")
+        servers.append(nginx)
+        herd.wait_ready()
+        nginx.wait_ready()
+        pair = [herd, nginx]
+
+        nginx_v = subprocess.run(["nginx", "-v"], capture_output=True,
+                                 text=True).stderr.strip()
+        print("herd: " + " ".join(os.path.relpath(a, ROOT)
+                                  if a.startswith(ROOT) else a
+                                  for a in herd.proc.args))
+        print(f"nginx: {nginx_v}, {WORKERS} workers; wrk -t1 "
+              f"-c{CONNECTIONS} -d{duration}, {rounds} interleaved rounds; "
+              f"load average {os.getloadavg()[0]:.2f}")
+
+        results = {}
+        for scen, extra in SCENARIOS:
+            # Warm-up: page in both servers and wrk, fill caches, untimed.
+            for s in pair:
+                run_wrk(s, "1s", extra)
+            for i in range(rounds):
+                for s in pair:
+                    time.sleep(0.5)
+                    res = run_wrk(s, duration, extra)
+                    results.setdefault((scen, s.name), []).append(res)
+                    print(f"  {scen:<10} round {i + 1} {s.name:<5}  "
+                          f"{res['rps']:>9.0f} req/s  p99 "
+                          f"{res['p99']:>7.2f} ms  {res['cpu']:>6.2f} "
+                          f"CPU us/req  errors {res['errors']}"
+                          + ("  (a worker was replaced)"
+                             if res["respawned"] else ""), flush=True)
+
+        med = {k: {m: statistics.median(r[m] for r in v)
+                   for m in ("rps", "p99", "cpu")}
+               for k, v in results.items()}
+        errs = {k: sum(r["errors"] for r in v) for k, v in results.items()}
+        print()
+        print(f"medians over {rounds} rounds of {duration}")
+        print(f"{'scenario':<11}{'metric':<13}{'herd':>10}{'nginx':>10}"
+              f"{'herd/nginx':>12}")
+        for scen, _ in SCENARIOS:
+            h, n = med[(scen, "herd")], med[(scen, "nginx")]
+            for label, key, f in (("req/s", "rps", "{:.0f}"),
+                                  ("p99 ms", "p99", "{:.2f}"),
+                                  ("CPU us/req", "cpu", "{:.2f}")):
+                print(f"{scen if key == 'rps' else '':<11}{label:<13}"
+                      f"{f.format(h[key]):>10}{f.format(n[key]):>10}"
+                      f"{fmt_ratio(h[key], n[key]):>12}")
+            print(f"{'':<11}{'errors (sum)':<13}{errs[(scen, 'herd')]:>10}"
+                  f"{errs[(scen, 'nginx')]:>10}")
+        print()
+
+        def goal(label, scen, key, limit):
+            r = med[(scen, "herd")][key] / med[(scen, "nginx")][key]
+            verdict = "PASS" if r <= limit else "MISS"
+            print(f"{label:<44}{r:>6.2f}  {verdict}")
+        goal("CPU/req keep-alive ratio <= 0.8", "keep-alive", "cpu", 0.8)
+        goal("CPU/req close ratio <= 1.0", "close", "cpu", 1.0)
+        goal("p99 no worse (ratio <= 1.0), keep-alive", "keep-alive", "p99",
+             1.0)
+        goal("p99 no worse (ratio <= 1.0), close", "close", "p99", 1.0)
+    finally:
+        for s in servers:
+            s.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
