@@ -1,0 +1,404 @@
+/*
+ * static:DIR — files under one directory, over the public API only.
+ *
+ * The confinement does not rest on string checks alone: the decoded path is
+ * opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) relative to
+ * a descriptor of DIR taken at start, so the kernel refuses every way out
+ * (`..`, absolute symlinks, symlinks climbing out) while symlinks that stay
+ * inside DIR work. The string checks before it refuse what must never be
+ * decoded into a path at all: NUL, encoded slashes, `..` segments, bad
+ * escapes (400). Only regular files are served; a directory is served by
+ * its index.html, and there are no listings.
+ */
+#include "apps/apps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PATH_MAX_DECODED 4096
+
+struct static_dir {
+	int fd; /* O_PATH descriptor of DIR */
+};
+
+static const struct {
+	const char *ext, *type;
+} mime[] = {
+	{"html", "text/html; charset=utf-8"},
+	{"htm", "text/html; charset=utf-8"},
+	{"css", "text/css; charset=utf-8"},
+	{"js", "text/javascript; charset=utf-8"},
+	{"mjs", "text/javascript; charset=utf-8"},
+	{"json", "application/json"},
+	{"txt", "text/plain; charset=utf-8"},
+	{"xml", "application/xml"},
+	{"svg", "image/svg+xml"},
+	{"png", "image/png"},
+	{"jpg", "image/jpeg"},
+	{"jpeg", "image/jpeg"},
+	{"gif", "image/gif"},
+	{"webp", "image/webp"},
+	{"ico", "image/vnd.microsoft.icon"},
+	{"pdf", "application/pdf"},
+	{"wasm", "application/wasm"},
+	{"woff", "font/woff"},
+	{"woff2", "font/woff2"},
+	{"mp4", "video/mp4"},
+	{"webm", "video/webm"},
+	{"zip", "application/zip"},
+	{"gz", "application/gzip"},
+};
+
+static const char *
+mime_type(const char *path)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	size_t i;
+
+	if (dot != NULL && (slash == NULL || dot > slash))
+		for (i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
+			if (strcasecmp(dot + 1, mime[i].ext) == 0)
+				return mime[i].type;
+	return "application/octet-stream";
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes the request path into out, relative (no leading "/"). Returns
+ * 0, or the status to answer: 400 for what no file name may hold.
+ */
+static int
+decode_path(struct herd_str in, char *out, size_t outlen, bool *dir_slash)
+{
+	size_t i, o = 0, seg = 0;
+	int hi, lo;
+	char c;
+
+	if (in.len == 0 || in.ptr[0] != '/')
+		return 400;
+	for (i = 1; i < in.len; i++) {
+		c = in.ptr[i];
+		if (c == '%') {
+			if (i + 2 >= in.len)
+				return 400;
+			hi = hexval(in.ptr[i + 1]);
+			lo = hexval(in.ptr[i + 2]);
+			if (hi < 0 || lo < 0)
+				return 400;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+			/* An encoded separator would smuggle a path past
+			 * the segment checks; NUL would cut the name. */
+			if (c == '/' || c == '\\' || c == '\0')
+				return 400;
+		} else if (c == '/') {
+			/* A segment ended: "." and ".." are refused. */
+			if ((o - seg == 1 && out[seg] == '.') ||
+			    (o - seg == 2 && out[seg] == '.' &&
+			     out[seg + 1] == '.'))
+				return 400;
+			if (o == seg && o > 0)
+				continue; /* "//": one separator */
+		}
+		if (o + 1 >= outlen)
+			return 414;
+		out[o++] = c;
+		if (c == '/')
+			seg = o;
+	}
+	if ((o - seg == 1 && out[seg] == '.') ||
+	    (o - seg == 2 && out[seg] == '.' && out[seg + 1] == '.'))
+		return 400;
+	*dir_slash = o == 0 || out[o - 1] == '/';
+	out[o] = '\0';
+	return 0;
+}
+
+static int
+open_beneath(int dirfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	fd = (int)syscall(SYS_openat2, dirfd, rel[0] ? rel : ".", &how,
+			  sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+static int
+plain(struct herd_response *res, int status, const char *text)
+{
+	herd_response_status(res, status);
+	herd_response_header(res, "Content-Type", "text/plain; charset=utf-8");
+	return herd_response_body(res, text, strlen(text));
+}
+
+static bool
+header_is(struct herd_request *req, const char *name, struct herd_str *v)
+{
+	return herd_request_header(req, name, v) && v->len > 0;
+}
+
+/* Does an If-None-Match list hold etag (weak comparison) or "*"? */
+static bool
+etag_matches(struct herd_str list, const char *etag)
+{
+	const char *p = list.ptr, *end = list.ptr + list.len, *tag;
+	size_t elen = strlen(etag), n;
+
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		if (p < end && *p == '*')
+			return true;
+		tag = p;
+		while (p < end && *p != ',')
+			p++;
+		n = (size_t)(p - tag);
+		while (n > 0 && (tag[n - 1] == ' ' || tag[n - 1] == '\t'))
+			n--;
+		if (n >= 2 && tag[0] == 'W' && tag[1] == '/') {
+			tag += 2;
+			n -= 2;
+		}
+		if (n == elen && memcmp(tag, etag, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static time_t
+parse_http_date(struct herd_str v)
+{
+	char buf[64];
+	struct tm tm;
+	char *end;
+
+	if (v.len >= sizeof(buf))
+		return -1;
+	memcpy(buf, v.ptr, v.len);
+	buf[v.len] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return timegm(&tm);
+}
+
+/*
+ * One "bytes=" range against size: 1 with [*first, *last], 0 to ignore
+ * (malformed or several ranges: the whole file, as RFC 9110 allows), -1
+ * when unsatisfiable (416).
+ */
+static int
+parse_range(struct herd_str v, off_t size, off_t *first, off_t *last)
+{
+	char buf[64], *p, *end;
+	unsigned long long a, b;
+
+	if (v.len < 7 || v.len >= sizeof(buf) ||
+	    strncasecmp(v.ptr, "bytes=", 6) != 0)
+		return 0;
+	memcpy(buf, v.ptr + 6, v.len - 6);
+	buf[v.len - 6] = '\0';
+	if (strchr(buf, ',') != NULL)
+		return 0;
+	p = buf;
+	if (*p == '-') {
+		if (p[1] < '0' || p[1] > '9')
+			return 0;
+		b = strtoull(p + 1, &end, 10);
+		if (*end != '\0')
+			return 0;
+		if (b == 0 || size == 0)
+			return -1;
+		*first = (off_t)b >= size ? 0 : size - (off_t)b;
+		*last = size - 1;
+		return 1;
+	}
+	if (*p < '0' || *p > '9')
+		return 0;
+	a = strtoull(p, &end, 10);
+	if (*end != '-')
+		return 0;
+	p = end + 1;
+	if (*p == '\0') {
+		b = (unsigned long long)size - 1;
+	} else {
+		if (*p < '0' || *p > '9')
+			return 0;
+		b = strtoull(p, &end, 10);
+		if (*end != '\0' || b < a)
+			return 0;
+	}
+	if ((off_t)a >= size)
+		return -1;
+	*first = (off_t)a;
+	*last = (off_t)b >= size ? size - 1 : (off_t)b;
+	return 1;
+}
+
+static int
+serve_file(struct herd_request *req, struct herd_response *res, int fd,
+	   const struct stat *st, const char *name)
+{
+	char etag[80], date[40], range[96];
+	struct herd_str v;
+	struct tm tm;
+	off_t first = 0, last = st->st_size - 1;
+	int r = 0;
+
+	snprintf(etag, sizeof(etag), "\"%llx-%lx-%llx\"",
+		 (unsigned long long)st->st_mtim.tv_sec,
+		 (unsigned long)st->st_mtim.tv_nsec,
+		 (unsigned long long)st->st_size);
+	gmtime_r(&st->st_mtim.tv_sec, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	herd_response_header(res, "ETag", etag);
+	herd_response_header(res, "Last-Modified", date);
+	herd_response_header(res, "Accept-Ranges", "bytes");
+	/* If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2). */
+	if (header_is(req, "If-None-Match", &v)
+		    ? etag_matches(v, etag)
+		    : header_is(req, "If-Modified-Since", &v) &&
+			      parse_http_date(v) >= st->st_mtim.tv_sec) {
+		close(fd);
+		return herd_response_status(res, 304);
+	}
+	herd_response_header(res, "Content-Type", mime_type(name));
+	if (header_is(req, "Range", &v)) {
+		struct herd_str ir;
+
+		/* If-Range: a range only of the representation it names. */
+		if (!header_is(req, "If-Range", &ir) ||
+		    (ir.len == strlen(etag) &&
+		     memcmp(ir.ptr, etag, ir.len) == 0) ||
+		    parse_http_date(ir) == st->st_mtim.tv_sec)
+			r = parse_range(v, st->st_size, &first, &last);
+	}
+	if (r < 0) {
+		close(fd);
+		snprintf(range, sizeof(range), "bytes */%lld",
+			 (long long)st->st_size);
+		herd_response_header(res, "Content-Range", range);
+		return plain(res, 416, "416 Range Not Satisfiable\n");
+	}
+	if (r > 0) {
+		snprintf(range, sizeof(range), "bytes %lld-%lld/%lld",
+			 (long long)first, (long long)last,
+			 (long long)st->st_size);
+		herd_response_header(res, "Content-Range", range);
+		herd_response_status(res, 206);
+	}
+	return herd_response_file(
+		res, fd, first,
+		st->st_size == 0 ? 0 : (size_t)(last - first + 1));
+}
+
+static int
+static_handle(struct herd_request *req, struct herd_response *res, void *data)
+{
+	struct static_dir *sd = data;
+	struct herd_str method = herd_request_method(req);
+	char rel[PATH_MAX_DECODED + 16], loc[PATH_MAX_DECODED + 16];
+	struct herd_str path = herd_request_path(req);
+	struct stat st;
+	bool dir_slash = false;
+	int fd, status, dfd;
+
+	if (!(method.len == 3 && memcmp(method.ptr, "GET", 3) == 0) &&
+	    !(method.len == 4 && memcmp(method.ptr, "HEAD", 4) == 0)) {
+		herd_response_header(res, "Allow", "GET, HEAD");
+		return plain(res, 405, "405 Method Not Allowed\n");
+	}
+	status = decode_path(path, rel, PATH_MAX_DECODED, &dir_slash);
+	if (status != 0)
+		return plain(res, status,
+			     status == 400 ? "400 Bad Request\n"
+					   : "414 URI Too Long\n");
+	fd = open_beneath(sd->fd, rel);
+	if (fd < 0)
+		goto refused;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (!dir_slash) {
+			close(fd);
+			snprintf(loc, sizeof(loc), "%.*s/", (int)path.len,
+				 path.ptr);
+			herd_response_header(res, "Location", loc);
+			return plain(res, 301, "301 Moved Permanently\n");
+		}
+		dfd = fd;
+		fd = open_beneath(dfd, "index.html");
+		close(dfd);
+		if (fd < 0)
+			goto refused;
+		snprintf(rel, sizeof(rel), "index.html");
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return -errno;
+		}
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return plain(res, 404, "404 Not Found\n");
+	}
+	return serve_file(req, res, fd, &st, rel);
+
+refused:
+	/* EXDEV: the path leads out of DIR; ELOOP: a magic link. */
+	if (fd == -EACCES || fd == -EPERM)
+		return plain(res, 403, "403 Forbidden\n");
+	return plain(res, 404, "404 Not Found\n");
+}
+
+int
+apps_static_make(const char *dir, struct herd_app *app, char *err,
+		 size_t errlen)
+{
+	struct static_dir *sd;
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "static: %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	sd = malloc(sizeof(*sd));
+	if (sd == NULL) {
+		close(fd);
+		snprintf(err, errlen, "static: out of memory");
+		return -ENOMEM;
+	}
+	sd->fd = fd;
+	memset(app, 0, sizeof(*app));
+	app->name = "static";
+	app->data = sd;
+	app->handle = static_handle;
+	return 0;
+}

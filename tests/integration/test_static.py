@@ -1,0 +1,135 @@
+"""static:DIR: files with their types, index.html, validators and 304,
+ranges, large files by sendfile, and nothing outside DIR ever served."""
+import http.client
+import os
+import socket
+
+import pytest
+
+from conftest import SLOW
+
+SECRET = b"TOP-SECRET-OUTSIDE-THE-ROOT"
+
+
+@pytest.fixture
+def site(tmp_path):
+    root = tmp_path / "www"
+    (root / "sub").mkdir(parents=True)
+    (root / "index.html").write_text("<h1>home</h1>\n")
+    (root / "style.css").write_text("body{}\n")
+    (root / "sub" / "data.json").write_text('{"a": 1}\n')
+    (root / "empty").mkdir()
+    (root / "big.bin").write_bytes(os.urandom(5 * 1024 * 1024))
+    (root / "digits.txt").write_text("0123456789")
+    (tmp_path / "secret").write_bytes(SECRET)
+    (tmp_path / "outdir").mkdir()
+    (tmp_path / "outdir" / "secret").write_bytes(SECRET)
+    os.symlink(tmp_path / "secret", root / "leak")
+    os.symlink("../secret", root / "leak-relative")
+    os.symlink(tmp_path / "outdir", root / "leakdir")
+    os.symlink("digits.txt", root / "alias.txt")
+    return root
+
+
+@pytest.fixture
+def port(herd, site):
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--app",
+              f"static:{site}"]).started(1)
+    return h.port()
+
+
+def get(port, path, method="GET", headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    c.request(method, path, headers=headers or {})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, r, body
+
+
+def raw(port, target):
+    """The target exactly as written, no client normalising it."""
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=10 * SLOW) as s:
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data
+
+
+def test_files_types_and_index(port, site):
+    st, r, body = get(port, "/style.css")
+    assert (st, body) == (200, b"body{}\n")
+    assert r.getheader("Content-Type") == "text/css; charset=utf-8"
+    st, r, body = get(port, "/sub/data.json")
+    assert st == 200 and r.getheader("Content-Type") == "application/json"
+    st, r, body = get(port, "/")
+    assert (st, body) == (200, b"<h1>home</h1>\n")
+    assert r.getheader("Content-Type").startswith("text/html")
+    st, r, _ = get(port, "/sub")
+    assert st == 301 and r.getheader("Location") == "/sub/"
+    assert get(port, "/empty/")[0] == 404
+    assert get(port, "/nope")[0] == 404
+    assert get(port, "/alias.txt")[2] == b"0123456789"
+
+
+def test_head_and_methods(port):
+    st, r, body = get(port, "/style.css", "HEAD")
+    assert st == 200 and body == b"" and r.getheader("Content-Length") == "7"
+    st, r, _ = get(port, "/style.css", "POST")
+    assert st == 405 and r.getheader("Allow") == "GET, HEAD"
+
+
+def test_validators_give_304(port):
+    _, r, _ = get(port, "/style.css")
+    etag, modified = r.getheader("ETag"), r.getheader("Last-Modified")
+    assert etag and modified
+    st, r, body = get(port, "/style.css", headers={"If-None-Match": etag})
+    assert st == 304 and body == b"" and r.getheader("ETag") == etag
+    st, _, _ = get(port, "/style.css",
+                   headers={"If-None-Match": f'"x", W/{etag}'})
+    assert st == 304
+    st, _, _ = get(port, "/style.css",
+                   headers={"If-Modified-Since": modified})
+    assert st == 304
+    # If-None-Match takes precedence over If-Modified-Since.
+    st, _, _ = get(port, "/style.css", headers={
+        "If-None-Match": '"other"', "If-Modified-Since": modified})
+    assert st == 200
+
+
+@pytest.mark.parametrize("spec, status, body, crange", [
+    ("bytes=2-4", 206, b"234", "bytes 2-4/10"),
+    ("bytes=7-", 206, b"789", "bytes 7-9/10"),
+    ("bytes=-3", 206, b"789", "bytes 7-9/10"),
+    ("bytes=5-100", 206, b"56789", "bytes 5-9/10"),
+    ("bytes=10-", 416, None, "bytes */10"),
+    ("bytes=0-1,4-5", 200, b"0123456789", None),
+    ("lines=1-2", 200, b"0123456789", None),
+])
+def test_ranges(port, spec, status, body, crange):
+    st, r, got = get(port, "/digits.txt", headers={"Range": spec})
+    assert st == status
+    if body is not None:
+        assert got == body
+    assert r.getheader("Content-Range") == crange
+
+
+def test_big_file_arrives_whole(port, site):
+    st, r, body = get(port, "/big.bin")
+    assert st == 200 and body == (site / "big.bin").read_bytes()
+
+
+@pytest.mark.parametrize("target", [
+    b"/../secret", b"/%2e%2e/secret", b"/%2E%2e%2fsecret",
+    b"/sub/..%2f..%2fsecret", b"/sub/../../secret", b"/%00",
+    b"/x%00.html", b"/leak", b"/leak-relative", b"/leakdir/secret",
+    b"/%5c..%5csecret", b"/sub/%2e%2e/%2e%2e/secret", b"//../secret",
+])
+def test_nothing_outside_the_root(port, target):
+    data = raw(port, target)
+    assert SECRET not in data
+    status = int(data.split(b" ", 2)[1])
+    assert status in (400, 403, 404), data[:200]
