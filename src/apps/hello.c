@@ -2,7 +2,7 @@
  * hello: the benchmark and test app. `/` (and anything else) answers 200
  * "hello, world\n"; `/pid` the worker's pid; `/sleep/MS` sleeps MS
  * milliseconds in the handler first, which is how tests make a request
- * outlive a timeout.
+ * outlive a timeout; `/fail` makes the handler fail (herd answers 500).
  */
 #include "apps/apps.h"
 
@@ -32,6 +32,8 @@ hello_handle(struct herd_request *req, struct herd_response *res, void *data)
 		n = snprintf(text, sizeof(text), "%d\n", (int)getpid());
 		return herd_response_body(res, text, (size_t)n);
 	}
+	if (is(path, "/fail"))
+		return -1;
 	if (path.len > 7 && memcmp(path.ptr, "/sleep/", 7) == 0) {
 		long ms = 0;
 		size_t i;

@@ -120,6 +120,12 @@ struct config {
 	int64_t keepalive_timeout_ms; /* idle between requests */
 	int64_t write_timeout_ms;     /* a client that does not read */
 	char *access_log;	      /* NULL: none */
+	/* Parser limits and strictness (src/http: struct http_limits). */
+	int64_t request_line_max; /* 414 past it; 16 KiB */
+	int64_t field_max;	  /* 431 for a longer field line; 0: none */
+	int headers_max;	  /* 431 past this many fields; 100 */
+	bool refuse_underscore;	  /* 400 for "_" in a field name */
+	bool require_host;	  /* 400 for HTTP/1.1 without Host; true */
 };
 
 /*

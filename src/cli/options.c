@@ -707,6 +707,60 @@ static const struct cli_option options[] = {
 			"(default: none)",
 	},
 	{
+		.name = "request-line-max",
+		.metavar = "SIZE",
+		.store = CLI_STORE_SCALAR,
+		FIELD(request_line_max),
+		.min = 16,
+		.max = 1024 * 1024,
+		.set = set_size,
+		.def = "16k",
+		.help = "longest request line (414 past it)",
+	},
+	{
+		.name = "field-max",
+		.metavar = "SIZE",
+		.store = CLI_STORE_SCALAR,
+		FIELD(field_max),
+		.min = 0,
+		.max = 1024 * 1024,
+		.set = set_size,
+		.def = "0",
+		.help = "longest header field line (431 past it; 0: only the "
+			"64 KiB head limit)",
+	},
+	{
+		.name = "headers-max",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(headers_max),
+		.min = 1,
+		.max = 100,
+		.set = set_int,
+		.def = "100",
+		.help = "most header fields in a request (431 past it)",
+	},
+	{
+		.name = "refuse-underscore",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(refuse_underscore),
+		.set = set_bool,
+		.def = "false",
+		.help = "refuse \"_\" in header names (400), for apps behind a "
+			"CGI-style mapping of \"-\" to \"_\"",
+	},
+	{
+		.name = "require-host",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(require_host),
+		.set = set_bool,
+		.def = "true",
+		.help = "refuse HTTP/1.1 requests without Host (400, RFC 9112 "
+			"3.2)",
+	},
+	{
 		.name = "command",
 		.metavar = "WORDS",
 		.flags = CLI_OPT_FILE_ONLY | CLI_OPT_WORDS,
@@ -769,6 +823,9 @@ cli_config_init(struct config *cfg)
 	cfg->read_timeout_ms = 30 * 1000;
 	cfg->keepalive_timeout_ms = 15 * 1000;
 	cfg->write_timeout_ms = 30 * 1000;
+	cfg->request_line_max = 16 * 1024;
+	cfg->headers_max = 100;
+	cfg->require_host = true;
 }
 
 static void

@@ -326,6 +326,11 @@ limits_from(struct http_limits *lim, const struct config *cfg)
 {
 	*lim = http_default_limits;
 	lim->body_max = (uint64_t)cfg->body_max;
+	lim->request_line_max = (size_t)cfg->request_line_max;
+	lim->field_max = (size_t)cfg->field_max;
+	lim->headers_max = cfg->headers_max;
+	lim->refuse_underscore = cfg->refuse_underscore;
+	lim->host_optional = !cfg->require_host;
 }
 
 int
