@@ -37,6 +37,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/helpers/%)
+TEST_APPS := $(B)/tests/testapp.so
 EXAMPLE_BIN := $(B)/herd-hello $(B)/examples/greet $(B)/examples/greet.so \
 	$(B)/examples/greet-shared
 LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/libherd.so.0
@@ -47,7 +48,7 @@ HERD_SOVERSION := 0
 .DEFAULT_GOAL := all
 
 all: build
-build: $(B)/herd $(LIBHERD) $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN)
+build: $(B)/herd $(LIBHERD) $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN) $(TEST_APPS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -95,6 +96,11 @@ $(B)/examples/greet.so: examples/greet.c include/herd.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DHERD_APP_SHARED_OBJECT -shared \
 		-o $@ $<
+
+# Apps for the supervision tests and benchmarks, loaded with --app.
+$(B)/tests/%.so: tests/apps/%.c include/herd.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $<
 
 # The bundled exec-mode demo: a small HTTP program that takes its sockets
 # the systemd way. `herd` with no command supervises it.

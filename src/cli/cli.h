@@ -30,6 +30,9 @@
 #endif
 
 /* Exit statuses, from sysexits.h. */
+/* `timeout` left to herd: 30 s for its own workers, off for a command. */
+#define CLI_TIMEOUT_AUTO (-1)
+#define CLI_TIMEOUT_IN_PROCESS_MS 30000
 #define CLI_EX_USAGE 64
 #define CLI_EX_CONFIG 78
 
@@ -93,11 +96,11 @@ struct config {
 	bool daemon;	   /* default false */
 	bool no_new_privs; /* default true */
 
-	enum cli_readiness readiness;	    /* default exec */
-	int64_t boot_timeout_ms;	    /* default 60 s; 0 = none */
-	int64_t timeout_ms;		    /* watchdog; 0 = off */
-	int max_surge;			    /* default 1 */
-	int max_unavailable;		    /* default 0 */
+	enum cli_readiness readiness; /* default exec */
+	int64_t boot_timeout_ms;      /* default 60 s; 0 = none */
+	int64_t timeout_ms;  /* 0 = off; CLI_TIMEOUT_AUTO until decided */
+	int max_surge;	     /* default 1 */
+	int max_unavailable; /* default 0 */
 	enum cli_handover upgrade_handover; /* default auto */
 	char *control_socket;		    /* NULL = derived */
 
@@ -126,6 +129,10 @@ struct config {
 	int headers_max;	  /* 431 past this many fields; 100 */
 	bool refuse_underscore;	  /* 400 for "_" in a field name */
 	bool require_host;	  /* 400 for HTTP/1.1 without Host; true */
+	/* Recycling: a worker past these is replaced, its successor first. */
+	int max_requests;	 /* 0: never */
+	int max_requests_jitter; /* each worker adds 0…this to the above */
+	int64_t max_memory;	 /* bytes of the worker's USS; 0: never */
 };
 
 /*

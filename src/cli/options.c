@@ -108,6 +108,21 @@ format_duration(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lldms", (long long)ms);
 }
 
+static int set_duration(const struct cli_option *o, struct config *cfg,
+			const char *value, char *why, size_t whylen);
+
+/* A duration, or auto: herd decides once it knows what the workers run. */
+static int
+set_timeout(const struct cli_option *o, struct config *cfg, const char *value,
+	    char *why, size_t whylen)
+{
+	if (strcmp(value, "auto") == 0) {
+		*(int64_t *)field(o, cfg) = CLI_TIMEOUT_AUTO;
+		return 0;
+	}
+	return set_duration(o, cfg, value, why, whylen);
+}
+
 static int
 set_duration(const struct cli_option *o, struct config *cfg, const char *value,
 	     char *why, size_t whylen)
@@ -582,10 +597,12 @@ static const struct cli_option options[] = {
 		FIELD(timeout_ms),
 		.min = 0,
 		.max = GRACEFUL_TIMEOUT_MAX_MS,
-		.set = set_duration,
-		.def = "0",
-		.help = "kill a ready worker silent for this long (WATCHDOG=1; "
-			"0: off)",
+		.set = set_timeout,
+		.def = "auto",
+		.help = "kill a worker stuck in a request (herd's HTTP "
+			"workers; "
+			"auto: 30s) or silent (a command's WATCHDOG=1; auto: "
+			"off) for this long; 0: off",
 	},
 	{
 		.name = "max-surge",
@@ -730,6 +747,43 @@ static const struct cli_option options[] = {
 			"64 KiB head limit)",
 	},
 	{
+		.name = "max-requests",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(max_requests),
+		.min = 0,
+		.max = INT32_MAX,
+		.set = set_int,
+		.def = "0",
+		.help = "replace a worker after it has answered this many "
+			"requests (0: never)",
+	},
+	{
+		.name = "max-requests-jitter",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(max_requests_jitter),
+		.min = 0,
+		.max = INT32_MAX,
+		.set = set_int,
+		.def = "0",
+		.help = "each worker's max-requests is raised by a random "
+			"0..N, so that workers do not all retire at once",
+	},
+	{
+		.name = "max-memory",
+		.metavar = "SIZE",
+		.store = CLI_STORE_SCALAR,
+		FIELD(max_memory),
+		.min = 0,
+		.max = INT64_MAX / 2,
+		.set = set_size,
+		.def = "0",
+		.help = "replace a worker whose private memory (USS: what "
+			"copy-on-write sharing leaves it) grows past this "
+			"(0: never)",
+	},
+	{
 		.name = "headers-max",
 		.metavar = "N",
 		.store = CLI_STORE_SCALAR,
@@ -817,6 +871,7 @@ cli_config_init(struct config *cfg)
 	cfg->no_new_privs = true;
 	cfg->readiness = CLI_READINESS_EXEC;
 	cfg->boot_timeout_ms = 60 * 1000;
+	cfg->timeout_ms = CLI_TIMEOUT_AUTO;
 	cfg->max_surge = 1;
 	cfg->upgrade_handover = CLI_HANDOVER_AUTO;
 	cfg->body_max = 1024 * 1024;

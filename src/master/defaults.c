@@ -28,6 +28,11 @@ master_config_complete(struct config *cfg, bool inherited, bool linked,
 	/* herd's own workers say when they are ready; no exec to wait for. */
 	if (cfg->command == NULL)
 		cfg->readiness = CLI_READINESS_NOTIFY;
+	/* A command must send WATCHDOG=1 to have a timeout; herd's own
+	 * workers are watched through the scoreboard at no cost to them. */
+	if (cfg->timeout_ms == CLI_TIMEOUT_AUTO)
+		cfg->timeout_ms =
+			cfg->command == NULL ? CLI_TIMEOUT_IN_PROCESS_MS : 0;
 	if (cfg->nlisten == 0 && !inherited) {
 		cfg->listen = calloc(1, sizeof(*cfg->listen));
 		if (cfg->listen == NULL)

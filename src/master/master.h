@@ -21,6 +21,7 @@
 #include "listen/listen.h"
 #include "notify/notify.h"
 #include "proc/proc.h"
+#include "scoreboard/scoreboard.h"
 
 /* A worker younger than this at death is in a crash loop: back off. */
 #define MASTER_YOUNG_MS 1000
@@ -60,6 +61,10 @@ struct worker {
 	int64_t watchdog_at_ms;	  /* READY: killed if silent; 0: off */
 	int64_t last_ping_ms;	  /* last WATCHDOG=1 (or readiness) */
 	bool failed_boot;	  /* killed at boot-timeout */
+	bool in_process;	  /* herd's own HTTP worker: scoreboard */
+	bool timed_out;		  /* killed at timeout */
+	bool retiring; /* asked to be replaced; its successor is starting */
+	char retire_reason[96];
 	int64_t backoff_ms;
 	int restarts;
 	char status[NOTIFY_STATUS_MAX]; /* last STATUS= */
@@ -138,10 +143,11 @@ struct master {
 	int64_t timer_armed_ms; /* deadline the timerfd holds, 0: none */
 
 	struct worker *slots;
-	int nslots;	    /* capacity */
-	int wanted;	    /* workers that should be running */
-	int generation;	    /* of the workers being started now */
-	int generation_seq; /* the highest generation ever started */
+	int nslots;	      /* capacity */
+	struct scoreboard sb; /* one slot per worker slot, shared */
+	int wanted;	      /* workers that should be running */
+	int generation;	      /* of the workers being started now */
+	int generation_seq;   /* the highest generation ever started */
 	enum master_stop stop;
 	int exit_status;
 	int ready_fd; /* --daemon: tell the waiting parent; -1 */
@@ -257,10 +263,16 @@ struct worker *workers_find_pid(struct master *m, pid_t pid);
 struct worker *workers_spawn_number(struct master *m, int number);
 void worker_stop(struct master *m, struct worker *w, const char *why);
 void worker_set_ready(struct master *m, struct worker *w);
+/* w asked to be replaced (HERD_RETIRE=why): successor first, then w. */
+void worker_retire(struct master *m, struct worker *w, const char *why);
 void worker_on_pidfd(struct master *m, struct worker *w);
 void worker_on_report(struct master *m, struct worker *w);
 void worker_on_output(struct master *m, struct worker *w);
 void worker_drain_output(struct master *m, struct worker *w, bool final);
+
+/* `timeout` (liveness.c): when to look at a ready worker, and looking. */
+void liveness_start(struct master *m, struct worker *w);
+void liveness_check(struct master *m, struct worker *w, int64_t now);
 
 /* sd_notify from workers, and to systemd (readiness.c). */
 void master_on_notify(struct master *m);

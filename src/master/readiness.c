@@ -94,14 +94,16 @@ on_message(struct master *m, const struct notify_msg *msg)
 	if (msg->ready && w->state == WORKER_STARTING &&
 	    m->cfg->readiness == CLI_READINESS_NOTIFY)
 		worker_set_ready(m, w);
-	if (msg->watchdog && w->state == WORKER_READY) {
+	if (msg->watchdog && w->state == WORKER_READY && !w->in_process) {
 		w->last_ping_ms = proc_now_ms();
 		if (m->cfg->timeout_ms > 0)
 			w->watchdog_at_ms =
 				w->last_ping_ms + m->cfg->timeout_ms;
 	}
-	if (msg->watchdog_trigger && w->state == WORKER_READY)
+	if (msg->watchdog_trigger && w->state == WORKER_READY && !w->in_process)
 		w->watchdog_at_ms = proc_now_ms();
+	if (msg->retire && w->state == WORKER_READY)
+		worker_retire(m, w, msg->retire_reason);
 	if (msg->stopping && w->state == WORKER_READY) {
 		/* Leaving on its own: bound its exit, start its successor. */
 		worker_stop(m, w, "it sent STOPPING=1");

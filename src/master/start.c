@@ -226,6 +226,11 @@ master_start(struct master *m)
 	m->slots = calloc((size_t)m->nslots, sizeof(*m->slots));
 	if (m->slots == NULL)
 		return -ENOMEM;
+	rc = scoreboard_create(&m->sb, m->nslots);
+	if (rc < 0) {
+		log_error("master: scoreboard: %s", strerror(-rc));
+		return rc;
+	}
 
 	rc = proc_resolve_creds(cfg->user, cfg->group, &m->creds, err,
 				sizeof(err));
@@ -369,6 +374,7 @@ master_finish(struct master *m)
 	m->ready_fd = fd_close(m->ready_fd);
 	free(m->slots);
 	m->slots = NULL;
+	scoreboard_destroy(&m->sb);
 }
 
 int

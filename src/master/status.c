@@ -43,8 +43,53 @@ result(struct json *j, const char *key, const struct master_result *r)
 	json_raw(j, "}");
 }
 
+/* What an in-process worker publishes about itself (scoreboard.h). */
 static void
-worker(struct json *j, const struct worker *w)
+scoreboard(struct json *j, const struct master *m, const struct worker *w)
+{
+	struct scoreboard_view v;
+	int64_t now = proc_now_ms();
+
+	scoreboard_read(&m->sb.slots[w - m->slots], &v);
+	json_key(j, "scoreboard");
+	json_raw(j, "{");
+	json_key(j, "phase");
+	json_string(j, scoreboard_phase_name(v.phase));
+	json_key(j, "draining");
+	json_raw(j, v.draining ? "true" : "false");
+	json_key(j, "request");
+	if (v.phase == SCOREBOARD_HANDLER)
+		json_string(j, v.line);
+	else
+		json_raw(j, "null");
+	json_key(j, "busy_for");
+	json_raw(j, "%.3f",
+		 v.phase == SCOREBOARD_WAITING
+			 ? 0.0
+			 : (double)(now - v.busy_ms) / 1000.0);
+	json_key(j, "heartbeat_age");
+	json_raw(j, "%.3f", (double)(now - v.heartbeat_ms) / 1000.0);
+	json_key(j, "requests");
+	json_raw(j, "%llu", (unsigned long long)v.requests);
+	json_key(j, "bytes_in");
+	json_raw(j, "%llu", (unsigned long long)v.bytes_in);
+	json_key(j, "bytes_out");
+	json_raw(j, "%llu", (unsigned long long)v.bytes_out);
+	json_key(j, "connections");
+	json_raw(j, "%llu", (unsigned long long)v.connections);
+	json_key(j, "accepted");
+	json_raw(j, "%llu", (unsigned long long)v.accepted);
+	json_key(j, "emfile");
+	json_raw(j, "%llu", (unsigned long long)v.emfile);
+	json_key(j, "shed");
+	json_raw(j, "%llu", (unsigned long long)v.shed);
+	json_key(j, "timeouts");
+	json_raw(j, "%llu", (unsigned long long)v.timeouts);
+	json_raw(j, "}");
+}
+
+static void
+worker(struct json *j, const struct master *m, const struct worker *w)
 {
 	json_item(j);
 	json_raw(j, "{");
@@ -64,6 +109,8 @@ worker(struct json *j, const struct worker *w)
 	json_raw(j, "%d", w->restarts);
 	json_key(j, "status");
 	json_string(j, w->status);
+	if (w->in_process && w->state != WORKER_GONE)
+		scoreboard(j, m, w);
 	json_raw(j, "}");
 }
 
@@ -104,7 +151,7 @@ master_status_json(struct master *m)
 	json_raw(&j, "[");
 	for (i = 0; i < m->nslots; i++)
 		if (m->slots[i].used)
-			worker(&j, &m->slots[i]);
+			worker(&j, m, &m->slots[i]);
 	json_raw(&j, "]");
 
 	json_key(&j, "listeners");

@@ -24,8 +24,6 @@
 #include "log/log.h"
 #include "worker/worker.h"
 
-static void describe_activity(pid_t pid, char *buf, size_t len);
-
 static const char *const state_names[] = {
 	[WORKER_GONE] = "gone",
 	[WORKER_STARTING] = "starting",
@@ -120,6 +118,7 @@ spawn_in_process(struct master *m, struct worker *w, int out,
 		.notify_addr = m->notify_fd >= 0 ? m->notify_addr : NULL,
 		.app = m->app_loaded ? &m->app : NULL,
 		.linked = m->linked,
+		.slot = &m->sb.slots[w - m->slots],
 	};
 	struct proc_plan plan = {0};
 	int *fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
@@ -127,6 +126,7 @@ spawn_in_process(struct master *m, struct worker *w, int out,
 
 	if (fds == NULL)
 		return -ENOMEM;
+	scoreboard_slot_reset(hp.slot, proc_now_ms());
 	fds[0] = m->devnull;
 	fds[1] = fds[2] = out;
 	for (i = 0; i < m->nlisteners; i++)
@@ -176,9 +176,9 @@ spawn(struct master *m, struct worker *w)
 		w->respawn_at_ms = proc_now_ms() + 1000;
 		return;
 	}
-	err = master_in_process(m, m->cfg)
-		      ? spawn_in_process(m, w, out[1], &child)
-		      : spawn_exec(m, w, out[1], &child);
+	w->in_process = master_in_process(m, m->cfg);
+	err = w->in_process ? spawn_in_process(m, w, out[1], &child)
+			    : spawn_exec(m, w, out[1], &child);
 	close(out[1]);
 	if (err < 0) {
 		close(out[0]);
@@ -200,6 +200,8 @@ spawn(struct master *m, struct worker *w)
 	w->stop_sent_ms = 0;
 	w->watchdog_at_ms = 0;
 	w->failed_boot = false;
+	w->timed_out = false;
+	w->retiring = false;
 	w->status[0] = '\0';
 	w->stop_signal = m->cfg->stop_signal;
 	w->graceful_ms = m->cfg->graceful_timeout_ms;
@@ -414,21 +416,62 @@ workers_on_timer(struct master *m, int64_t now)
 			w->failed_boot = true;
 			w->boot_deadline_ms = 0;
 			send_signal(w, SIGKILL);
-		} else if (w->state == WORKER_READY && w->watchdog_at_ms != 0 &&
-			   now >= w->watchdog_at_ms) {
-			char doing[160];
-
-			describe_activity(w->pid, doing, sizeof(doing));
-			log_warn(
-				"worker %d (pid %d, gen %d): no WATCHDOG=1 for "
-				"%.2f s (timeout %.2f s); %s; killing it",
-				w->number, (int)w->pid, w->generation,
-				(double)(now - w->last_ping_ms) / 1000.0,
-				(double)m->cfg->timeout_ms / 1000.0, doing);
-			w->watchdog_at_ms = 0;
-			send_signal(w, SIGKILL);
+		} else if (w->state == WORKER_READY) {
+			liveness_check(m, w, now);
 		}
 	}
+}
+
+/* The worker that retiring w's number asked to be replaced, if any. */
+static struct worker *
+retiring_sibling(struct master *m, const struct worker *w)
+{
+	int i;
+
+	for (i = 0; i < m->nslots; i++) {
+		struct worker *o = &m->slots[i];
+
+		if (o != w && o->used && o->retiring &&
+		    o->state == WORKER_READY && o->number == w->number &&
+		    o->generation == w->generation)
+			return o;
+	}
+	return NULL;
+}
+
+/* w, a successor, is ready: the worker it replaces may go now. */
+static void
+retire_predecessor(struct master *m, struct worker *w)
+{
+	struct worker *old = retiring_sibling(m, w);
+	char why[128];
+
+	if (old == NULL)
+		return;
+	snprintf(why, sizeof(why), "recycled: %s; pid %d took over",
+		 old->retire_reason, (int)w->pid);
+	worker_stop(m, old, why);
+}
+
+void
+worker_retire(struct master *m, struct worker *w, const char *why)
+{
+	if (w->retiring)
+		return; /* its successor is on the way */
+	if (m->stop != MASTER_RUNNING || m->rolling ||
+	    w->generation != m->generation || w->number >= m->wanted) {
+		/* Being replaced anyway. */
+		log_debug("worker %d (pid %d): retire request (%s) ignored",
+			  w->number, (int)w->pid, why);
+		return;
+	}
+	snprintf(w->retire_reason, sizeof(w->retire_reason), "%s", why);
+	log_info("worker %d (pid %d, gen %d): asks to be replaced (%s); "
+		 "starting its successor first",
+		 w->number, (int)w->pid, w->generation, w->retire_reason);
+	w->retiring = true;
+	if (workers_spawn_number(m, w->number) == NULL)
+		w->retiring = false;
 }
 
 void
@@ -436,14 +479,14 @@ worker_set_ready(struct master *m, struct worker *w)
 {
 	if (w->state != WORKER_STARTING || !set_state(w, WORKER_READY))
 		return;
-	w->ready_ms = w->last_ping_ms = proc_now_ms();
+	w->ready_ms = proc_now_ms();
 	w->boot_deadline_ms = 0;
-	w->watchdog_at_ms =
-		m->cfg->timeout_ms > 0 ? w->ready_ms + m->cfg->timeout_ms : 0;
+	liveness_start(m, w);
 	if (m->cfg->readiness == CLI_READINESS_NOTIFY)
 		log_info("worker %d (pid %d, gen %d): ready after %.2f s",
 			 w->number, (int)w->pid, w->generation,
 			 (double)(w->ready_ms - w->started_ms) / 1000.0);
+	retire_predecessor(m, w);
 }
 
 int
@@ -456,58 +499,6 @@ workers_count(const struct master *m, int generation, enum worker_state state)
 		    (generation < 0 || m->slots[i].generation == generation))
 			n++;
 	return n;
-}
-
-static const struct {
-	int nr;
-	const char *name;
-} common_syscalls[] = {
-	{0, "read"},	     {1, "write"},
-	{7, "poll"},	     {23, "select"},
-	{35, "nanosleep"},   {43, "accept"},
-	{45, "recvfrom"},    {61, "wait4"},
-	{202, "futex"},	     {230, "clock_nanosleep"},
-	{232, "epoll_wait"}, {270, "pselect6"},
-	{271, "ppoll"},	     {281, "epoll_pwait"},
-	{288, "accept4"},
-};
-
-/*
- * What the kernel says a stuck process is doing: the kernel function it
- * sleeps in (/proc/PID/wchan) and the system call it is in
- * (/proc/PID/syscall), so the log explains a kill.
- */
-static void
-describe_activity(pid_t pid, char *buf, size_t len)
-{
-	char path[64], wchan[64] = "?", sys[128] = "?";
-	const char *name = NULL;
-	size_t i;
-	FILE *f;
-	long nr;
-
-	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(wchan, sizeof(wchan), f) == NULL || wchan[0] == '\0')
-			snprintf(wchan, sizeof(wchan), "0");
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(sys, sizeof(sys), f) == NULL)
-			snprintf(sys, sizeof(sys), "?");
-		sys[strcspn(sys, " \n")] = '\0';
-		fclose(f);
-	}
-	nr = strtol(sys, NULL, 10);
-	for (i = 0; i < sizeof(common_syscalls) / sizeof(common_syscalls[0]);
-	     i++)
-		if (sys[0] >= '0' && sys[0] <= '9' &&
-		    common_syscalls[i].nr == nr)
-			name = common_syscalls[i].name;
-	snprintf(buf, len, "kernel says: wchan %.63s, syscall %.24s%s%s%s",
-		 strcmp(wchan, "0") == 0 ? "(running)" : wchan, sys,
-		 name ? " (" : "", name ? name : "", name ? ")" : "");
 }
 
 void
@@ -575,6 +566,16 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 			 (double)up / 1000.0);
 		w->used = false;
 		reload_worker_failed(m, w, why);
+		return;
+	}
+	if (w->ready_ms == 0 && retiring_sibling(m, w) != NULL) {
+		/* A successor that never got ready: the worker it was to
+		 * replace keeps serving, and may ask again. */
+		retiring_sibling(m, w)->retiring = false;
+		log_warn("worker %d (pid %d, gen %d): %s before ready; the "
+			 "worker it was to replace serves on",
+			 w->number, (int)w->pid, w->generation, status);
+		w->used = false;
 		return;
 	}
 	if (m->stop != MASTER_RUNNING || w->number >= m->wanted ||

@@ -125,6 +125,12 @@ notify_parse(const char *buf, size_t len, struct notify_msg *msg)
 			memcpy(msg->status, val, vlen);
 			msg->status[vlen] = '\0';
 			msg->has_status = true;
+		} else if (is_assignment(p, n, "HERD_RETIRE", &val, &vlen)) {
+			if (vlen >= sizeof(msg->retire_reason))
+				vlen = sizeof(msg->retire_reason) - 1;
+			memcpy(msg->retire_reason, val, vlen);
+			msg->retire_reason[vlen] = '\0';
+			msg->retire = true;
 		} else if (is_assignment(p, n, "MAINPID", &val, &vlen))
 			msg->mainpid = (pid_t)value_long(val, vlen);
 		else if (is_assignment(p, n, "ERRNO", &val, &vlen))

@@ -34,6 +34,10 @@ struct notify_msg {
 	char status[NOTIFY_STATUS_MAX]; /* STATUS=… */
 	pid_t mainpid;			/* MAINPID=, 0 when absent */
 	int errno_value;		/* ERRNO=, 0 when absent */
+	/* HERD_RETIRE=why: herd's own extension, a worker asking to be
+	 * replaced (its successor is started first). */
+	bool retire;
+	char retire_reason[NOTIFY_STATUS_MAX];
 };
 
 /*

@@ -412,6 +412,7 @@ write_all(struct conn *c, struct iovec *iov, int n)
 				return rc;
 			continue;
 		}
+		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)w);
 		while (n > 0 && (size_t)w >= iov->iov_len) {
 			w -= (ssize_t)iov->iov_len;
 			iov++;

@@ -130,6 +130,8 @@ conn_accepted(struct serve *srv, int fd, int listener,
 		return;
 	}
 	srv->nconns++;
+	SCOREBOARD_ADD(srv->sb, accepted, 1);
+	SCOREBOARD_ADD(srv->sb, connections, 1);
 	c->state = CONN_HEAD;
 	c->started_ms = srv->now_ms;
 	conn_set_timer(c, CONN_TIMER_HEAD);
@@ -153,6 +155,7 @@ conn_close(struct conn *c)
 	free(c->in);
 	free(c->out);
 	c->srv->nconns--;
+	SCOREBOARD_ADD(c->srv->sb, connections, (uint64_t)-1);
 	free(c);
 }
 
@@ -205,6 +208,7 @@ fill(struct conn *c)
 		conn_set_timer(c, CONN_TIMER_HEAD);
 	}
 	c->inlen += (size_t)n;
+	SCOREBOARD_ADD(c->srv->sb, bytes_in, (uint64_t)n);
 	return n;
 }
 
@@ -274,6 +278,7 @@ flush(struct conn *c)
 			blocked(c);
 			return 0;
 		}
+		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)n);
 		if (c->outoff + (size_t)n <= c->outlen) {
 			c->outoff += (size_t)n;
 		} else {
@@ -303,6 +308,7 @@ flush(struct conn *c)
 			return -1;
 		c->file_left -= (size_t)n;
 		c->sent_body += (uint64_t)n;
+		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)n);
 	}
 	return 1;
 }
@@ -407,7 +413,11 @@ dispatch(struct conn *c)
 	api_request_init(&r, c);
 	api_response_reset(&c->res);
 	c->sent_body = 0;
+	scoreboard_handler_begin(srv->sb, c->in, c->req.head_len, srv->now_ms);
 	rc = srv->app->handle(&r, &c->res, srv->app->data);
+	/* The handler may have run for long: time moved on. */
+	srv->now_ms = serve_now_ms();
+	scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
 	if (srv->app->stream_body && !r.body_done)
 		c->close_after = true; /* the rest of the body is unread */
 	if (c->res.streaming) {
@@ -417,6 +427,7 @@ dispatch(struct conn *c)
 		c->sent_body = c->res.bytes;
 		if (rc < 0 || c->res.failed) {
 			access_log_request(&srv->alog, c, srv->now_ms);
+			recycle_count(srv);
 			c->state = CONN_CLOSE;
 			return;
 		}
@@ -509,6 +520,7 @@ finish(struct conn *c)
 	size_t used = c->raw_off;
 
 	access_log_request(&srv->alog, c, srv->now_ms);
+	recycle_count(srv);
 	c->requests++;
 	if (c->file_fd >= 0)
 		c->file_fd = fd_close(c->file_fd);
@@ -667,6 +679,9 @@ conn_on_event(struct conn *c, uint32_t events)
 void
 conn_on_timeout(struct conn *c)
 {
+	if (c->timer != CONN_TIMER_IDLE && c->timer != CONN_TIMER_DRAIN &&
+	    c->timer != CONN_TIMER_LINGER)
+		SCOREBOARD_ADD(c->srv->sb, timeouts, 1);
 	switch (c->timer) {
 	case CONN_TIMER_HEAD:
 		/* Part of a request came and the rest did not: say so. An

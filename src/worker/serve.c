@@ -28,9 +28,7 @@
 #include "notify/notify.h"
 #include "proc/proc.h"
 
-#define LISTEN_FD0 3
 #define EVENTS_MAX 64
-#define ACCEPT_BATCH 32
 /* epoll tags: listeners are 1…nls, the signalfd 0, connections pointers. */
 #define TAG_SIGNAL 0
 
@@ -42,11 +40,9 @@ herd_worker_number(void)
 	return worker_number;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* One line on stderr, which the master relays into its log. */
-static void
-say(const char *fmt, ...)
+void
+serve_say(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -63,85 +59,13 @@ say(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
-static int64_t
-now_ms(void)
+int64_t
+serve_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-listen_on(struct serve *srv, bool on)
-{
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
-	int i;
-
-	if (srv->listening == on)
-		return 0;
-	for (i = 0; i < srv->nls; i++) {
-		/*
-		 * Another worker may take the connection first: accept must
-		 * not block then. The flag is on the shared open file, which
-		 * only herd's own workers use.
-		 */
-		if (on)
-			fd_set_nonblock(LISTEN_FD0 + i, true);
-		ev.data.u64 = (uint64_t)(i + 1);
-		if (on && epoll_ctl(srv->epfd, EPOLL_CTL_ADD, LISTEN_FD0 + i,
-				    &ev) < 0)
-			return -errno;
-		/* EPOLLEXCLUSIVE entries cannot be modified, only removed. */
-		if (!on)
-			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, LISTEN_FD0 + i,
-				  NULL);
-	}
-	srv->listening = on;
-	return 0;
-}
-
-static void
-accept_from(struct serve *srv, int index)
-{
-	struct sockaddr_storage peer;
-	socklen_t len;
-	int i, fd;
-
-	for (i = 0; i < ACCEPT_BATCH && srv->listening; i++) {
-		len = sizeof(peer);
-		fd = accept4(LISTEN_FD0 + index, (struct sockaddr *)&peer, &len,
-			     SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd >= 0) {
-			conn_accepted(srv, fd, index, &peer, len);
-			continue;
-		}
-		switch (errno) {
-		case EAGAIN:
-		case EINTR:
-			return;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			/*
-			 * Out of descriptors or memory: accepting again at
-			 * once would spin. Pause, keep serving what is open.
-			 */
-			if (!srv->emfile_logged)
-				say("accept: %s; pausing accepts for %d ms",
-				    strerror(errno), SERVE_ACCEPT_PAUSE_MS);
-			srv->emfile_logged = true;
-			listen_on(srv, false);
-			srv->accept_resume_ms =
-				srv->now_ms + SERVE_ACCEPT_PAUSE_MS;
-			return;
-		default:
-			/* ECONNABORTED and the network errors accept(2)
-			 * passes on: that connection is gone, not us. */
-			continue;
-		}
-	}
 }
 
 static void
@@ -154,8 +78,17 @@ drain(struct serve *srv, const char *why)
 		return;
 	srv->draining = true;
 	srv->drain_started_ms = srv->now_ms;
-	listen_on(srv, false);
+	/* Out before the master's graceful-timeout kill, whatever is left. */
+	srv->drain_deadline_ms =
+		srv->now_ms + srv->plan->cfg->graceful_timeout_ms -
+		(srv->plan->cfg->graceful_timeout_ms / 10 < 1000
+			 ? srv->plan->cfg->graceful_timeout_ms / 10
+			 : 1000);
+	accept_listen(srv, false);
 	srv->accept_resume_ms = 0;
+	if (srv->sb != NULL)
+		atomic_store_explicit(&srv->sb->draining, 1,
+				      memory_order_relaxed);
 	(void)why;
 	/* Idle connections get a grace period to send one last request. */
 	for (t = 0; t < CONN_TIMER_COUNT; t++)
@@ -183,8 +116,8 @@ on_signal(struct serve *srv)
 			return;
 		case SIGUSR1:
 			if (access_log_reopen(&srv->alog) < 0)
-				say("access log %s: %s", srv->alog.path,
-				    strerror(errno));
+				serve_say("access log %s: %s", srv->alog.path,
+					  strerror(errno));
 			break;
 		}
 	}
@@ -205,8 +138,8 @@ next_deadline(const struct serve *srv)
 		d = srv->accept_resume_ms;
 	if (srv->alog.flush_at_ms > 0 && (d < 0 || srv->alog.flush_at_ms < d))
 		d = srv->alog.flush_at_ms;
-	if (srv->watchdog_at_ms > 0 && (d < 0 || srv->watchdog_at_ms < d))
-		d = srv->watchdog_at_ms;
+	if (srv->draining && (d < 0 || srv->drain_deadline_ms < d))
+		d = srv->drain_deadline_ms;
 	return d;
 }
 
@@ -220,17 +153,19 @@ on_timers(struct serve *srv)
 		while ((c = srv->timers[t].head) != NULL &&
 		       c->deadline_ms <= srv->now_ms)
 			conn_on_timeout(c);
-	if (srv->accept_resume_ms > 0 && srv->accept_resume_ms <= srv->now_ms) {
-		srv->accept_resume_ms = 0;
-		srv->emfile_logged = false;
-		if (!srv->draining)
-			listen_on(srv, true);
-	}
+	accept_on_timer(srv);
 	if (srv->alog.flush_at_ms > 0 && srv->alog.flush_at_ms <= srv->now_ms)
 		access_log_flush(&srv->alog);
-	if (srv->watchdog_at_ms > 0 && srv->watchdog_at_ms <= srv->now_ms) {
-		notify_send(srv->plan->notify_addr, "WATCHDOG=1");
-		srv->watchdog_at_ms = srv->now_ms + srv->watchdog_every_ms;
+	if (srv->draining && srv->drain_deadline_ms <= srv->now_ms &&
+	    srv->nconns > 0) {
+		serve_say("graceful stop: %d connections still open %.1f s "
+			  "after it began; closing them",
+			  srv->nconns,
+			  (double)(srv->now_ms - srv->drain_started_ms) /
+				  1000.0);
+		for (t = 0; t < CONN_TIMER_COUNT; t++)
+			while ((c = srv->timers[t].head) != NULL)
+				conn_close(c);
 	}
 }
 
@@ -246,10 +181,12 @@ loop(struct serve *srv)
 		timeout = d < 0		     ? -1
 			  : d <= srv->now_ms ? 0
 					     : (int)(d - srv->now_ms);
+		scoreboard_set_phase(srv->sb, SCOREBOARD_WAITING, srv->now_ms);
 		n = epoll_wait(srv->epfd, ev, EVENTS_MAX, timeout);
-		srv->now_ms = now_ms();
+		srv->now_ms = serve_now_ms();
+		scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
 		if (n < 0 && errno != EINTR) {
-			say("epoll_wait: %s", strerror(errno));
+			serve_say("epoll_wait: %s", strerror(errno));
 			return 1;
 		}
 		for (i = 0; i < n; i++) {
@@ -309,13 +246,13 @@ load_app(const struct worker_http_plan *plan, struct herd_app *app)
 		rc = apps_resolve(plan->cfg->app, true, app, &handle, err,
 				  sizeof(err));
 		if (rc < 0) {
-			say("app %s: %s", plan->cfg->app, err);
+			serve_say("app %s: %s", plan->cfg->app, err);
 			return rc;
 		}
 	}
 	if (app->preload != NULL && (rc = app->preload(app->data)) < 0) {
-		say("app %s: preload failed (%d)",
-		    app->name ? app->name : plan->cfg->app, rc);
+		serve_say("app %s: preload failed (%d)",
+			  app->name ? app->name : plan->cfg->app, rc);
 		return -EINVAL;
 	}
 	return 0;
@@ -352,7 +289,11 @@ worker_http_run(const struct worker_http_plan *plan)
 	srv.nls = plan->nls;
 	srv.sigfd = -1;
 	srv.alog.fd = -1;
-	srv.now_ms = now_ms();
+	srv.reserve_fd = -1;
+	srv.sb = plan->slot;
+	if (srv.sb != NULL)
+		atomic_store(&srv.sb->pid, (int32_t)getpid());
+	srv.now_ms = serve_now_ms();
 	limits_from(&srv.limits, plan->cfg);
 	srv.timer_ms[CONN_TIMER_IDLE] = plan->cfg->keepalive_timeout_ms;
 	srv.timer_ms[CONN_TIMER_HEAD] = plan->cfg->read_timeout_ms;
@@ -365,7 +306,7 @@ worker_http_run(const struct worker_http_plan *plan)
 
 	srv.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (srv.epfd < 0 || (rc = setup_signals(&srv)) < 0) {
-		say("worker set-up: %s", strerror(errno));
+		serve_say("worker set-up: %s", strerror(errno));
 		return 1;
 	}
 	if (load_app(plan, &app) < 0)
@@ -373,32 +314,30 @@ worker_http_run(const struct worker_http_plan *plan)
 	srv.app = &app;
 	if (plan->cfg->access_log != NULL &&
 	    (rc = access_log_open(&srv.alog, plan->cfg->access_log)) < 0) {
-		say("access log %s: %s", plan->cfg->access_log, strerror(-rc));
+		serve_say("access log %s: %s", plan->cfg->access_log,
+			  strerror(-rc));
 		return 1;
 	}
 	if (app.worker_init != NULL && (rc = app.worker_init(app.data)) < 0) {
-		say("app %s: worker_init failed (%d)",
-		    app.name ? app.name : "?", rc);
+		serve_say("app %s: worker_init failed (%d)",
+			  app.name ? app.name : "?", rc);
 		return 1;
 	}
-	if ((rc = listen_on(&srv, true)) < 0) {
-		say("epoll_ctl on the listeners: %s", strerror(-rc));
+	if ((rc = accept_listen(&srv, true)) < 0) {
+		serve_say("epoll_ctl on the listeners: %s", strerror(-rc));
 		return 1;
 	}
-	if (plan->cfg->timeout_ms > 0 && plan->notify_addr != NULL) {
-		/* The master's watchdog hears from us thrice per timeout. */
-		srv.watchdog_every_ms = plan->cfg->timeout_ms / 3;
-		if (srv.watchdog_every_ms < 1)
-			srv.watchdog_every_ms = 1;
-		srv.watchdog_at_ms = srv.now_ms + srv.watchdog_every_ms;
-	}
+	accept_reserve(&srv);
+	recycle_init(&srv);
 	snprintf(ready, sizeof(ready), "READY=1\nSTATUS=serving %s",
 		 app.name ? app.name : "app");
 	rc = notify_send(plan->notify_addr, ready);
 	if (rc < 0)
-		say("READY=1 to %s: %s", plan->notify_addr, strerror(-rc));
+		serve_say("READY=1 to %s: %s", plan->notify_addr,
+			  strerror(-rc));
 
 	rc = loop(&srv);
+	scoreboard_set_phase(srv.sb, SCOREBOARD_EXITING, serve_now_ms());
 	if (app.worker_exit != NULL && srv.nconns >= 0)
 		app.worker_exit(app.data);
 	access_log_close(&srv.alog);

@@ -15,6 +15,7 @@
 
 #include "herd.h"
 #include "http/http.h"
+#include "scoreboard/scoreboard.h"
 #include "worker/worker.h"
 
 /* How long a closing connection's input is drained (nginx: lingering). */
@@ -145,11 +146,17 @@ struct serve {
 	bool listening;
 	bool draining;
 	int64_t drain_started_ms;
-	int64_t accept_resume_ms; /* paused after EMFILE; 0: not paused */
-	bool emfile_logged;
+	int64_t drain_deadline_ms; /* close whatever is left then */
+	int64_t accept_resume_ms;  /* paused after EMFILE; 0: not paused */
+	int reserve_fd;		   /* given up to shed connections on EMFILE */
+	int64_t episode_ms;	   /* an EMFILE episode began; 0: none */
+	uint64_t episode_shed;
+	uint64_t served;	 /* requests answered */
+	uint64_t recycle_after;	 /* max-requests + jitter; 0: never */
+	int64_t memory_check_ms; /* next USS check for max-memory */
+	int64_t retire_asked_ms; /* HERD_RETIRE= sent then; 0: not yet */
 	int64_t now_ms;
-	int64_t watchdog_at_ms; /* next WATCHDOG=1; 0: off */
-	int64_t watchdog_every_ms;
+	struct scoreboard_slot *sb; /* ours in the master's scoreboard */
 	struct http_date_cache date;
 	int nconns;
 	struct conn_list timers[CONN_TIMER_COUNT];
@@ -157,6 +164,28 @@ struct serve {
 	struct access_log alog;
 	int exit_status;
 };
+
+/* The shared listeners are at descriptors 3… in every worker. */
+#define SERVE_LISTEN_FD0 3
+
+/* serve.c: CLOCK_MONOTONIC in ms (the vDSO: no system call). */
+int64_t serve_now_ms(void);
+/* One line on stderr, which the master relays into its log. */
+void serve_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* accept.c */
+int accept_listen(struct serve *srv, bool on);
+void accept_from(struct serve *srv, int index);
+void accept_on_timer(struct serve *srv);
+/* Holds one descriptor in reserve for shedding (accept.c). */
+void accept_reserve(struct serve *srv);
+
+/* recycle.c: max-requests and max-memory. */
+void recycle_init(struct serve *srv);
+/* A request was answered: count it, and ask to retire when due. */
+void recycle_count(struct serve *srv);
+/* This process's USS in bytes (smaps_rollup), or -1. */
+int64_t recycle_uss_bytes(void);
 
 /* conn.c */
 void conn_accepted(struct serve *srv, int fd, int listener,

@@ -42,6 +42,8 @@ void worker_exec_release(struct worker_exec *we);
  * listeners already sit at descriptors 3…3+nls-1 (the same placement as
  * exec mode), stdin is /dev/null and stdout/stderr go to the master.
  */
+struct scoreboard_slot;
+
 struct worker_http_plan {
 	const struct config *cfg;
 	const struct listener *ls; /* for the names; their fds are 3… */
@@ -52,6 +54,8 @@ struct worker_http_plan {
 	 * cfg->app here, so each new worker runs the newest code. */
 	const struct herd_app *app;
 	const struct herd_app *linked; /* herd_main()'s app, or NULL */
+	/* Where to publish state and heartbeats (scoreboard.h). */
+	struct scoreboard_slot *slot;
 };
 
 /*

@@ -43,7 +43,7 @@ def test_worker_holds_only_its_descriptors(herd):
 
     def settled(pid):
         # The client's connection is closed by the worker on its FIN.
-        return len(fds(pid)) == 7
+        return len(fds(pid)) == 8
 
     for pid in h.workers():
         wait_for(lambda: settled(pid), 5 * SLOW, "connection closed")
@@ -51,12 +51,13 @@ def test_worker_holds_only_its_descriptors(herd):
         assert got[0] == "/dev/null"
         assert got[1].startswith("pipe:") and got[1] == got[2]
         assert got[3].startswith("socket:") and got[4].startswith("socket:")
-        # Beyond the placed ones, only the worker's own epoll and
-        # signalfd: nothing of the master's (notify or control socket,
+        # Beyond the placed ones, only the worker's own epoll, signalfd
+        # and the descriptor it keeps in reserve for shedding connections
+        # on EMFILE: nothing of the master's (notify or control socket,
         # pidfds, log file, other workers' pipes).
         extra = sorted(t for n, t in got.items() if n > 4)
-        assert extra == ["anon_inode:[eventpoll]", "anon_inode:[signalfd]"], \
-            got
+        assert extra == ["/dev/null", "anon_inode:[eventpoll]",
+                         "anon_inode:[signalfd]"], got
         assert int(status(pid)["SigIgn"], 16) == 1 << (signal.SIGPIPE - 1)
 
 
@@ -73,7 +74,8 @@ def test_killed_worker_is_replaced(herd):
 def test_reload_replaces_workers_and_keeps_serving(herd, tmp_path):
     conf = tmp_path / "herd.conf"
     port = free_port()
-    base = f"listen = 127.0.0.1:{port}\nworkers = 2\n"
+    base = (f"listen = 127.0.0.1:{port}\nworkers = 2\n"
+            f"control-socket = {tmp_path / 'ctl.sock'}\n")
     conf.write_text(base + "app = hello\n")
     h = herd(["-c", str(conf)]).started(2)
     before = set(h.workers())

@@ -36,6 +36,11 @@ test_parse(void)
 	CHECK(!m.ready && m.stopping);
 
 	memset(&m, 0, sizeof(m));
+	CHECK_INT(notify_parse("HERD_RETIRE=max-requests (1000)", 31, &m), 0);
+	CHECK(m.retire && !m.stopping);
+	CHECK_STR(m.retire_reason, "max-requests (1000)");
+
+	memset(&m, 0, sizeof(m));
 	CHECK_INT(notify_parse("WATCHDOG=trigger", 16, &m), 0);
 	CHECK(m.watchdog_trigger && !m.watchdog);
 

@@ -1,0 +1,169 @@
+/*
+ * Accepting on the shared listeners, and what to do when the process runs
+ * out of descriptors.
+ *
+ * Listeners are in the worker's epoll set with EPOLLEXCLUSIVE, so a new
+ * connection wakes one worker rather than all of them. When accept4 fails
+ * with EMFILE/ENFILE the connection stays in the backlog and the listener
+ * stays readable: accepting again at once would spin. Instead the worker
+ * sheds what waits in the backlog — it gives up a descriptor it keeps in
+ * reserve for exactly this, accepts, answers 503, closes — so that those
+ * clients learn at once rather than at their own timeout; then it stops
+ * accepting for SERVE_ACCEPT_PAUSE_MS while it goes on serving its open
+ * connections. One log line per episode, counters in the scoreboard.
+ */
+#include "worker/serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fd/fd.h"
+
+#define ACCEPT_BATCH 32
+/* At most this many backlog entries are shed per episode step. */
+#define SHED_BATCH 64
+
+int
+accept_listen(struct serve *srv, bool on)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	int i;
+
+	if (srv->listening == on)
+		return 0;
+	for (i = 0; i < srv->nls; i++) {
+		/*
+		 * Another worker may take the connection first: accept must
+		 * not block then. The flag is on the shared open file, which
+		 * only herd's own workers use.
+		 */
+		if (on)
+			fd_set_nonblock(SERVE_LISTEN_FD0 + i, true);
+		ev.data.u64 = (uint64_t)(i + 1);
+		if (on && epoll_ctl(srv->epfd, EPOLL_CTL_ADD,
+				    SERVE_LISTEN_FD0 + i, &ev) < 0)
+			return -errno;
+		/* EPOLLEXCLUSIVE entries cannot be modified, only removed. */
+		if (!on)
+			epoll_ctl(srv->epfd, EPOLL_CTL_DEL,
+				  SERVE_LISTEN_FD0 + i, NULL);
+	}
+	srv->listening = on;
+	return 0;
+}
+
+void
+accept_reserve(struct serve *srv)
+{
+	if (srv->reserve_fd < 0)
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * Turns away what waits on listener index, using the reserve descriptor
+ * for each connection in turn: read what the client sent (so the close is
+ * a FIN, not a reset that could destroy the answer), answer 503, close.
+ */
+static void
+shed(struct serve *srv, int index)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				   "Connection: close\r\n"
+				   "Content-Length: 0\r\n\r\n";
+	char sink[4096];
+	int i, fd;
+
+	for (i = 0; i < SHED_BATCH; i++) {
+		if (srv->reserve_fd >= 0)
+			srv->reserve_fd = fd_close(srv->reserve_fd);
+		fd = accept4(SERVE_LISTEN_FD0 + index, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			break;
+		(void)!read(fd, sink, sizeof(sink));
+		(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
+		close(fd);
+		srv->episode_shed++;
+		SCOREBOARD_ADD(srv->sb, shed, 1);
+	}
+	accept_reserve(srv);
+}
+
+static void
+out_of_descriptors(struct serve *srv, int index, int err)
+{
+	SCOREBOARD_ADD(srv->sb, emfile, 1);
+	if (srv->episode_ms == 0) {
+		srv->episode_ms = srv->now_ms;
+		srv->episode_shed = 0;
+		serve_say("accept: %s; shedding the backlog with 503 and "
+			  "pausing accepts (%d ms at a time) while open "
+			  "connections are served",
+			  strerror(err), SERVE_ACCEPT_PAUSE_MS);
+	}
+	if (err == EMFILE || err == ENFILE)
+		shed(srv, index);
+	accept_listen(srv, false);
+	srv->accept_resume_ms = srv->now_ms + SERVE_ACCEPT_PAUSE_MS;
+}
+
+static void
+episode_over(struct serve *srv)
+{
+	serve_say("accept: descriptors available again after %.1f s; %llu "
+		  "connections shed",
+		  (double)(srv->now_ms - srv->episode_ms) / 1000.0,
+		  (unsigned long long)srv->episode_shed);
+	srv->episode_ms = 0;
+}
+
+void
+accept_from(struct serve *srv, int index)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH && srv->listening; i++) {
+		len = sizeof(peer);
+		fd = accept4(SERVE_LISTEN_FD0 + index,
+			     (struct sockaddr *)&peer, &len,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			if (srv->episode_ms != 0)
+				episode_over(srv);
+			conn_accepted(srv, fd, index, &peer, len);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+		case EINTR:
+			return;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			out_of_descriptors(srv, index, errno);
+			return;
+		default:
+			/* ECONNABORTED and the network errors accept(2)
+			 * passes on: that connection is gone, not us. */
+			continue;
+		}
+	}
+}
+
+void
+accept_on_timer(struct serve *srv)
+{
+	if (srv->accept_resume_ms == 0 || srv->accept_resume_ms > srv->now_ms)
+		return;
+	srv->accept_resume_ms = 0;
+	accept_reserve(srv);
+	if (!srv->draining)
+		accept_listen(srv, true);
+}

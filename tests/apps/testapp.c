@@ -1,0 +1,138 @@
+/*
+ * testapp.so: an app for supervision tests and benchmarks, loaded with
+ * `herd --app build/VARIANT/tests/testapp.so`. Its behaviour comes from
+ * the environment (herd's `env` option), so one object serves every case:
+ *
+ *   TESTAPP_TABLE_MB=N   the preload hook fills an N MiB table that every
+ *                        request reads from (in the master with `preload`,
+ *                        else in each worker, as herd runs the hook there)
+ *   TESTAPP_INIT_MS=N    worker_init sleeps N ms (boot-timeout)
+ *
+ * GET /            200 "ok\n" plus one byte of the table, if any
+ * GET /grow/N      the worker keeps N MiB more of private, touched memory
+ * GET /spin/N      burns CPU for N ms without a system call
+ * GET /pid         the worker's pid
+ */
+#include <herd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static unsigned char *table;
+static size_t table_len;
+/* What /grow/N allocated, reachable so that nothing frees or elides it. */
+static void *volatile grown[64];
+static int ngrown;
+
+static long
+env_number(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? strtol(v, NULL, 10) : 0;
+}
+
+static int
+fill_table(void)
+{
+	size_t i;
+
+	table_len = (size_t)env_number("TESTAPP_TABLE_MB") << 20;
+	if (table_len == 0)
+		return 0;
+	table = malloc(table_len);
+	if (table == NULL)
+		return -1;
+	/* Distinct contents, so no page is the shared zero page. */
+	for (i = 0; i < table_len; i++)
+		table[i] = (unsigned char)(i * 2654435761u >> 24);
+	return 0;
+}
+
+static int
+testapp_preload(void *data)
+{
+	(void)data;
+	return fill_table();
+}
+
+static int
+testapp_init(void *data)
+{
+	long ms = env_number("TESTAPP_INIT_MS");
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	(void)data;
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+	return 0;
+}
+
+static long
+path_number(struct herd_str path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	char digits[24];
+
+	if (path.len <= n || path.len - n >= sizeof(digits) ||
+	    memcmp(path.ptr, prefix, n) != 0)
+		return -1;
+	memcpy(digits, path.ptr + n, path.len - n);
+	digits[path.len - n] = '\0';
+	return strtol(digits, NULL, 10);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+testapp_handle(struct herd_request *req, struct herd_response *res,
+	       void *data)
+{
+	struct herd_str path = herd_request_path(req);
+	char text[64];
+	long n;
+	int len;
+
+	(void)data;
+	if ((n = path_number(path, "/grow/")) >= 0) {
+		char *p = ngrown < 64 ? malloc((size_t)n << 20) : NULL;
+
+		if (p == NULL)
+			return -1;
+		memset(p, 0x5a, (size_t)n << 20); /* kept: that is the point */
+		grown[ngrown++] = p;
+		len = snprintf(text, sizeof(text), "grew %ld MiB\n", n);
+	} else if ((n = path_number(path, "/spin/")) >= 0) {
+		int64_t until = mono_ms() + n;
+		volatile unsigned long x = 0;
+
+		while (mono_ms() < until)
+			x++;
+		len = snprintf(text, sizeof(text), "spun\n");
+	} else if (path.len == 4 && memcmp(path.ptr, "/pid", 4) == 0) {
+		len = snprintf(text, sizeof(text), "%d", (int)getpid());
+	} else {
+		len = snprintf(text, sizeof(text), "ok %u\n",
+			       table_len ? table[(size_t)mono_ms() % table_len]
+					 : 0u);
+	}
+	herd_response_header(res, "Content-Type", "text/plain");
+	return herd_response_body(res, text, (size_t)len);
+}
+
+const struct herd_app herd_app = {
+	.name = "testapp",
+	.handle = testapp_handle,
+	.preload = testapp_preload,
+	.worker_init = testapp_init,
+};

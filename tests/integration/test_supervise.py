@@ -1,0 +1,235 @@
+"""Supervising herd's own workers: the scoreboard, `timeout` and
+`boot-timeout`, a stopped master, recycling, running out of descriptors and
+slow clients. Precision and cost are measured in bench/supervise.sh, not
+here: these tests check behaviour, with deadlines generous enough for the
+sanitizers and a shared machine."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+from conftest import BUILD, HERD, SLOW, free_port, helper, wait_for
+
+TESTAPP = os.path.join(BUILD, "tests", "testapp.so")
+
+
+def start(herd, tmp_path, *args, workers=1, env=None, listen="127.0.0.1:0",
+          **kw):
+    sock = tmp_path / "ctl.sock"
+    h = herd(["--listen", listen, "--workers", str(workers),
+              "--control-socket", str(sock), *args], env=env,
+              **kw).started(workers)
+    h.sock = sock
+    return h
+
+
+def ctl_status(h):
+    r = subprocess.run([HERD, "ctl", "--control-socket", str(h.sock),
+                        "status"], capture_output=True, text=True,
+                       timeout=10 * SLOW)
+    assert r.returncode == 0, r
+    return json.loads(r.stdout)
+
+
+def request(port, path, timeout=10.0):
+    """GET path on a new connection; (status, body) or (None, why) when
+    the connection ended without an answer."""
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=timeout * SLOW) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n"
+                  f"Connection: close\r\n\r\n".encode())
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except ConnectionResetError:
+            return None, "reset"
+    if not data:
+        return None, "closed"
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+# Scoreboard ---------------------------------------------------------------
+
+def test_status_shows_each_workers_scoreboard(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "hello", workers=2)
+    port = h.port()
+    for _ in range(10):
+        assert request(port, "/")[0] == 200
+    slow = socket.create_connection(("127.0.0.1", port))
+    slow.sendall(b"GET /sleep/1500 HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    def busy():
+        ws = ctl_status(h)["workers"]
+        return [w for w in ws if w["scoreboard"]["phase"] == "handler"]
+
+    busy_now = wait_for(busy, 5, "a worker in its handler")
+    board = busy_now[0]["scoreboard"]
+    assert board["request"] == "GET /sleep/1500 HTTP/1.1"
+    assert 0 <= board["busy_for"] < 1.5 * SLOW + 1
+    assert board["connections"] >= 1
+    assert slow.recv(4096).startswith(b"HTTP/1.1 200")
+    slow.close()
+    boards = [w["scoreboard"] for w in ctl_status(h)["workers"]]
+    assert sum(b["requests"] for b in boards) == 11
+    assert sum(b["accepted"] for b in boards) == 11
+    assert sum(b["bytes_out"] for b in boards) > 11 * 13
+    assert all(b["phase"] in ("waiting", "working") for b in boards)
+
+
+# timeout ------------------------------------------------------------------
+
+def test_stuck_request_kills_its_worker_with_a_reason(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "hello", "--timeout", "300ms")
+    port = h.port()
+    victim = int(request(port, "/pid")[1])
+    # Shorter than the timeout: served, nobody killed.
+    assert request(port, "/sleep/100")[0] == 200
+    t0 = time.monotonic()
+    assert request(port, "/sleep/20000")[0] is None
+    assert time.monotonic() - t0 < 0.3 + 5 * SLOW
+    line = h.wait_log(r"killing it")[0]
+    log = h.log()
+    m = re.search(rf"worker 0 \(pid {victim}, gen 1\): request "
+                  r'"GET /sleep/20000 HTTP/1\.1" running for (\d+\.\d+) s '
+                  r"\(timeout 0\.300 s\); kernel says: wchan (\S+), "
+                  r"syscall 230 \(clock_nanosleep\); killing it", log)
+    assert m, (line, log)
+    assert float(m.group(1)) >= 0.3
+    h.wait_log(r"worker 0 \(pid \d+, gen 1\): ready")
+    wait_for(lambda: request(port, "/pid")[1] not in (str(victim).encode(),
+                                                        "closed"),
+             5, "a replacement")
+    assert log.count("killing it") == 1
+
+
+def test_spinning_handler_is_killed_too(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", TESTAPP, "--timeout", "400ms")
+    assert request(h.port(), "/spin/20000")[0] is None
+    h.wait_log(r'request "GET /spin/20000 HTTP/1\.1" running for '
+               r"\d+\.\d+ s \(timeout 0\.400 s\); kernel says: wchan "
+               r"\(running\)")
+
+
+def test_idle_workers_are_never_killed(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "hello", "--timeout", "100ms",
+              workers=2)
+    before = set(h.workers())
+    time.sleep(1.0)
+    # Keep-alive connections idle far longer than the timeout are not
+    # requests running: nothing to kill either.
+    idle = socket.create_connection(("127.0.0.1", h.port()))
+    idle.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert idle.recv(4096).startswith(b"HTTP/1.1 200")
+    time.sleep(0.5)
+    idle.close()
+    assert set(h.workers()) == before
+    assert "killing it" not in h.log()
+
+
+def test_stopped_master_kills_nobody_when_it_resumes(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "hello", "--timeout", "300ms",
+              workers=2)
+    port = h.port()
+    before = set(h.workers())
+    h.signal(signal.SIGSTOP)
+    try:
+        # Workers serve on while their master is stopped for several
+        # timeouts.
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 1.5:
+            assert request(port, "/sleep/50")[0] == 200
+    finally:
+        h.signal(signal.SIGCONT)
+    assert request(port, "/")[0] == 200
+    time.sleep(0.3)
+    assert set(h.workers()) == before
+    assert "killing it" not in h.log()
+
+
+def test_stopped_master_spares_exec_workers_that_ping(herd, tmp_path):
+    h = start(herd, tmp_path, "--timeout", "400ms", "--readiness", "notify",
+              command=[helper("keepalive")])
+    before = set(h.workers())
+    h.signal(signal.SIGSTOP)
+    time.sleep(1.5)
+    h.signal(signal.SIGCONT)
+    time.sleep(0.5)
+    assert set(h.workers()) == before
+    assert "killing it" not in h.log()
+
+
+def test_boot_timeout_covers_worker_init(herd, tmp_path):
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--app", TESTAPP,
+              "--boot-timeout", "300ms", "--env", "TESTAPP_INIT_MS=20000"])
+    h.wait_log(r"worker 0 \(pid \d+, gen 1\): not ready after 0\.\d s "
+               r"\(boot-timeout\); killing it")
+    h.wait_log(r"respawn in \d+\.\d s \(crash loop\)")
+
+
+# Recycling ----------------------------------------------------------------
+
+def uss(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return sum(int(line.split()[1]) * 1024 for line in f
+                   if line.startswith(("Private_Clean:", "Private_Dirty:")))
+
+
+def test_max_requests_starts_the_successor_first(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "hello", "--max-requests", "5")
+    port = h.port()
+    first = int(request(port, "/pid")[1])
+    # Every request is answered across the change of worker.
+    for _ in range(11):
+        assert request(port, "/")[0] == 200
+    h.wait_log(r"asks to be replaced \(max-requests: 5 answered\); "
+               r"starting its successor first")
+    h.wait_log(rf"worker 0 \(pid {first}, gen 1\): stopping \(recycled: "
+               r"max-requests: 5 answered; pid \d+ took over\)")
+    log = h.log()
+    successor = int(re.search(r"pid (\d+) took over", log).group(1))
+    # The successor was ready before its predecessor was asked to stop.
+    assert (log.index(f"(pid {successor}, gen 1): ready") <
+            log.index(f"(pid {first}, gen 1): stopping"))
+    wait_for(lambda: first not in h.workers(), 5, "the old worker gone")
+    assert int(request(port, "/pid")[1]) != first
+    assert "error" not in log and "warn" not in log
+
+
+def test_max_requests_jitter_spreads_the_limit(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "hello", "--max-requests", "4",
+              "--max-requests-jitter", "3")
+    port = h.port()
+    for _ in range(9):
+        assert request(port, "/")[0] == 200
+    n = int(h.wait_log(r"max-requests: (\d+) answered")[0])
+    assert 4 <= n <= 7
+
+
+def test_max_memory_recycles_a_grown_worker(herd, tmp_path):
+    # The sanitizers inflate a worker's own memory: measure it first.
+    h = start(herd, tmp_path, "--app", TESTAPP)
+    base = uss(h.workers()[0])
+    h.stop()
+    limit = base + (48 << 20)
+    # A second herd in this test: its log is the same file, so its port
+    # is chosen here rather than read from the log.
+    port = free_port()
+    h = start(herd, tmp_path, "--app", TESTAPP, "--max-memory", str(limit),
+              listen=f"127.0.0.1:{port}")
+    grown = int(request(port, "/pid")[1])
+    assert request(port, "/grow/16")[0] == 200
+    assert request(port, "/")[0] == 200
+    time.sleep(1.2)
+    assert request(port, "/")[0] == 200
+    assert "asks to be replaced" not in h.log()
+    assert request(port, "/grow/96")[0] == 200
+    time.sleep(1.2)  # the check runs at most once a second
+    assert request(port, "/")[0] == 200
+    h.wait_log(rf"worker 0 \(pid {grown}, gen 1\): asks to be replaced "
+               r"\(max-memory: private memory \d+\.\d MiB > \d+\.\d MiB\)")
+    wait_for(lambda: grown not in h.workers(), 5, "the grown worker gone")
