@@ -4,7 +4,9 @@
  * mistake is reported at start or reload instead of by a crash-looping
  * worker, and each worker then loads the app itself: a reload runs the
  * newest code. With preload the master loads it and runs its preload hook
- * once; workers share that memory copy-on-write.
+ * once; workers share that memory copy-on-write. Since that code then lives
+ * in the master, a reload becomes a binary upgrade (reload.c): the new
+ * master loads the app, new code included, and runs preload again.
  */
 #include "master/master.h"
 
@@ -52,9 +54,9 @@ master_app_prepare(struct master *m, const struct config *cfg, char *err,
 
 	if (!master_in_process(m, cfg))
 		return 0;
-	/* A preloaded app stays as it is across reloads (DESIGN: preload
-	 * trades new code on HUP for shared memory; USR2 loads anew). */
-	if (m->app_loaded && cfg->preload)
+	/* Loaded once per master: a reload of a preloading master is an
+	 * upgrade, and the new master loads the app itself. */
+	if (m->app_loaded)
 		return 0;
 	if (cfg->app == NULL) {
 		app = *m->linked;

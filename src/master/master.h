@@ -283,6 +283,12 @@ void master_check_ready(struct master *m);
 /* Rolling reload (reload.c). */
 int master_reload(struct master *m, const char *origin, char *why,
 		  size_t whylen);
+/*
+ * With a preloaded app the code lives in the master itself: a reload is
+ * then carried out as a binary upgrade (a new master loads the app and the
+ * config anew). True when the next reload will be one.
+ */
+bool master_reload_upgrades(const struct master *m);
 void reload_step(struct master *m);
 void reload_worker_failed(struct master *m, struct worker *w, const char *why);
 void reload_release_retired(struct master *m);

@@ -201,6 +201,12 @@ reload_release_retired(struct master *m)
 	}
 }
 
+bool
+master_reload_upgrades(const struct master *m)
+{
+	return m->app_loaded;
+}
+
 int
 master_reload(struct master *m, const char *origin, char *why, size_t whylen)
 {
@@ -225,6 +231,13 @@ master_reload(struct master *m, const char *origin, char *why, size_t whylen)
 		snprintf(why, whylen, "a binary upgrade is under way");
 		log_warn("master: %s: refused: %s", origin, why);
 		return -1;
+	}
+	if (master_reload_upgrades(m)) {
+		log_info("master: %s: the app is preloaded in this master, so "
+			 "new code needs a new master: upgrading (re-exec) "
+			 "to reload",
+			 origin);
+		return master_upgrade(m, origin, why, whylen);
 	}
 	log_info("master: %s: reloading %s", origin,
 		 m->cfg->config_file ? m->cfg->config_file
