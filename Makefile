@@ -150,6 +150,7 @@ bench:
 	bench/master.sh
 	bench/reload.sh
 	bench/http.sh
+	bench/supervise.sh
 
 install: $(B)/herd $(LIBHERD)
 	install -D -m 0755 $(B)/herd $(DESTDIR)$(PREFIX)/bin/herd

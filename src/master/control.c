@@ -110,7 +110,7 @@ run_command(struct master *m, struct control_client *c, char *line)
 		control_reply(m, c, master_status_json(m));
 	} else if (strcmp(line, "reload") == 0) {
 		c->waiting = master_reload_upgrades(m) ? CONTROL_WAIT_UPGRADE
-							: CONTROL_WAIT_RELOAD;
+						       : CONTROL_WAIT_RELOAD;
 		if (master_reload(m, "ctl reload", why, sizeof(why)) < 0)
 			reply_fmt(m, c, false, why);
 	} else if (strcmp(line, "upgrade") == 0) {

@@ -91,8 +91,7 @@ kill_worker(struct worker *w)
 
 /* When to look at an in-process worker next, from its slot. */
 static int64_t
-scoreboard_deadline(const struct master *m, const struct worker *w,
-		    int64_t now)
+scoreboard_deadline(const struct master *m, const struct worker *w, int64_t now)
 {
 	struct scoreboard_view v;
 
@@ -122,7 +121,8 @@ check_in_process(struct master *m, struct worker *w, int64_t now)
 	char doing[160];
 
 	scoreboard_read(&m->sb.slots[w - m->slots], &v);
-	if (v.phase == SCOREBOARD_WAITING || v.busy_ms + m->cfg->timeout_ms > now) {
+	if (v.phase == SCOREBOARD_WAITING ||
+	    v.busy_ms + m->cfg->timeout_ms > now) {
 		w->watchdog_at_ms = scoreboard_deadline(m, w, now);
 		return;
 	}

@@ -290,11 +290,21 @@ upgrade_reap(struct master *m)
 		give_up(m, why);
 		return true;
 	}
-	/* It had taken over and is gone now. */
-	log_warn("master: new master (pid %d) %s after taking over",
-		 (int)m->upgrade.pid, status);
+	/*
+	 * It had taken over and is gone now. A clean exit was asked for: a
+	 * stop, or its own upgrade handed the service on while we were still
+	 * draining. Only a crash brings the service back to us.
+	 */
 	m->upgrade.handed_over = false;
 	m->upgrade.pid = 0;
+	if (si.si_code == CLD_EXITED && si.si_status == 0) {
+		log_info("master: new master (pid %d) %s after taking over; "
+			 "this master only finishes its drain",
+			 (int)si.si_pid, status);
+		return true;
+	}
+	log_warn("master: new master (pid %d) %s after taking over",
+		 (int)si.si_pid, status);
 	if (m->stop == MASTER_STOP_GRACEFUL || m->stop == MASTER_RUNNING) {
 		snprintf(why, sizeof(why),
 			 "the new master died; back to this "

@@ -38,14 +38,14 @@ struct scoreboard_slot {
 	_Atomic int32_t pid;
 	_Atomic uint32_t phase;
 	_Atomic uint32_t draining;
-	_Atomic int64_t busy_ms; /* monotonic ms the phase began */
+	_Atomic int64_t busy_ms;      /* monotonic ms the phase began */
 	_Atomic int64_t heartbeat_ms; /* the loop's last turn */
 	_Atomic uint64_t requests;
 	_Atomic uint64_t bytes_in, bytes_out;
 	_Atomic uint64_t connections; /* open now */
 	_Atomic uint64_t accepted;
-	_Atomic uint64_t emfile; /* accepts refused for lack of descriptors */
-	_Atomic uint64_t shed;	 /* connections closed unanswered then */
+	_Atomic uint64_t emfile;   /* accepts refused for lack of descriptors */
+	_Atomic uint64_t shed;	   /* connections closed unanswered then */
 	_Atomic uint64_t timeouts; /* connections ended by a timeout */
 	char line[SCOREBOARD_LINE_MAX]; /* the request in the handler */
 } __attribute__((aligned(64)));
@@ -96,8 +96,7 @@ void scoreboard_handler_begin(struct scoreboard_slot *s, const char *head,
 
 /* Counters: one writer, so a relaxed load and store is enough. */
 static inline void
-scoreboard_add(struct scoreboard_slot *s, _Atomic uint64_t *counter,
-	       uint64_t n)
+scoreboard_add(struct scoreboard_slot *s, _Atomic uint64_t *counter, uint64_t n)
 {
 	if (s != NULL)
 		atomic_store_explicit(

@@ -130,9 +130,8 @@ accept_from(struct serve *srv, int index)
 
 	for (i = 0; i < ACCEPT_BATCH && srv->listening; i++) {
 		len = sizeof(peer);
-		fd = accept4(SERVE_LISTEN_FD0 + index,
-			     (struct sockaddr *)&peer, &len,
-			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		fd = accept4(SERVE_LISTEN_FD0 + index, (struct sockaddr *)&peer,
+			     &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0) {
 			if (srv->episode_ms != 0)
 				episode_over(srv);

@@ -90,9 +90,14 @@ drain(struct serve *srv, const char *why)
 		atomic_store_explicit(&srv->sb->draining, 1,
 				      memory_order_relaxed);
 	(void)why;
-	/* Idle connections get a grace period to send one last request. */
+	/*
+	 * Idle connections get a grace period to send one last request: they
+	 * move to the DRAIN list, which is empty until now and is not walked
+	 * here (a connection moved there would be met again at its tail).
+	 */
 	for (t = 0; t < CONN_TIMER_COUNT; t++)
-		for (c = srv->timers[t].head; c != NULL; c = next) {
+		for (c = srv->timers[t].head;
+		     c != NULL && t != CONN_TIMER_DRAIN; c = next) {
 			next = c->next;
 			conn_drain(c);
 		}

@@ -95,8 +95,7 @@ mono_ms(void)
 }
 
 static int
-testapp_handle(struct herd_request *req, struct herd_response *res,
-	       void *data)
+testapp_handle(struct herd_request *req, struct herd_response *res, void *data)
 {
 	struct herd_str path = herd_request_path(req);
 	char text[64];

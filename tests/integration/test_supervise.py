@@ -386,3 +386,32 @@ def test_slow_clients_do_not_pin_workers(herd, tmp_path):
         s.close()
     assert set(h.workers()) == before
     assert "killing it" not in h.log()
+
+
+# Drains -------------------------------------------------------------------
+
+def test_drain_answers_each_connection_once_more_then_closes(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "hello")
+    port = h.port()
+    conns = []
+    for _ in range(4):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5 * SLOW)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"keep-alive" in s.recv(4096)
+        conns.append(s)
+    t0 = time.monotonic()
+    h.signal(signal.SIGQUIT)
+    time.sleep(0.2)
+    # Two clients come back within the grace period: answered, told to
+    # close. The other two stay idle and are closed after it.
+    for s in conns[:2]:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = s.recv(4096)
+        assert got.startswith(b"HTTP/1.1 200") and \
+            b"Connection: close" in got, got
+    for s in conns:
+        s.settimeout(5 * SLOW)
+        while s.recv(4096):
+            pass
+    assert h.wait_exit() == 0
+    assert time.monotonic() - t0 < 5 * SLOW
