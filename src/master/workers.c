@@ -582,7 +582,9 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 	    w->generation != m->generation || covered(m, w->number)) {
 		snprintf(next, sizeof(next), "not respawned");
 		w->used = false;
-	} else if (up < MASTER_YOUNG_MS || w->failed_boot) {
+	} else if ((up < MASTER_YOUNG_MS && !w->timed_out) || w->failed_boot) {
+		/* (A worker killed at `timeout` had served: the app hangs
+		 * on some request, it does not fail to start.) */
 		w->backoff_ms = w->backoff_ms == 0 ? MASTER_BACKOFF_FIRST_MS
 						   : w->backoff_ms * 2;
 		if (w->backoff_ms > MASTER_BACKOFF_MAX_MS)
