@@ -252,7 +252,7 @@ def worker_memory(tmp, preload):
     try:
         for _ in range(20):
             get(h.port)
-            return [rollup(w["pid"]) for w in h.workers()], rollup(h.proc.pid)
+        return [rollup(w["pid"]) for w in h.workers()], rollup(h.proc.pid)
     finally:
         h.stop()
 
