@@ -1,7 +1,6 @@
 """Master benchmarks (not tests): idle wakeups, TTIN-to-running and
 kill-to-replacement latency. Run by bench/master.sh on the release build."""
 import os
-import re
 import signal
 import statistics
 import subprocess

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when missing.
-# Run by `make test` (everything) and `make run` (`build`: the compiler
-# only); needs root (or sudo) only when something is missing.
+# Run by `make test` (everything), `make run` (`build`: the compiler only)
+# and the benchmarks (`bench`: wrk and the nginx they compare with); needs
+# root (or sudo) only when something is missing.
 set -eu
 if [ "${1:-}" = build ]; then
 	pkgs="make gcc libc6-dev"
+elif [ "${1:-}" = bench ]; then
+	pkgs="make gcc libc6-dev wrk nginx-light"
 else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
 	python3-pytest curl procps systemd util-linux wrk

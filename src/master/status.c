@@ -49,8 +49,18 @@ scoreboard(struct json *j, const struct master *m, const struct worker *w)
 {
 	struct scoreboard_view v;
 	int64_t now = proc_now_ms();
+	size_t i;
 
 	scoreboard_read(&m->sb.slots[w - m->slots], &v);
+	const struct {
+		const char *name;
+		uint64_t value;
+	} counters[] = {
+		{"requests", v.requests},   {"bytes_in", v.bytes_in},
+		{"bytes_out", v.bytes_out}, {"connections", v.connections},
+		{"accepted", v.accepted},   {"emfile", v.emfile},
+		{"shed", v.shed},	    {"timeouts", v.timeouts},
+	};
 	json_key(j, "scoreboard");
 	json_raw(j, "{");
 	json_key(j, "phase");
@@ -69,22 +79,10 @@ scoreboard(struct json *j, const struct master *m, const struct worker *w)
 			 : (double)(now - v.busy_ms) / 1000.0);
 	json_key(j, "heartbeat_age");
 	json_raw(j, "%.3f", (double)(now - v.heartbeat_ms) / 1000.0);
-	json_key(j, "requests");
-	json_raw(j, "%llu", (unsigned long long)v.requests);
-	json_key(j, "bytes_in");
-	json_raw(j, "%llu", (unsigned long long)v.bytes_in);
-	json_key(j, "bytes_out");
-	json_raw(j, "%llu", (unsigned long long)v.bytes_out);
-	json_key(j, "connections");
-	json_raw(j, "%llu", (unsigned long long)v.connections);
-	json_key(j, "accepted");
-	json_raw(j, "%llu", (unsigned long long)v.accepted);
-	json_key(j, "emfile");
-	json_raw(j, "%llu", (unsigned long long)v.emfile);
-	json_key(j, "shed");
-	json_raw(j, "%llu", (unsigned long long)v.shed);
-	json_key(j, "timeouts");
-	json_raw(j, "%llu", (unsigned long long)v.timeouts);
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		json_key(j, counters[i].name);
+		json_raw(j, "%llu", (unsigned long long)counters[i].value);
+	}
 	json_raw(j, "}");
 }
 

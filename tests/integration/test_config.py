@@ -1,7 +1,6 @@
 """Command line and config file: bad input is refused with file:line:key
 and the right exit status; nothing crashes and nothing is silently
 defaulted."""
-import os
 import re
 import subprocess
 

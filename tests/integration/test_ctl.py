@@ -1,7 +1,6 @@
 """`herd ctl`: status as JSON, workers N, stop/quit/reopen-logs, and
 refusals (unknown command, a peer of another uid) that leave the master
 unaffected."""
-import json
 import os
 import pwd
 import shutil

@@ -4,7 +4,7 @@ import os
 import socket
 import subprocess
 
-from conftest import HERD, Herd, fds, helper, http_get, wait_for
+from conftest import HERD, fds, http_get, wait_for
 
 HELLO = os.path.join(os.path.dirname(HERD), "herd-hello")
 
@@ -29,7 +29,7 @@ def test_unix_socket_stale_replaced_and_removed(herd, tmp_path):
     stale = socket.socket(socket.AF_UNIX)
     stale.bind(str(path))
     stale.close()  # the file stays, nobody answers
-    h = herd([f"--listen", f"unix:{path},mode=0600", "--workers", "1"],
+    h = herd(["--listen", f"unix:{path},mode=0600", "--workers", "1"],
              [HELLO]).started(1)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     with socket.socket(socket.AF_UNIX) as c:
@@ -73,7 +73,6 @@ def test_systemd_socket_activation(herd, tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     path = tmp_path / "act.sock"
-    log = tmp_path / "herd.log"
 
     def activate(argv, **kw):
         return subprocess.Popen(

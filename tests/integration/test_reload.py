@@ -2,12 +2,11 @@
 old one without ever dropping below the configured ready workers; a bad
 config or a generation that cannot start leaves the old one serving and
 says why; sd_notify readiness, boot-timeout and the watchdog."""
-import os
 import re
 import signal
 
 from conftest import environ, fds, free_port, http_get, wait_for
-from zdt import KEEPALIVE, ctl, status, write_config
+from zdt import ctl, status, write_config
 
 
 def start(herd, tmp_path, workers=2, extra="", **kw):

@@ -9,7 +9,7 @@ import subprocess
 
 from conftest import (HERD, alive, children, environ, fds, free_port,
                       http_get, wait_for)
-from zdt import KEEPALIVE, ctl, status, write_config
+from zdt import ctl, status, write_config
 
 
 def launch(herd, tmp_path, extra="", env=None, pass_fds=(), **kw):

@@ -2,10 +2,8 @@
 exec failures in words, graceful stop with a stubborn worker, the master's
 death taking the workers with it, orphans reaped, output relayed."""
 import os
-import re
 import signal
 import socket
-import subprocess
 import time
 
 from conftest import alive, environ, fds, wait_for, SLOW

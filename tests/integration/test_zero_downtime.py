@@ -1,16 +1,14 @@
 """Zero-drop, proven: under constant load (keep-alive and new
 connections), 20 reloads, 5 upgrades, 1 failed upgrade (a broken binary)
 and 1 failed reload (a bad config), and not one request fails."""
-import os
-import signal
 import subprocess
 import threading
 import re
 import time
 
-from conftest import alive, free_port, wait_for
+from conftest import free_port, wait_for
 from test_upgrade import launch
-from zdt import Load, ctl
+from zdt import Load, ctl, upgrade
 
 
 def test_zero_failed_requests(herd, tmp_path):
@@ -22,12 +20,7 @@ def test_zero_failed_requests(herd, tmp_path):
             r = ctl(conf, "reload")
             assert r.returncode == 0, r
         for i in range(5):
-            old = h.pid
-            r = ctl(conf, "upgrade")
-            assert r.returncode == 0, r
-            h.pid = int(re.search(r"new master pid (\d+)",
-                                  r.stdout).group(1))
-            wait_for(lambda: not alive(old), 20, "old master gone")
+            upgrade(h, conf)
         # A broken binary: refused, the running master keeps serving.
         good = exe.read_bytes()
         exe.unlink()
@@ -81,12 +74,7 @@ def test_in_process_drains_lose_nothing_under_wrk(herd, tmp_path):
             r = ctl(conf, "reload")
             assert r.returncode == 0, r
         for _ in range(5):
-            old = h.pid
-            r = ctl(conf, "upgrade")
-            assert r.returncode == 0, r
-            h.pid = int(re.search(r"new master pid (\d+)",
-                                  r.stdout).group(1))
-            wait_for(lambda: not alive(old), 20, "old master gone")
+            upgrade(h, conf)
         time.sleep(1)
     finally:
         done.set()

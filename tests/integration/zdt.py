@@ -2,12 +2,12 @@
 ctl calls, and a load generator that counts every failed request."""
 import http.client
 import json
-import os
+import re
 import subprocess
 import threading
 import time
 
-from conftest import HERD, helper
+from conftest import HERD, alive, helper, wait_for
 
 KEEPALIVE = helper("keepalive")
 
@@ -27,6 +27,16 @@ def ctl(conf_or_pidfile, *args, timeout=60):
     r = subprocess.run([HERD, "ctl", flag, str(conf_or_pidfile), *args],
                        capture_output=True, text=True, timeout=timeout)
     return r
+
+
+def upgrade(h, conf):
+    """`herd ctl upgrade`; then h follows the new master, once the old one
+    is gone."""
+    old = h.pid
+    r = ctl(conf, "upgrade")
+    assert r.returncode == 0, r
+    h.pid = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
+    wait_for(lambda: not alive(old), 20, "old master gone")
 
 
 def status(conf):
