@@ -38,6 +38,9 @@ def _load_http_bench():
 
 
 _hb = _load_http_bench()
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
+                                "integration"))
+from slowclients import SlowClients  # noqa: E402
 B, NGINX_CONF, die, die_with_parent = (_hb.B, _hb.NGINX_CONF, _hb.die,
                                        _hb.die_with_parent)
 free_port, get, parse_wrk = _hb.free_port, _hb.get, _hb.parse_wrk
@@ -261,32 +264,12 @@ def worker_memory(tmp, preload):
 
 def slow_client_p99(tmp, seconds=5.0):
     h = Herd(tmp, "--workers", "2", "--app", "hello")
-    slow = []
+    slow = None
     try:
-        for i in range(500):
-            s = socket.create_connection(("127.0.0.1", h.port))
-            s.setblocking(False)
-            if i % 3 == 1:
-                s.send(b"POST / HTTP/1.1\r\nHost: b\r\n"
-                       b"Content-Length: 100000\r\n\r\n")
-            elif i % 3 == 2:
-                try:
-                    s.send(b"GET / HTTP/1.1\r\nHost: b\r\n\r\n" * 2000)
-                except BlockingIOError:
-                    pass
-            slow.append((i % 3, s))
-        header = b"GET / HTTP/1.1\r\nHost: b\r\nX-Slow: " + b"y" * 500
-        lat, step, t0 = [], 0, time.monotonic()
+        slow = SlowClients(h.port, 500)
+        lat, t0 = [], time.monotonic()
         while time.monotonic() - t0 < seconds:
-            for kind, s in slow:
-                try:
-                    if kind == 0:
-                        s.send(header[step % len(header):][:1])
-                    elif kind == 1:
-                        s.send(b"z")
-                except (BlockingIOError, ConnectionError):
-                    pass
-            step += 1
+            slow.trickle()
             for _ in range(20):
                 t = time.monotonic()
                 if get(h.port, timeout=5) is None:
@@ -294,8 +277,8 @@ def slow_client_p99(tmp, seconds=5.0):
                 lat.append(time.monotonic() - t)
         killed = "killing it" in h.read_log()
     finally:
-        for _, s in slow:
-            s.close()
+        if slow is not None:
+            slow.close()
         h.stop()
     lat.sort()
     return lat[int(len(lat) * 0.99) - 1] * 1000, len(lat), killed

@@ -15,10 +15,10 @@ herd with the equivalent setting (LIMITS), the same table the parser's unit
 test uses.
 """
 import http.client
+import importlib.util
 import io
 import json
 import os
-import re
 import socket
 
 import pytest
@@ -72,12 +72,17 @@ DECISIONS = {
 }
 
 
-def decode(text):
-    text = text.replace(b"\n", b"")
-    text = text.replace(b"\\r\\n", b"\r\n").replace(b"\\0", b"\0")
-    text = text.replace(b"\\n", b"\n").replace(b"\\t", b"\t")
-    return re.sub(rb"\\x([0-9a-fA-F]{2})",
-                  lambda m: bytes([int(m.group(1), 16)]), text)
+def _decoder():
+    # The corpus README's rules, as scripts/decode-corpus.py applies them
+    # for the fuzz seeds: one decoder for both.
+    path = os.path.join(ROOT, "scripts", "decode-corpus.py")
+    spec = importlib.util.spec_from_file_location("decode_corpus", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.decode
+
+
+decode = _decoder()
 
 
 def files(sub):

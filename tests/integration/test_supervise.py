@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 
+from slowclients import SlowClients
 from conftest import (BUILD, HERD, SLOW, alive, free_port, helper,
                       wait_for)
 
@@ -340,36 +341,11 @@ def test_slow_clients_do_not_pin_workers(herd, tmp_path):
               workers=2)
     port = h.port()
     before = set(h.workers())
-    slow = []
-    for i in range(500):
-        s = socket.create_connection(("127.0.0.1", port), timeout=5 * SLOW)
-        s.setblocking(False)
-        kind = i % 3
-        if kind == 1:
-            # A body promised and trickled.
-            s.send(b"POST / HTTP/1.1\r\nHost: x\r\n"
-                   b"Content-Length: 100000\r\n\r\n")
-        elif kind == 2:
-            # Answers it never reads: pipelined requests pile up.
-            try:
-                s.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
-            except BlockingIOError:
-                pass
-        slow.append((kind, s))
-    header = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 200
+    slow = SlowClients(port, 500, timeout=5 * SLOW)
     latencies = []
     t0 = time.monotonic()
-    step = 0
     while time.monotonic() - t0 < 2.0:
-        for kind, s in slow:
-            try:
-                if kind == 0:
-                    s.send(header[step % len(header):][:1])
-                elif kind == 1:
-                    s.send(b"z")
-            except (BlockingIOError, ConnectionError):
-                pass
-        step += 1
+        slow.trickle()
         for _ in range(10):
             t = time.monotonic()
             assert request(port, "/", timeout=5)[0] == 200
@@ -382,8 +358,7 @@ def test_slow_clients_do_not_pin_workers(herd, tmp_path):
     assert p99 < 0.5, f"p99 {p99 * 1000:.0f} ms over {len(latencies)}"
     boards = [w["scoreboard"] for w in ctl_status(h)["workers"]]
     assert sum(b["connections"] for b in boards) >= 500
-    for _, s in slow:
-        s.close()
+    slow.close()
     assert set(h.workers()) == before
     assert "killing it" not in h.log()
 
@@ -415,3 +390,23 @@ def test_drain_answers_each_connection_once_more_then_closes(herd, tmp_path):
             pass
     assert h.wait_exit() == 0
     assert time.monotonic() - t0 < 5 * SLOW
+
+
+def test_worker_leaves_before_graceful_timeout(herd, tmp_path):
+    h = start(herd, tmp_path, "--app", "echo", "--graceful-timeout", "2s")
+    port = h.port()
+    # A body that never ends keeps its connection busy through the drain.
+    stuck = socket.create_connection(("127.0.0.1", port))
+    stuck.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                  b"\r\nonly ten b")
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    h.signal(signal.SIGQUIT)
+    assert h.wait_exit() == 0
+    assert time.monotonic() - t0 < 2 + 2 * SLOW
+    log = h.log()
+    assert re.search(r"graceful stop: 1 connections still open \d\.\d s "
+                     r"after it began; closing them", log), log
+    assert "sending KILL" not in log
+    assert "exited with status 0" in log
+    stuck.close()
