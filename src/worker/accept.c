@@ -17,15 +17,34 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "fd/fd.h"
 
-#define ACCEPT_BATCH 32
+#define ACCEPT_BATCH 1
 /* At most this many backlog entries are shed per episode step. */
 #define SHED_BATCH 64
+
+/*
+ * Does the kernel hand over connections from fd only once their first
+ * data has come (TCP_DEFER_ACCEPT, set by us or by whoever passed the
+ * socket on)? Then reading right after accept pays; otherwise the request
+ * is usually still on its way, and the read would only find EAGAIN.
+ */
+static bool
+deferred(int fd)
+{
+	int secs = 0;
+	socklen_t len = sizeof(secs);
+
+	return getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, &len) ==
+		       0 &&
+	       secs > 0;
+}
 
 int
 accept_listen(struct serve *srv, bool on)
@@ -43,6 +62,8 @@ accept_listen(struct serve *srv, bool on)
 		 */
 		if (on)
 			fd_set_nonblock(SERVE_LISTEN_FD0 + i, true);
+		if (on && i < 64 && deferred(SERVE_LISTEN_FD0 + i))
+			srv->data_first |= (uint64_t)1 << i;
 		ev.data.u64 = (uint64_t)(i + 1);
 		if (on && epoll_ctl(srv->epfd, EPOLL_CTL_ADD,
 				    SERVE_LISTEN_FD0 + i, &ev) < 0)

@@ -100,7 +100,6 @@ void
 conn_accepted(struct serve *srv, int fd, int listener,
 	      const struct sockaddr_storage *peer, socklen_t peerlen)
 {
-	struct epoll_event ev;
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL || (c->in = malloc(SERVE_IN_FIRST)) == NULL) {
@@ -118,17 +117,6 @@ conn_accepted(struct serve *srv, int fd, int listener,
 	c->peerlen = peerlen;
 	format_peer(c);
 	api_response_init(&c->res, c);
-	/* EPOLLOUT only once a write blocks: a fresh socket is writable,
-	 * and that edge would cost a wakeup per connection for nothing. */
-	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-	ev.data.ptr = c;
-	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		api_response_free(&c->res);
-		free(c->in);
-		free(c);
-		close(fd);
-		return;
-	}
 	srv->nconns++;
 	SCOREBOARD_ADD(srv->sb, accepted, 1);
 	SCOREBOARD_ADD(srv->sb, connections, 1);
@@ -136,10 +124,14 @@ conn_accepted(struct serve *srv, int fd, int listener,
 	c->started_ms = srv->now_ms;
 	conn_set_timer(c, CONN_TIMER_HEAD);
 	/*
-	 * The client usually wrote its request right after connecting: try
-	 * it now rather than after another trip through epoll_wait.
+	 * The socket joins the epoll set once it has to wait (watch()). From
+	 * a TCP_DEFER_ACCEPT listener the request is already here: read it
+	 * now, and a one-request connection costs no epoll_ctl at all.
+	 * Otherwise it is usually still on its way (a read now would only
+	 * find EAGAIN): wait for the edge.
 	 */
-	c->readable = c->writable = true;
+	c->readable = listener < 64 && (srv->data_first >> listener & 1);
+	c->writable = true;
 	run(c);
 }
 
@@ -233,20 +225,36 @@ out_reserve(struct conn *c, size_t need)
 }
 
 /* The socket is full: from now on, hear when it drains. */
-static void
-blocked(struct conn *c)
+/*
+ * Puts c in the epoll set (edge-triggered), with EPOLLOUT when out is set:
+ * only once a write blocks, since a fresh socket is writable and that edge
+ * would cost a wakeup for nothing. ADD and MOD both report the present
+ * state, so no edge that came before is lost. Returns 0 or -errno.
+ */
+static int
+watch(struct conn *c, bool out)
 {
 	struct epoll_event ev;
 
+	if (c->watched && (c->out_watched || !out))
+		return 0;
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (out ? EPOLLOUT : 0);
+	ev.data.ptr = c;
+	if (epoll_ctl(c->srv->epfd, c->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+		      c->fd, &ev) < 0)
+		return -errno;
+	c->watched = true;
+	c->out_watched = out;
+	return 0;
+}
+
+/* The socket is full: wait for EPOLLOUT. 0, or -1 when c cannot wait. */
+static int
+blocked(struct conn *c)
+{
 	c->writable = false;
 	conn_set_timer(c, CONN_TIMER_WRITE);
-	if (c->out_watched)
-		return;
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-	ev.data.ptr = c;
-	/* Edge-triggered MOD reports the present state: no edge is lost. */
-	if (epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
-		c->out_watched = true;
+	return watch(c, true) < 0 ? -1 : 0;
 }
 
 /* Sends what is pending. Returns 1 when all is sent, 0 when the socket is
@@ -275,8 +283,7 @@ flush(struct conn *c)
 				continue;
 			if (errno != EAGAIN)
 				return -1;
-			blocked(c);
-			return 0;
+			return blocked(c);
 		}
 		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)n);
 		if (c->outoff + (size_t)n <= c->outlen) {
@@ -299,8 +306,7 @@ flush(struct conn *c)
 				continue;
 			if (errno != EAGAIN)
 				return -1;
-			blocked(c);
-			return 0;
+			return blocked(c);
 		}
 		/* The file shrank under us: the promised length is a lie
 		 * now, and only cutting the connection says so. */
@@ -639,8 +645,10 @@ run(struct conn *c)
 			continue;
 		case CONN_LINGER:
 			linger(c);
-			if (c->state == CONN_CLOSE)
+			if (c->state == CONN_CLOSE || watch(c, false) < 0) {
+				c->state = CONN_CLOSE;
 				continue;
+			}
 			return;
 		case CONN_CLOSE:
 			conn_close(c);
@@ -653,6 +661,10 @@ run(struct conn *c)
 			continue;
 		}
 		if (n == -EAGAIN) {
+			if (watch(c, false) < 0) {
+				c->state = CONN_CLOSE;
+				continue;
+			}
 			if (c->state == CONN_BODY)
 				conn_set_timer(c, CONN_TIMER_BODY);
 			return;

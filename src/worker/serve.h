@@ -90,6 +90,7 @@ struct conn {
 	bool readable, writable; /* edge-triggered: what the last edge said */
 	bool close_after;	 /* answer this request, then close */
 	bool announced_keep;	 /* the last head said keep-alive */
+	bool watched;		 /* in the epoll set at all */
 	bool out_watched;	 /* EPOLLOUT is in the epoll set */
 	int requests;		 /* answered on this connection */
 
@@ -149,6 +150,7 @@ struct serve {
 	int64_t drain_deadline_ms; /* close whatever is left then */
 	int64_t accept_resume_ms;  /* paused after EMFILE; 0: not paused */
 	int reserve_fd;		   /* given up to shed connections on EMFILE */
+	uint64_t data_first;	   /* listeners (bit i) with TCP_DEFER_ACCEPT */
 	int64_t episode_ms;	   /* an EMFILE episode began; 0: none */
 	uint64_t episode_shed;
 	uint64_t served;	 /* requests answered */

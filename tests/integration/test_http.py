@@ -202,3 +202,21 @@ def test_access_log_and_reopen(herd, tmp_path):
     talk(h.port(), b"GET /b HTTP/1.0\r\n\r\n")
     wait_for(lambda: "GET /b" in log.read_text(), 5 * SLOW, "a new line")
     assert "GET /b" not in (tmp_path / "access.log.1").read_text()
+
+
+def test_deferred_accept_listener_reads_at_once(herd):
+    # With TCP_DEFER_ACCEPT the request is there when accept returns: the
+    # worker reads it before the socket ever joins its epoll set. Both a
+    # one-request and a keep-alive connection must work that way.
+    h = herd(["--listen", "127.0.0.1:0,defer-accept=on", "--workers", "1",
+              "--app", "hello"]).started(1)
+    port = h.port()
+    got = talk(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert statuses(got) == [200] and got.endswith(b"hello, world\n")
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=5 * SLOW) as s:
+        for _ in range(3):
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while not data.endswith(b"hello, world\n"):
+                data += s.recv(4096)
