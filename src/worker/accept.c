@@ -25,6 +25,11 @@
 
 #include "fd/fd.h"
 
+/*
+ * Accepts per listener event. The listeners are level-triggered, so what
+ * else waits in the backlog wakes the next epoll_wait anyway; a longer
+ * loop would end every wakeup with an accept4 that finds EAGAIN.
+ */
 #define ACCEPT_BATCH 1
 /* At most this many backlog entries are shed per episode step. */
 #define SHED_BATCH 64
