@@ -179,6 +179,18 @@ master_handle_signal(struct master *m, int sig)
 			upgrade_restore_workers(m);
 			return;
 		}
+		/*
+		 * The config may have changed again since the reload under
+		 * way read it: one more reload follows it (any number of HUPs
+		 * meanwhile coalesce into that one).
+		 */
+		if (m->rolling) {
+			if (!m->reload_queued)
+				log_info("master: HUP: a reload is under way; "
+					 "another follows it");
+			m->reload_queued = m->stop == MASTER_RUNNING;
+			return;
+		}
 		master_reload(m, "HUP", why, sizeof(why));
 		return;
 	}
@@ -283,6 +295,14 @@ master_loop(struct master *m)
 		reload_step(m);
 		master_check_ready(m);
 		reload_release_retired(m);
+		if (m->reload_queued && !m->rolling) {
+			char why[256];
+
+			m->reload_queued = false;
+			if (m->stop == MASTER_RUNNING)
+				master_reload(m, "HUP (queued)", why,
+					      sizeof(why));
+		}
 		if (m->stop != MASTER_RUNNING && workers_live(m) == 0)
 			return m->exit_status;
 		arm_timer(m);

@@ -163,6 +163,7 @@ struct master {
 
 	/* Rolling reload (reload.c). */
 	bool rolling;
+	bool reload_queued; /* a HUP came during a reload: one more after */
 	struct config *prev_cfg; /* kept for a rollback */
 	struct listener *prev_listeners;
 	int prev_nlisteners;

@@ -54,6 +54,7 @@ struct proc_plan {
 	 * descriptor past the plan (so the invariant holds without an exec
 	 * to enforce it), then calls run(run_arg) and exits with its return
 	 * value. The report pipe reads EOF at that point, as after an exec.
+	 * run() starts with every signal blocked and sets its own mask.
 	 */
 	int (*run)(void *arg);
 	void *run_arg;

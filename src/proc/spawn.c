@@ -161,10 +161,12 @@ child_run(const struct proc_plan *plan, int report)
 		/*
 		 * No exec will close what CLOEXEC marked: close it all now,
 		 * the report pipe with it (EOF: "running"). From here on the
-		 * child is a worker and may call what it likes.
+		 * child is a worker and may call what it likes. The mask
+		 * stays full: run() unblocks what it does not take through
+		 * a signalfd, so that a signal sent at once (USR1 to every
+		 * worker) cannot meet a default action first.
 		 */
 		fd_close_from(plan->nfds);
-		sigprocmask(SIG_SETMASK, &empty, NULL);
 		_exit(plan->run(plan->run_arg));
 	}
 	sigprocmask(SIG_SETMASK, &empty, NULL);

@@ -223,7 +223,9 @@ setup_signals(struct serve *srv)
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+	/* The worker was forked with every signal blocked (proc_spawn):
+	 * keep blocked what the signalfd takes, pending ones included. */
+	if (sigprocmask(SIG_SETMASK, &set, NULL) < 0)
 		return -errno;
 	srv->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (srv->sigfd < 0)

@@ -4,6 +4,7 @@ slow clients. Precision and cost are measured in bench/supervise.sh, not
 here: these tests check behaviour, with deadlines generous enough for the
 sanitizers and a shared machine."""
 import json
+import random
 import shutil
 import os
 import re
@@ -410,3 +411,39 @@ def test_worker_leaves_before_graceful_timeout(herd, tmp_path):
     assert "sending KILL" not in log
     assert "exited with status 0" in log
     stuck.close()
+
+
+# Signal storms ------------------------------------------------------------
+
+def test_signal_storm_on_http_workers_leaves_a_consistent_herd(herd,
+                                                               tmp_path):
+    conf = tmp_path / "herd.conf"
+    port = free_port()
+    conf.write_text(f"listen = 127.0.0.1:{port}\nworkers = 2\napp = hello\n"
+                    f"control-socket = {tmp_path / 'ctl.sock'}\n")
+    h = herd(["-c", str(conf)]).started(2)
+    h.sock = tmp_path / "ctl.sock"
+    rng = random.Random(7)
+    storm = [signal.SIGHUP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGUSR1]
+    for i in range(300):
+        h.signal(rng.choice(storm))
+        if i == 150:
+            # The config changes mid-storm: the last HUP must apply it.
+            conf.write_text(conf.read_text().replace("workers = 2",
+                                                     "workers = 3"))
+        time.sleep(rng.random() * 0.005)
+    h.signal(signal.SIGHUP)
+
+    def settled():
+        st = ctl_status(h)
+        ready = [w for w in st["workers"] if w["state"] == "ready"]
+        return (not st["master"]["reloading"] and
+                len(ready) == st["master"]["workers"] == 3 and
+                len(h.workers()) == 3 and ready)
+    wait_for(settled, 20, "the herd settled at the config's 3 workers")
+    assert request(port, "/")[0] == 200
+    log = h.log()
+    # USR1 reached workers at every stage of their lives without killing
+    # one; nothing crashed.
+    assert "killed by signal" not in log, log
+    assert "error" not in log, log
