@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#define SCOREBOARD_READ_TRIES 100000
+
 static const char *const phase_names[] = {
 	[SCOREBOARD_STARTING] = "starting", [SCOREBOARD_WAITING] = "waiting",
 	[SCOREBOARD_WORKING] = "working",   [SCOREBOARD_HANDLER] = "handler",
@@ -115,7 +117,7 @@ scoreboard_handler_begin(struct scoreboard_slot *s, const char *head,
 	write_end(s);
 }
 
-void
+bool
 scoreboard_read(const struct scoreboard_slot *s, struct scoreboard_view *v)
 {
 	struct scoreboard_slot *w = (struct scoreboard_slot *)s;
@@ -123,11 +125,11 @@ scoreboard_read(const struct scoreboard_slot *s, struct scoreboard_view *v)
 	int tries;
 
 	/*
-	 * Retry while the worker is mid-write; a worker stopped mid-write
-	 * (SIGSTOP, or killed) would leave seq odd forever, so give up after
-	 * a while and take what is there.
+	 * Retry while the worker is mid-write (a few dozen nanoseconds at a
+	 * time). A worker stopped mid-write (SIGSTOP, or killed) would leave
+	 * seq odd forever, so after about a millisecond take what is there.
 	 */
-	for (tries = 0; tries < 1000; tries++) {
+	for (tries = 0; tries < SCOREBOARD_READ_TRIES; tries++) {
 		before = atomic_load_explicit(&w->seq, memory_order_acquire);
 		if (before & 1)
 			continue;
@@ -141,7 +143,7 @@ scoreboard_read(const struct scoreboard_slot *s, struct scoreboard_view *v)
 		if (before == after)
 			break;
 	}
-	if (tries == 1000) {
+	if (tries == SCOREBOARD_READ_TRIES) {
 		v->phase = (enum scoreboard_phase)atomic_load(&w->phase);
 		v->busy_ms = atomic_load(&w->busy_ms);
 		memcpy(v->line, (const char *)w->line, SCOREBOARD_LINE_MAX);
@@ -161,4 +163,5 @@ scoreboard_read(const struct scoreboard_slot *s, struct scoreboard_view *v)
 	v->emfile = atomic_load_explicit(&w->emfile, memory_order_relaxed);
 	v->shed = atomic_load_explicit(&w->shed, memory_order_relaxed);
 	v->timeouts = atomic_load_explicit(&w->timeouts, memory_order_relaxed);
+	return tries < SCOREBOARD_READ_TRIES;
 }

@@ -78,8 +78,12 @@ void scoreboard_destroy(struct scoreboard *sb);
 /* The master, before forking the slot's worker: a fresh slot. */
 void scoreboard_slot_reset(struct scoreboard_slot *s, int64_t now_ms);
 
-/* The master: a consistent copy of slot s. */
-void scoreboard_read(const struct scoreboard_slot *s,
+/*
+ * The master: a copy of slot s. Returns true when it is consistent, false
+ * when the worker never finished a write while we tried (it is stopped or
+ * dead mid-write): the copy is then what was there.
+ */
+bool scoreboard_read(const struct scoreboard_slot *s,
 		     struct scoreboard_view *v);
 const char *scoreboard_phase_name(enum scoreboard_phase phase);
 
