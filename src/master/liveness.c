@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log/log.h"
@@ -84,9 +83,7 @@ kill_worker(struct worker *w)
 {
 	w->watchdog_at_ms = 0;
 	w->timed_out = true;
-	if (w->pidfd < 0 ||
-	    syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0) < 0)
-		kill(w->pid, SIGKILL);
+	worker_signal(w, SIGKILL);
 }
 
 /* When to look at an in-process worker next, from its slot. */

@@ -263,6 +263,8 @@ void workers_reap_all(struct master *m);
 struct worker *workers_find_pid(struct master *m, pid_t pid);
 struct worker *workers_spawn_number(struct master *m, int number);
 void worker_stop(struct master *m, struct worker *w, const char *why);
+/* Signals w through its pidfd (kill() if it has none). */
+void worker_signal(struct worker *w, int sig);
 void worker_set_ready(struct master *m, struct worker *w);
 /* w asked to be replaced (HERD_RETIRE=why): successor first, then w. */
 void worker_retire(struct master *m, struct worker *w, const char *why);

@@ -72,8 +72,8 @@ set_state(struct worker *w, enum worker_state to)
 	return true;
 }
 
-static void
-send_signal(struct worker *w, int sig)
+void
+worker_signal(struct worker *w, int sig)
 {
 	if (w->pidfd >= 0 &&
 	    syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0) == 0)
@@ -243,7 +243,7 @@ worker_stop(struct master *m, struct worker *w, const char *why)
 		return;
 	log_info("worker %d (pid %d, gen %d): stopping (%s)", w->number,
 		 (int)w->pid, w->generation, why);
-	send_signal(w, w->stop_signal);
+	worker_signal(w, w->stop_signal);
 	w->stop_sent_ms = proc_now_ms();
 	w->kill_at_ms = w->stop_sent_ms + w->graceful_ms;
 	set_state(w, WORKER_STOPPING);
@@ -309,7 +309,7 @@ workers_stop_all(struct master *m, int sig, int64_t grace_ms)
 		w->respawn_at_ms = 0;
 		if (w->state == WORKER_GONE)
 			continue;
-		send_signal(w, sig);
+		worker_signal(w, sig);
 		if (w->state != WORKER_STOPPING) {
 			set_state(w, WORKER_STOPPING);
 			w->stop_sent_ms = now;
@@ -332,7 +332,7 @@ workers_signal_all(struct master *m, int sig)
 		struct worker *w = &m->slots[i];
 
 		if (w->used && w->state != WORKER_GONE)
-			send_signal(w, sig);
+			worker_signal(w, sig);
 	}
 }
 
@@ -396,7 +396,7 @@ workers_on_timer(struct master *m, int64_t now)
 				 w->number, (int)w->pid, w->generation,
 				 (double)(now - w->stop_sent_ms) / 1000.0,
 				 sigabbrev_np(w->stop_signal));
-			send_signal(w, SIGKILL);
+			worker_signal(w, SIGKILL);
 			w->kill_at_ms = 0;
 		} else if (w->state == WORKER_GONE && w->respawn_at_ms != 0 &&
 			   now >= w->respawn_at_ms) {
@@ -415,7 +415,7 @@ workers_on_timer(struct master *m, int64_t now)
 				 (double)(now - w->started_ms) / 1000.0);
 			w->failed_boot = true;
 			w->boot_deadline_ms = 0;
-			send_signal(w, SIGKILL);
+			worker_signal(w, SIGKILL);
 		} else if (w->state == WORKER_READY) {
 			liveness_check(m, w, now);
 		}
@@ -535,6 +535,7 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 {
 	int64_t now = proc_now_ms(), up = now - w->started_ms;
 	char status[96], next[64];
+	struct worker *old;
 	bool expected;
 
 	/* Whatever it said last (or why exec failed) comes first. */
@@ -568,10 +569,10 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 		reload_worker_failed(m, w, why);
 		return;
 	}
-	if (w->ready_ms == 0 && retiring_sibling(m, w) != NULL) {
+	if (w->ready_ms == 0 && (old = retiring_sibling(m, w)) != NULL) {
 		/* A successor that never got ready: the worker it was to
 		 * replace keeps serving, and may ask again. */
-		retiring_sibling(m, w)->retiring = false;
+		old->retiring = false;
 		log_warn("worker %d (pid %d, gen %d): %s before ready; the "
 			 "worker it was to replace serves on",
 			 w->number, (int)w->pid, w->generation, status);

@@ -104,6 +104,10 @@ def test_stuck_request_kills_its_worker_with_a_reason(herd, tmp_path):
                   r"syscall 230 \(clock_nanosleep\); killing it", log)
     assert m, (line, log)
     assert float(m.group(1)) >= 0.3
+    # Killed young, but for hanging, not for failing to start: replaced
+    # at once, without crash-loop backoff.
+    h.wait_log(rf"worker 0 \(pid {victim}, gen 1\): killed by signal KILL "
+               r"after \d+\.\d s; respawn now")
     h.wait_log(r"worker 0 \(pid \d+, gen 1\): ready")
     wait_for(lambda: request(port, "/pid")[1] not in (str(victim).encode(),
                                                         "closed"),
