@@ -306,8 +306,17 @@ master_loop(struct master *m)
 		if (m->stop != MASTER_RUNNING && workers_live(m) == 0)
 			return m->exit_status;
 		arm_timer(m);
-		n = epoll_wait(m->epfd, ev, 32, -1);
-		if (n < 0 && errno != EINTR) {
+		/*
+		 * A master stopped (SIGSTOP) and continued comes back with
+		 * EINTR (signal(7): epoll_wait is not restarted after a
+		 * stop). Wait again rather than act on deadlines first:
+		 * what came while it was stopped (a worker's WATCHDOG=1)
+		 * must be read before anyone is judged overdue.
+		 */
+		do
+			n = epoll_wait(m->epfd, ev, 32, -1);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
 			log_error("master: epoll_wait: %s; stopping",
 				  strerror(errno));
 			return 1;

@@ -167,7 +167,7 @@ def test_stopped_master_spares_exec_workers_that_ping(herd, tmp_path):
     time.sleep(1.5)
     h.signal(signal.SIGCONT)
     time.sleep(0.5)
-    assert set(h.workers()) == before
+    assert set(h.workers()) == before, h.log()
     assert "killing it" not in h.log()
 
 
