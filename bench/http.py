@@ -29,8 +29,8 @@ NGINX_CONF = """\
 {user}worker_processes {workers};
 daemon off;
 master_process on;
-error_log {tmp}/nginx.error.log;
-pid {tmp}/nginx.pid;
+error_log {tmp}/{name}.error.log;
+pid {tmp}/{name}.pid;
 events {{ worker_connections 1024; }}
 http {{
     access_log off;
@@ -39,11 +39,16 @@ http {{
     # 1000 requests that herd does not.
     keepalive_requests 1000000;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_opts};
         location / {{ return 200 "hello, world\\n"; }}
     }}
 }}
 """
+
+# herd's own HTTP workers defer accepts (TCP_DEFER_ACCEPT) unless told
+# not to; nginx does only with `listen … deferred`. The goals compare
+# defaults with defaults; the tuned nginx is shown beside them.
+NGINX_VARIANTS = [("nginx", ""), ("nginx-deferred", " deferred")]
 
 SCENARIOS = [("keep-alive", []), ("close", ["-H", "Connection: close"])]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -240,46 +245,51 @@ def main():
     tmp = tempfile.mkdtemp(prefix="herd-bench-http.")
     servers = []
     try:
-        hport, nport = free_port(), free_port()
+        hport = free_port()
         herd = Server("herd", [
             f"{B}/herd", "--workers", str(WORKERS), "--listen",
             f"127.0.0.1:{hport}", "--log", f"{tmp}/herd.log", *HERD],
             f"{tmp}/herd.out", hport, f"{tmp}/herd.log")
         servers.append(herd)
-        conf = f"{tmp}/nginx.conf"
-        with open(conf, "w") as f:
-            # Workers as root like herd's; only a root master may switch.
-            f.write(NGINX_CONF.format(
-                user="user root;\n" if os.geteuid() == 0 else "",
-                workers=WORKERS, tmp=tmp, port=nport))
-        nginx = Server("nginx", ["nginx", "-c", conf, "-p", tmp,
-                                 "-e", f"{tmp}/nginx.error.log"],
-                       f"{tmp}/nginx.out", nport, f"{tmp}/nginx.error.log")
-        servers.append(nginx)
-        herd.wait_ready()
-        nginx.wait_ready()
-        pair = [herd, nginx]
+        for name, listen_opts in NGINX_VARIANTS:
+            nport = free_port()
+            conf = f"{tmp}/{name}.conf"
+            with open(conf, "w") as f:
+                # Workers as root like herd's; only a root master may
+                # switch.
+                f.write(NGINX_CONF.format(
+                    user="user root;\n" if os.geteuid() == 0 else "",
+                    workers=WORKERS, tmp=tmp, port=nport, name=name,
+                    listen_opts=listen_opts))
+            servers.append(Server(
+                name, ["nginx", "-c", conf, "-p", tmp,
+                       "-e", f"{tmp}/{name}.error.log"],
+                f"{tmp}/{name}.out", nport, f"{tmp}/{name}.error.log"))
+        for s in servers:
+            s.wait_ready()
+        names = [s.name for s in servers]
+        peers = names[1:]
 
         nginx_v = subprocess.run(["nginx", "-v"], capture_output=True,
                                  text=True).stderr.strip()
         print("herd: " + " ".join(os.path.relpath(a, ROOT)
                                   if a.startswith(ROOT) else a
                                   for a in herd.proc.args))
-        print(f"nginx: {nginx_v}, {WORKERS} workers; wrk -t1 "
-              f"-c{CONNECTIONS} -d{duration}, {rounds} interleaved rounds; "
-              f"load average {os.getloadavg()[0]:.2f}")
+        print(f"nginx: {nginx_v}, {WORKERS} workers, as {' and '.join(peers)}"
+              f"; wrk -t1 -c{CONNECTIONS} -d{duration}, {rounds} interleaved"
+              f" rounds; load average {os.getloadavg()[0]:.2f}")
 
         results = {}
         for scen, extra in SCENARIOS:
             # Warm-up: page in both servers and wrk, fill caches, untimed.
-            for s in pair:
+            for s in servers:
                 run_wrk(s, "1s", extra)
             for i in range(rounds):
-                for s in pair:
+                for s in servers:
                     time.sleep(0.5)
                     res = run_wrk(s, duration, extra)
                     results.setdefault((scen, s.name), []).append(res)
-                    print(f"  {scen:<10} round {i + 1} {s.name:<5}  "
+                    print(f"  {scen:<10} round {i + 1} {s.name:<14} "
                           f"{res['rps']:>9.0f} req/s  p99 "
                           f"{res['p99']:>7.2f} ms  {res['cpu']:>6.2f} "
                           f"CPU us/req  errors {res['errors']}"
@@ -292,18 +302,21 @@ def main():
         errs = {k: sum(r["errors"] for r in v) for k, v in results.items()}
         print()
         print(f"medians over {rounds} rounds of {duration}")
-        print(f"{'scenario':<11}{'metric':<13}{'herd':>10}{'nginx':>10}"
-              f"{'herd/nginx':>12}")
+        print(f"{'scenario':<11}{'metric':<13}"
+              + "".join(f"{n:>15}" for n in names)
+              + "".join(f"{'herd/' + p:>20}" for p in peers))
         for scen, _ in SCENARIOS:
-            h, n = med[(scen, "herd")], med[(scen, "nginx")]
+            h = med[(scen, "herd")]
             for label, key, f in (("req/s", "rps", "{:.0f}"),
                                   ("p99 ms", "p99", "{:.2f}"),
                                   ("CPU us/req", "cpu", "{:.2f}")):
                 print(f"{scen if key == 'rps' else '':<11}{label:<13}"
-                      f"{f.format(h[key]):>10}{f.format(n[key]):>10}"
-                      f"{fmt_ratio(h[key], n[key]):>12}")
-            print(f"{'':<11}{'errors (sum)':<13}{errs[(scen, 'herd')]:>10}"
-                  f"{errs[(scen, 'nginx')]:>10}")
+                      + "".join(f"{f.format(med[(scen, x)][key]):>15}"
+                                for x in names)
+                      + "".join(f"{fmt_ratio(h[key], med[(scen, p)][key]):>20}"
+                                for p in peers))
+            print(f"{'':<11}{'errors (sum)':<13}"
+                  + "".join(f"{errs[(scen, x)]:>15}" for x in names))
         print()
 
         def goal(label, scen, key, limit):

@@ -166,6 +166,7 @@ listen_adopt(struct listener *l, int fd, const char *name, int index)
 	s->addrlen = sl;
 	s->mode = -1;
 	s->ipv6only = -1;
+	s->defer_accept_s = LISTEN_DEFER_DEFAULT; /* as it came: not set */
 	s->backlog = 0;
 	if (listen_format(fd, s->text, sizeof(s->text)) < 0)
 		s->text[0] = '\0';

@@ -249,6 +249,7 @@ listen_parse(const char *text, int index, struct listen_spec *spec, char *err,
 	spec->backlog = LISTEN_BACKLOG_DEFAULT;
 	spec->mode = -1;
 	spec->ipv6only = -1;
+	spec->defer_accept_s = LISTEN_DEFER_DEFAULT;
 	snprintf(spec->name, sizeof(spec->name), "listen%d", index);
 
 	first = strtok_r(buf, ",", &save);
@@ -264,7 +265,7 @@ listen_parse(const char *text, int index, struct listen_spec *spec, char *err,
 	if (rc < 0)
 		return rc;
 	if (spec->addr.ss_family == AF_UNIX &&
-	    (spec->ipv6only >= 0 || spec->defer_accept_s))
+	    (spec->ipv6only >= 0 || spec->defer_accept_s > 0))
 		return fail(err, errlen,
 			    "%sipv6only and defer-accept are for TCP "
 			    "listeners",
@@ -275,4 +276,13 @@ listen_parse(const char *text, int index, struct listen_spec *spec, char *err,
 		return fail(err, errlen, "%sipv6only is for IPv6 listeners",
 			    "");
 	return 0;
+}
+
+void
+listen_defer_default(struct listen_spec *spec, bool client_first)
+{
+	if (spec->defer_accept_s != LISTEN_DEFER_DEFAULT)
+		return;
+	spec->defer_accept_s =
+		client_first && spec->addr.ss_family != AF_UNIX ? 1 : 0;
 }

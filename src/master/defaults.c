@@ -16,6 +16,8 @@ int
 master_config_complete(struct config *cfg, bool inherited, bool linked,
 		       char *err, size_t errlen)
 {
+	int i, rc;
+
 	if (cfg->app != NULL && cfg->command != NULL) {
 		snprintf(err, errlen,
 			 "app and command exclude each other: herd serves "
@@ -38,8 +40,13 @@ master_config_complete(struct config *cfg, bool inherited, bool linked,
 		if (cfg->listen == NULL)
 			return -ENOMEM;
 		cfg->nlisten = 1;
-		return listen_parse(DEFAULT_LISTEN, 0, &cfg->listen[0], err,
-				    errlen);
+		rc = listen_parse(DEFAULT_LISTEN, 0, &cfg->listen[0], err,
+				  errlen);
+		if (rc < 0)
+			return rc;
 	}
+	/* HTTP clients speak first: herd's own workers defer accepts. */
+	for (i = 0; i < cfg->nlisten; i++)
+		listen_defer_default(&cfg->listen[i], cfg->command == NULL);
 	return 0;
 }

@@ -140,7 +140,7 @@ time_text(struct access_log *l)
 }
 
 void
-access_log_request(struct access_log *l, const struct conn *c, int64_t now_ms)
+access_log_request(struct access_log *l, struct conn *c, int64_t now_ms)
 {
 	char *p;
 	size_t o = 0, room = ALOG_LINE_MAX;
@@ -151,7 +151,7 @@ access_log_request(struct access_log *l, const struct conn *c, int64_t now_ms)
 	if (l->cap - l->len < ALOG_LINE_MAX)
 		access_log_flush(l);
 	p = l->buf + l->len;
-	o += (size_t)snprintf(p, room, "%s - - [%s] \"", c->peer_text,
+	o += (size_t)snprintf(p, room, "%s - - [%s] \"", conn_peer_text(c),
 			      time_text(l));
 	if (r->have_line) {
 		o += put_escaped(p + o, room - 1024 - o, c->in + r->method.off,

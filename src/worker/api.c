@@ -123,7 +123,7 @@ herd_request_peer(const struct herd_request *req, socklen_t *len)
 const char *
 herd_request_peer_text(const struct herd_request *req)
 {
-	return req->conn->peer_text;
+	return conn_peer_text(req->conn);
 }
 
 const char *
@@ -328,7 +328,7 @@ herd_response_header(struct herd_response *res, const char *name,
 {
 	static const char *const ours[] = {"Content-Length", "Date",
 					   "Connection", "Transfer-Encoding"};
-	size_t need, i;
+	size_t need, i, nlen, vlen;
 	char *p;
 
 	if (res->head_sent || !field_ok(name, true) || !field_ok(value, false))
@@ -336,7 +336,9 @@ herd_response_header(struct herd_response *res, const char *name,
 	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
 		if (strcasecmp(name, ours[i]) == 0)
 			return -EINVAL;
-	need = res->fieldslen + strlen(name) + strlen(value) + 5;
+	nlen = strlen(name);
+	vlen = strlen(value);
+	need = res->fieldslen + nlen + vlen + 5;
 	if (need > res->fieldscap) {
 		size_t cap = res->fieldscap ? res->fieldscap : 256;
 
@@ -348,8 +350,13 @@ herd_response_header(struct herd_response *res, const char *name,
 		res->fields = p;
 		res->fieldscap = cap;
 	}
-	res->fieldslen += (size_t)sprintf(res->fields + res->fieldslen,
-					  "%s: %s\r\n", name, value);
+	/* Pieces, not sprintf: apps call this for every response. */
+	p = res->fields + res->fieldslen;
+	memcpy(p, name, nlen);
+	memcpy(p + nlen, ": ", 2);
+	memcpy(p + nlen + 2, value, vlen);
+	memcpy(p + nlen + 2 + vlen, "\r\n", 3);
+	res->fieldslen += nlen + vlen + 4;
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #include "fd/fd.h"
 
 static void run(struct conn *c);
+static void format_peer(struct conn *c);
 
 /* Timer lists ----------------------------------------------------------- */
 
@@ -72,6 +73,19 @@ conn_set_timer(struct conn *c, enum conn_timer t)
 
 /* Lifetime -------------------------------------------------------------- */
 
+/*
+ * The peer's address as text, for the access log and apps: formatted when
+ * first asked (inet_ntop and snprintf per connection showed up in a
+ * one-request-per-connection profile), once per connection.
+ */
+const char *
+conn_peer_text(struct conn *c)
+{
+	if (c->peer_text[0] == '\0')
+		format_peer(c);
+	return c->peer_text;
+}
+
 static void
 format_peer(struct conn *c)
 {
@@ -115,7 +129,6 @@ conn_accepted(struct serve *srv, int fd, int listener,
 	c->timer = CONN_TIMER_NONE;
 	c->peer = *peer;
 	c->peerlen = peerlen;
-	format_peer(c);
 	api_response_init(&c->res, c);
 	srv->nconns++;
 	SCOREBOARD_ADD(srv->sb, accepted, 1);

@@ -194,6 +194,8 @@ void conn_accepted(struct serve *srv, int fd, int listener,
 		   const struct sockaddr_storage *peer, socklen_t peerlen);
 void conn_on_event(struct conn *c, uint32_t events);
 void conn_on_timeout(struct conn *c);
+/* The peer's address as text ("ip:port", "[ip6]:port", "unix"). */
+const char *conn_peer_text(struct conn *c);
 void conn_drain(struct conn *c);
 void conn_close(struct conn *c);
 void conn_set_timer(struct conn *c, enum conn_timer t);
@@ -220,8 +222,7 @@ int api_stream_end(struct herd_response *res);
 
 /* access_log.c */
 int access_log_open(struct access_log *l, const char *path);
-void access_log_request(struct access_log *l, const struct conn *c,
-			int64_t now_ms);
+void access_log_request(struct access_log *l, struct conn *c, int64_t now_ms);
 void access_log_flush(struct access_log *l);
 int access_log_reopen(struct access_log *l);
 void access_log_close(struct access_log *l);

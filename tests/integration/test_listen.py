@@ -1,10 +1,13 @@
 """Listeners: TCP on IPv4 and IPv6, unix sockets (a stale one replaced, a
-live one refused), and sockets handed over by systemd-socket-activate."""
+live one refused), sockets handed over by systemd-socket-activate, and
+deferred accepts for herd's own HTTP workers."""
+import ctypes
 import os
 import socket
 import subprocess
+import time
 
-from conftest import HERD, fds, http_get, wait_for
+from conftest import HERD, SLOW, fds, helper, http_get, wait_for
 
 HELLO = os.path.join(os.path.dirname(HERD), "herd-hello")
 
@@ -115,3 +118,58 @@ def test_socket_activation_without_listen_adopts_all(herd, tmp_path):
     h.wait_log(rf"listening on 127.0.0.1:{port} \(name http, inherited\)")
     h.started(1)
     assert "hello from herd" in http_get(port)
+
+
+def listener_option(pid, level, option, fd=3):
+    """An option of the socket at fd in process pid, read through a copy
+    of the descriptor (pidfd_getfd, Linux 5.6; the tests run as root)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    try:
+        copy = libc.syscall(438, pidfd, fd, 0)  # SYS_pidfd_getfd
+        assert copy >= 0, os.strerror(ctypes.get_errno())
+    finally:
+        os.close(pidfd)
+    with socket.socket(fileno=copy) as s:
+        return s.getsockopt(level, option)
+
+
+def defer_of(h):
+    (pid,) = h.workers()
+    return listener_option(pid, socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT)
+
+
+def test_http_workers_defer_accepts(herd):
+    # HTTP clients speak first: herd's own workers get their connections
+    # only once the request has come (TCP_DEFER_ACCEPT), unless told not.
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--app",
+              "hello", "--read-timeout", "1s"]).started(1)
+    assert defer_of(h) > 0
+    port = h.port()
+    # A client that waits before it speaks is still answered.
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=5 * SLOW) as s:
+        time.sleep(0.3)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        got = b""
+        while chunk := s.recv(4096):
+            got += chunk
+    assert got.startswith(b"HTTP/1.1 200 ") and got.endswith(b"hello, world\n")
+    # One that never speaks is handed over after the defer period and
+    # then meets read-timeout: it is closed, not kept forever.
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=10 * SLOW) as s:
+        t0 = time.monotonic()
+        assert s.recv(4096) == b""
+        assert time.monotonic() - t0 >= 1.0
+
+
+def test_defer_accept_off_and_commands(herd):
+    h = herd(["--listen", "127.0.0.1:0,defer-accept=off", "--workers", "1",
+              "--app", "hello"]).started(1)
+    assert defer_of(h) == 0
+    h.stop()
+    # A command may run a protocol where the server speaks first.
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1"],
+             [helper("keepalive")]).started(1)
+    assert defer_of(h) == 0

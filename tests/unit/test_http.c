@@ -1200,6 +1200,17 @@ test_response(void)
 	http_response_head(buf, sizeof(buf), &h);
 	CHECK(strstr(buf, "Transfer-Encoding") == NULL);
 	CHECK_INT(http_response_head(buf, 20, &h), -1);
+	/* Lengths 0 and 2^63-1; a head that fits exactly, with its NUL. */
+	h.status = 200;
+	h.extra = NULL;
+	h.content_length = 0;
+	CHECK_INT(http_response_head(buf, sizeof(buf), &h), 94);
+	CHECK(strstr(buf, "\r\nContent-Length: 0\r\n") != NULL);
+	CHECK_INT(http_response_head(buf, 95, &h), 94);
+	CHECK_INT(http_response_head(buf, 94, &h), -1);
+	h.content_length = INT64_MAX;
+	http_response_head(buf, sizeof(buf), &h);
+	CHECK(strstr(buf, "Content-Length: 9223372036854775807\r\n") != NULL);
 	CHECK_STR(http_status_reason(431), "Request Header Fields Too Large");
 	CHECK_STR(http_status_reason(299), "Unknown");
 }

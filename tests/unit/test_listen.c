@@ -239,6 +239,39 @@ inherit_child(void)
 	return 0;
 }
 
+/* An unsaid defer-accept: on for TCP when clients speak first, else off;
+ * what the operator said stays. */
+static void
+test_defer_default(void)
+{
+	static const struct {
+		const char *text;
+		bool client_first;
+		int want;
+	} defer_cases[] = {
+		{"127.0.0.1:80", true, 1},
+		{"127.0.0.1:80", false, 0},
+		{"[::1]:80", true, 1},
+		{"unix:/x", true, 0},
+		{"127.0.0.1:80,defer-accept=off", true, 0},
+		{"127.0.0.1:80,defer-accept=5", false, 5},
+		{"127.0.0.1:80,defer-accept=on", false, 1},
+	};
+	struct listen_spec spec;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(defer_cases) / sizeof(defer_cases[0]); i++) {
+		CHECK_INT(listen_parse(defer_cases[i].text, 0, &spec, err,
+				       sizeof(err)),
+			  0);
+		listen_defer_default(&spec, defer_cases[i].client_first);
+		CHECK_INT(spec.defer_accept_s, defer_cases[i].want);
+		listen_defer_default(&spec, !defer_cases[i].client_first);
+		CHECK_INT(spec.defer_accept_s, defer_cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -246,6 +279,7 @@ main(void)
 	pid_t pid;
 
 	test_parse();
+	test_defer_default();
 	test_bind_tcp();
 	test_bind_unix();
 	pid = fork();
