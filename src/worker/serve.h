@@ -25,6 +25,8 @@
 /* Accept pause after EMFILE/ENFILE. */
 #define SERVE_ACCEPT_PAUSE_MS 100
 #define SERVE_IN_FIRST 4096
+/* Bodies up to this size are copied behind the head and sent with it. */
+#define SERVE_BODY_MERGE_MAX 2048
 
 enum conn_state {
 	CONN_HEAD,   /* reading a request head; idle when nothing came yet */
