@@ -21,6 +21,7 @@ def site(tmp_path):
     (root / "empty").mkdir()
     (root / "big.bin").write_bytes(os.urandom(5 * 1024 * 1024))
     (root / "digits.txt").write_text("0123456789")
+    (root / "README.md").write_text("# hi\n")
     (tmp_path / "secret").write_bytes(SECRET)
     (tmp_path / "outdir").mkdir()
     (tmp_path / "outdir" / "secret").write_bytes(SECRET)
@@ -65,6 +66,8 @@ def test_files_types_and_index(port, site):
     assert r.getheader("Content-Type") == "text/css; charset=utf-8"
     st, r, body = get(port, "/sub/data.json")
     assert st == 200 and r.getheader("Content-Type") == "application/json"
+    st, r, body = get(port, "/README.md")
+    assert r.getheader("Content-Type") == "text/markdown; charset=utf-8"
     st, r, body = get(port, "/")
     assert (st, body) == (200, b"<h1>home</h1>\n")
     assert r.getheader("Content-Type").startswith("text/html")
