@@ -164,4 +164,14 @@ void proc_title_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in milliseconds, herd's one time unit. */
 int64_t proc_now_ms(void);
 
+/*
+ * Unregisters the calling thread's rseq area that glibc registered
+ * (rseq.c says why a worker does without). Returns 0, -ENOENT when none
+ * was registered, or -errno from rseq(2) (-EINVAL: a glibc whose
+ * registration this does not match). Harmless to ignore.
+ */
+int proc_rseq_unregister(void);
+/* The length glibc registered the area with (what rseq(2) checks). */
+size_t proc_rseq_registered_len(void);
+
 #endif

@@ -287,6 +287,8 @@ worker_http_run(const struct worker_http_plan *plan)
 
 	memset(&srv, 0, sizeof(srv));
 	worker_number = plan->number;
+	/* Nothing here uses rseq, and it costs a little at every wakeup. */
+	(void)proc_rseq_unregister();
 	proc_title_set("herd: worker %d (gen %d) -- %s", plan->number,
 		       plan->generation,
 		       plan->cfg->app ? plan->cfg->app : "linked app");

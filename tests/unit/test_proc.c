@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/rseq.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -348,6 +350,37 @@ test_creds(void)
 		  -ENOENT);
 }
 
+/* After proc_rseq_unregister the thread can register its area again
+ * (while registered, rseq(2) says EBUSY), in a child: it is process state. */
+static void
+test_rseq_unregister(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+
+		/* glibc 2.36 on Linux 6.x registers every thread. */
+		if (__rseq_size == 0)
+			_exit(2);
+		size_t len = proc_rseq_registered_len();
+
+		if (syscall(SYS_rseq, area, len, 0, RSEQ_SIG) != -1 ||
+		    errno != EBUSY)
+			_exit(3);
+		if (proc_rseq_unregister() != 0)
+			_exit(4);
+		if (syscall(SYS_rseq, area, len, 0, RSEQ_SIG) != 0)
+			_exit(5);
+		_exit(proc_rseq_unregister() == 0 ? 0 : 6);
+	}
+	CHECK(pid > 0);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -358,6 +391,7 @@ main(void)
 	test_pidfile();
 	test_find_program();
 	test_creds();
+	test_rseq_unregister();
 	CHECK(proc_now_ms() > 0);
 	return check_done("proc");
 }
