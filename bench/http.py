@@ -319,10 +319,19 @@ def main():
                   + "".join(f"{errs[(scen, x)]:>15}" for x in names))
         print()
 
+        # Runs next to each other in time share the machine's mood: the
+        # median of per-round ratios, shown beside the verdict (which is
+        # the ratio of the medians, as above), says how steady it is.
+        def paired(scen, key):
+            return statistics.median(
+                h[key] / n[key] for h, n in zip(results[(scen, "herd")],
+                                                results[(scen, "nginx")]))
+
         def goal(label, scen, key, limit):
             r = med[(scen, "herd")][key] / med[(scen, "nginx")][key]
             verdict = "PASS" if r <= limit else "MISS"
-            print(f"{label:<44}{r:>6.2f}  {verdict}")
+            print(f"{label:<44}{r:>6.2f}  {verdict}   (per round: "
+                  f"{paired(scen, key):.2f})")
         goal("CPU/req keep-alive ratio <= 0.8", "keep-alive", "cpu", 0.8)
         goal("CPU/req close ratio <= 1.0", "close", "cpu", 1.0)
         goal("p99 no worse (ratio <= 1.0), keep-alive", "keep-alive", "p99",
