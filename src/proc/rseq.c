@@ -44,9 +44,8 @@ proc_rseq_unregister(void)
 		    RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0)
 		return 0;
 	/* An older glibc whose __rseq_size is the registered length. */
-	if (errno == EINVAL &&
-	    syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER,
-		    RSEQ_SIG) == 0)
+	if (errno == EINVAL && syscall(SYS_rseq, area, __rseq_size,
+				       RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0)
 		return 0;
 	return -errno;
 }

@@ -12,6 +12,7 @@
  * GET /grow/N      the worker keeps N MiB more of private, touched memory
  * GET /spin/N      burns CPU for N ms without a system call
  * GET /pid         the worker's pid
+ * GET /bytes/N     N bytes from memory, byte i being 'a' + i % 26
  */
 #include <herd.h>
 #include <stdint.h>
@@ -118,6 +119,19 @@ testapp_handle(struct herd_request *req, struct herd_response *res, void *data)
 		while (mono_ms() < until)
 			x++;
 		len = snprintf(text, sizeof(text), "spun\n");
+	} else if ((n = path_number(path, "/bytes/")) >= 0) {
+		char *p = n <= (64L << 20) ? malloc((size_t)n + 1) : NULL;
+		long i;
+		int rc;
+
+		if (p == NULL)
+			return -1;
+		for (i = 0; i < n; i++)
+			p[i] = (char)('a' + i % 26);
+		herd_response_header(res, "Content-Type", "text/plain");
+		rc = herd_response_body(res, p, (size_t)n); /* copies */
+		free(p);
+		return rc;
 	} else if (path.len == 4 && memcmp(path.ptr, "/pid", 4) == 0) {
 		len = snprintf(text, sizeof(text), "%d", (int)getpid());
 	} else {

@@ -1,6 +1,7 @@
 """herd's HTTP/1.1 worker as clients see it: keep-alive and close,
 pipelining, 100-continue, HEAD, the limits and their codes, timeouts, a
 failing handler, and the access log with its reopen on USR1."""
+import http.client
 import os
 import re
 import signal
@@ -9,7 +10,13 @@ import time
 
 import pytest
 
-from conftest import SLOW, wait_for
+from conftest import BUILD, SLOW, wait_for
+
+TESTAPP = os.path.join(BUILD, "tests", "testapp.so")
+
+
+def pattern(n):
+    return bytes(97 + i % 26 for i in range(n))
 
 
 def start(herd, *flags, app="hello"):
@@ -220,3 +227,50 @@ def test_deferred_accept_listener_reads_at_once(herd):
             data = b""
             while not data.endswith(b"hello, world\n"):
                 data += s.recv(4096)
+
+
+def test_bodies_from_memory_of_every_size(herd):
+    # Small bodies leave in one buffer behind the head, larger ones from
+    # where the app put them: sizes around the switch, one keep-alive
+    # connection throughout, HEAD without a body in between.
+    port = start(herd, app=TESTAPP).port()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    for n in (0, 1, 2047, 2048, 2049, 4096, 300_000, 13):
+        c.request("GET", f"/bytes/{n}")
+        r = c.getresponse()
+        assert r.status == 200 and r.getheader("Content-Length") == str(n)
+        assert r.read() == pattern(n), n
+        c.request("HEAD", f"/bytes/{n}")
+        r = c.getresponse()
+        assert r.getheader("Content-Length") == str(n) and r.read() == b""
+    c.close()
+
+
+def test_big_body_to_a_slow_reader_then_keepalive(herd):
+    # 8 MiB from memory, more than the kernel buffers on both sides, to a
+    # client that lets it wait: sends come back short and resume where
+    # they stopped, and the connection then serves the next request.
+    # (A tiny receive buffer would make TCP itself crawl, and the answer
+    # would outlast keepalive-timeout, which starts once herd has handed
+    # the whole answer to the kernel.)
+    port = start(herd, app=TESTAPP).port()
+    n = 8 << 20
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=10 * SLOW) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.sendall(b"GET /bytes/%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
+        time.sleep(0.2)
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += s.recv(4096)
+        head, body = got.split(b"\r\n\r\n", 1)
+        assert b"Content-Length: %d" % n in head
+        while len(body) < n:
+            body += s.recv(65536)
+        assert len(body) == n and body == pattern(n)
+        s.sendall(b"GET /bytes/3 HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        rest = b""
+        while chunk := s.recv(4096):
+            rest += chunk
+        assert rest.startswith(b"HTTP/1.1 200 ") and rest.endswith(b"abc")
