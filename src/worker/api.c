@@ -326,18 +326,23 @@ int
 herd_response_header(struct herd_response *res, const char *name,
 		     const char *value)
 {
-	static const char *const ours[] = {"Content-Length", "Date",
-					   "Connection", "Transfer-Encoding"};
+	static const struct {
+		const char *name;
+		size_t len;
+	} ours[] = {{"Content-Length", 14},
+		    {"Date", 4},
+		    {"Connection", 10},
+		    {"Transfer-Encoding", 17}};
 	size_t need, i, nlen, vlen;
 	char *p;
 
 	if (res->head_sent || !field_ok(name, true) || !field_ok(value, false))
 		return -EINVAL;
-	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		if (strcasecmp(name, ours[i]) == 0)
-			return -EINVAL;
 	nlen = strlen(name);
 	vlen = strlen(value);
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (nlen == ours[i].len && strcasecmp(name, ours[i].name) == 0)
+			return -EINVAL;
 	need = res->fieldslen + nlen + vlen + 5;
 	if (need > res->fieldscap) {
 		size_t cap = res->fieldscap ? res->fieldscap : 256;

@@ -421,6 +421,43 @@ build(char *buf, size_t target, int k, size_t v)
 	return n;
 }
 
+/* Every byte in a field name and in a method: a tchar (RFC 9110 §5.6.2)
+ * is taken, anything else refused. */
+static void
+test_tchar_bytes(void)
+{
+	static const char punct[] = "!#$%&'*+-.^_`|~";
+	char text[64];
+	struct http_request req;
+	int c, n;
+	bool want;
+
+	for (c = 0; c < 256; c++) {
+		want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       (c >= '0' && c <= '9') ||
+		       (c != 0 && strchr(punct, c) != NULL);
+		n = snprintf(text, sizeof(text),
+			     "GET / HTTP/1.1\r\nHost: a\r\nX%cY: v\r\n\r\n",
+			     'Q');
+		text[n - 9] = (char)c; /* the Q */
+		memset(&req, 0, sizeof(req));
+		/* A colon ends the name: "X" with the value "Y: v". */
+		CHECK_INT(http_parse_request(at_guard(text, (size_t)n),
+					     (size_t)n, &http_default_limits,
+					     &req) == HTTP_OUTCOME_DONE,
+			  want || c == ':');
+		/* Methods: tchars too, but never lower case (parser.c). */
+		n = snprintf(text, sizeof(text),
+			     "G%cT / HTTP/1.1\r\nHost: a\r\n\r\n", 'Q');
+		text[1] = (char)c;
+		memset(&req, 0, sizeof(req));
+		CHECK_INT(http_parse_request(at_guard(text, (size_t)n),
+					     (size_t)n, &http_default_limits,
+					     &req) == HTTP_OUTCOME_DONE,
+			  want && !(c >= 'a' && c <= 'z'));
+	}
+}
+
 static void
 test_limits(void)
 {
@@ -1234,6 +1271,7 @@ main(void)
 	test_requests();
 	test_fields();
 	test_names();
+	test_tchar_bytes();
 	test_limits();
 	test_chunked();
 	test_response();
