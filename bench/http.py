@@ -211,8 +211,18 @@ def parse_wrk(out):
     return rps, p99, requests, errors
 
 
+def busiest_share(kids, before):
+    """The busiest worker's part of the workers' CPU since before (ticks
+    per pid): how the connections happened to split. One worker with
+    every connection costs less per request than two taking turns, on
+    this small machine, for any server."""
+    spent = [ticks(k) - before.get(k, 0) for k in kids]
+    return max(spent) / sum(spent) if sum(spent) > 0 else 0.0
+
+
 def run_wrk(server, duration, extra):
     cpu0, kids0 = server_cpu_us(server.proc.pid)
+    per_kid = {k: ticks(k) for k in kids0}
     r = subprocess.run(
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
          *extra, server.url], capture_output=True, text=True)
@@ -226,7 +236,8 @@ def run_wrk(server, duration, extra):
     if requests == 0:
         die(f"{server.name} served no request:\n{r.stdout}")
     return {"rps": rps, "p99": p99, "cpu": (cpu1 - cpu0) / requests,
-            "errors": errors, "respawned": kids0 != kids1}
+            "errors": errors, "respawned": kids0 != kids1,
+            "busiest": busiest_share(kids0 & kids1, per_kid)}
 
 
 def fmt_ratio(a, b):
@@ -292,7 +303,8 @@ def main():
                     print(f"  {scen:<10} round {i + 1} {s.name:<14} "
                           f"{res['rps']:>9.0f} req/s  p99 "
                           f"{res['p99']:>7.2f} ms  {res['cpu']:>6.2f} "
-                          f"CPU us/req  errors {res['errors']}"
+                          f"CPU us/req  errors {res['errors']}  busiest "
+                          f"worker {res['busiest'] * 100:.0f}%"
                           + ("  (a worker was replaced)"
                              if res["respawned"] else ""), flush=True)
 
