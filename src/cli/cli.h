@@ -57,8 +57,15 @@ enum cli_handover {
 	CLI_HANDOVER_MANUAL, /* … waits for WINCH and QUIT (or HUP to undo) */
 };
 
+/* When a worker's number is in a crash loop, the master … */
+enum cli_crash_loop {
+	CLI_CRASH_LOOP_RETRY, /* … keeps respawning it, with backoff */
+	CLI_CRASH_LOOP_STOP,  /* … stops (exit 1) past restart-burst */
+};
+
 const char *cli_readiness_name(enum cli_readiness r);
 const char *cli_handover_name(enum cli_handover h);
+const char *cli_crash_loop_name(enum cli_crash_loop c);
 
 /*
  * The control socket's path: control-socket if set, else beside the pid
@@ -97,7 +104,11 @@ struct config {
 	bool no_new_privs; /* default true */
 
 	enum cli_readiness readiness; /* default exec */
+	int64_t exec_settle_ms;	      /* exec readiness: alive this long; 1 s */
 	int64_t boot_timeout_ms;      /* default 60 s; 0 = none */
+	int restart_burst;	      /* failures allowed per interval; 5 */
+	int64_t restart_interval_ms;  /* default 10 s */
+	enum cli_crash_loop crash_loop; /* default retry */
 	int64_t timeout_ms;  /* 0 = off; CLI_TIMEOUT_AUTO until decided */
 	int max_surge;	     /* default 1 */
 	int max_unavailable; /* default 0 */

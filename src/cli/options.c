@@ -257,6 +257,17 @@ static const char *const handover_names[] = {
 	[CLI_HANDOVER_MANUAL] = "manual",
 };
 
+static const char *const crash_loop_names[] = {
+	[CLI_CRASH_LOOP_RETRY] = "retry",
+	[CLI_CRASH_LOOP_STOP] = "stop",
+};
+
+const char *
+cli_crash_loop_name(enum cli_crash_loop c)
+{
+	return crash_loop_names[c];
+}
+
 const char *
 cli_readiness_name(enum cli_readiness r)
 {
@@ -292,6 +303,13 @@ set_readiness(const struct cli_option *o, struct config *cfg, const char *value,
 	      char *why, size_t whylen)
 {
 	return set_choice(o, cfg, value, why, whylen, readiness_names);
+}
+
+static int
+set_crash_loop(const struct cli_option *o, struct config *cfg,
+	       const char *value, char *why, size_t whylen)
+{
+	return set_choice(o, cfg, value, why, whylen, crash_loop_names);
 }
 
 static int
@@ -575,8 +593,59 @@ static const struct cli_option options[] = {
 		.max = CLI_READINESS_NOTIFY,
 		.set = set_readiness,
 		.def = "exec",
-		.help = "a worker is ready once exec'd, or once it sends "
-			"READY=1 to NOTIFY_SOCKET",
+		.help = "a worker is ready once exec'd (and alive after "
+			"exec-settle), or once it sends READY=1 to "
+			"NOTIFY_SOCKET",
+	},
+	{
+		.name = "exec-settle",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(exec_settle_ms),
+		.min = 0,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "1s",
+		.help = "with readiness exec, a worker is ready once it has "
+			"run this long (a program that dies sooner fails its "
+			"start, and a reload to it rolls back)",
+	},
+	{
+		.name = "restart-burst",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(restart_burst),
+		.min = 0,
+		.max = 1000000,
+		.set = set_int,
+		.def = "5",
+		.help = "failures of a worker within restart-interval that "
+			"are respawned at once; more is a crash loop (backoff "
+			"up to 10 s)",
+	},
+	{
+		.name = "restart-interval",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(restart_interval_ms),
+		.min = 1,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "10s",
+		.help = "the window of restart-burst; a crash loop ends when "
+			"a worker outlives it",
+	},
+	{
+		.name = "crash-loop",
+		.metavar = "retry|stop",
+		.store = CLI_STORE_SCALAR,
+		FIELD(crash_loop),
+		.min = CLI_CRASH_LOOP_RETRY,
+		.max = CLI_CRASH_LOOP_STOP,
+		.set = set_crash_loop,
+		.def = "retry",
+		.help = "in a crash loop past restart-burst, keep retrying, "
+			"or stop the master (exit 1)",
 	},
 	{
 		.name = "boot-timeout",
@@ -870,7 +939,11 @@ cli_config_init(struct config *cfg)
 	cfg->reopen_signal = 0;
 	cfg->no_new_privs = true;
 	cfg->readiness = CLI_READINESS_EXEC;
+	cfg->exec_settle_ms = 1000;
 	cfg->boot_timeout_ms = 60 * 1000;
+	cfg->restart_burst = 5;
+	cfg->restart_interval_ms = 10 * 1000;
+	cfg->crash_loop = CLI_CRASH_LOOP_RETRY;
 	cfg->timeout_ms = CLI_TIMEOUT_AUTO;
 	cfg->max_surge = 1;
 	cfg->upgrade_handover = CLI_HANDOVER_AUTO;

@@ -23,10 +23,24 @@
 #include "proc/proc.h"
 #include "scoreboard/scoreboard.h"
 
-/* A worker younger than this at death is in a crash loop: back off. */
+/*
+ * Crash loops. A worker younger than MASTER_YOUNG_MS at death, or one
+ * whose number failed more than `restart-burst` times within
+ * `restart-interval`, is in a crash loop: it is respawned after a backoff
+ * that doubles from FIRST to MAX, and the loop lasts until a run outlives
+ * `restart-interval`.
+ */
 #define MASTER_YOUNG_MS 1000
 #define MASTER_BACKOFF_FIRST_MS 100
 #define MASTER_BACKOFF_MAX_MS 10000
+/*
+ * Worker output (output.c): lines logged per worker per second before the
+ * rest is dropped, and bytes read per wakeup (fair to the rest of the
+ * loop); a worker's last words are read up to FINAL bytes.
+ */
+#define MASTER_OUTPUT_LINES_PER_S 1000
+#define MASTER_OUTPUT_READ_MAX (16 * 1024)
+#define MASTER_OUTPUT_FINAL_MAX (256 * 1024)
 /* Fast stop (TERM/INT): SIGTERM, then SIGKILL after this. */
 #define MASTER_FAST_STOP_MS 1000
 #define MASTER_RETIRED_MAX 8
@@ -58,6 +72,7 @@ struct worker {
 	int64_t kill_at_ms;	  /* STOPPING: SIGKILL then; 0: none */
 	int64_t respawn_at_ms;	  /* GONE: start again then; 0: none */
 	int64_t boot_deadline_ms; /* STARTING: killed if not ready; 0: none */
+	int64_t settle_at_ms;	  /* STARTING: exec'd, ready then; 0: none */
 	int64_t watchdog_at_ms;	  /* READY: killed if silent; 0: off */
 	int64_t last_ping_ms;	  /* last WATCHDOG=1 (or readiness) */
 	bool failed_boot;	  /* killed at boot-timeout */
@@ -65,11 +80,22 @@ struct worker {
 	bool timed_out;		  /* killed at timeout */
 	bool retiring; /* asked to be replaced; its successor is starting */
 	char retire_reason[96];
-	int64_t backoff_ms;
+	int stopped_by; /* the signal that stopped it (SIGSTOP…); 0: running */
+	int64_t backoff_ms;	 /* of the crash loop; 0: not in one */
 	int restarts;
+	int failures;		 /* failed runs since fail_window_ms */
+	int64_t fail_window_ms;	 /* start of the `restart-interval` window */
+	char last_exit[96];	 /* how its last process ended, in words */
 	char status[NOTIFY_STATUS_MAX]; /* last STATUS= */
-	char out[512];			/* partial output line */
+	/* Output relay (output.c). */
+	char out[512]; /* partial output line */
 	size_t outlen;
+	bool out_paused;	 /* out_fd left the loop until out_window ends */
+	int64_t out_window_ms;	 /* start of the current one-second window */
+	int out_lines;		 /* lines logged in that window */
+	bool out_window_dropped; /* a line was dropped in that window */
+	uint64_t out_dropped;	 /* lines dropped in this flood */
+	int64_t out_flood_ms;	 /* when this flood began */
 };
 
 enum control_wait {
@@ -272,6 +298,9 @@ void worker_on_pidfd(struct master *m, struct worker *w);
 void worker_on_report(struct master *m, struct worker *w);
 void worker_on_output(struct master *m, struct worker *w);
 void worker_drain_output(struct master *m, struct worker *w, bool final);
+/* When the output relay of w needs the timer (a flood); 0: never. */
+int64_t worker_output_deadline(const struct worker *w);
+void worker_output_on_timer(struct master *m, struct worker *w, int64_t now);
 
 /* `timeout` (liveness.c): when to look at a ready worker, and looking. */
 void liveness_start(struct master *m, struct worker *w);

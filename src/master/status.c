@@ -23,6 +23,20 @@ wall(int64_t mono_ms)
 	       (double)(proc_now_ms() - mono_ms) / 1000.0;
 }
 
+/* A monotonic instant as an ISO 8601 UTC string (a JSON value). */
+static void
+iso8601(struct json *j, int64_t mono_ms)
+{
+	double t = wall(mono_ms);
+	time_t secs = (time_t)t;
+	struct tm tm;
+	char buf[40];
+
+	gmtime_r(&secs, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	json_raw(j, "\"%s.%03dZ\"", buf, (int)((t - (double)secs) * 1000));
+}
+
 static void
 result(struct json *j, const char *key, const struct master_result *r)
 {
@@ -105,6 +119,32 @@ worker(struct json *j, const struct master *m, const struct worker *w)
 	json_raw(j, w->state == WORKER_READY ? "true" : "false");
 	json_key(j, "restarts");
 	json_raw(j, "%d", w->restarts);
+	/* Crash loops: how it last ended, how often, when it is tried next. */
+	json_key(j, "last_exit");
+	if (w->last_exit[0] != '\0')
+		json_string(j, w->last_exit);
+	else
+		json_raw(j, "null");
+	json_key(j, "crash_loop");
+	json_raw(j, w->backoff_ms > 0 ? "true" : "false");
+	json_key(j, "failures");
+	json_raw(j, "%d", w->failures);
+	json_key(j, "respawn_in");
+	if (w->state == WORKER_GONE && w->respawn_at_ms != 0)
+		json_raw(j, "%.3f",
+			 (double)(w->respawn_at_ms - proc_now_ms()) / 1000.0);
+	else
+		json_raw(j, "null");
+	json_key(j, "respawn_at");
+	if (w->state == WORKER_GONE && w->respawn_at_ms != 0)
+		iso8601(j, w->respawn_at_ms);
+	else
+		json_raw(j, "null");
+	json_key(j, "stopped");
+	if (w->stopped_by != 0 && w->state != WORKER_GONE)
+		json_string(j, sigabbrev_np(w->stopped_by));
+	else
+		json_raw(j, "null");
 	json_key(j, "status");
 	json_string(j, w->status);
 	if (w->in_process && w->state != WORKER_GONE)

@@ -162,7 +162,37 @@ spawn_exec(struct master *m, struct worker *w, int out,
 	return err;
 }
 
-/* Forks worker w (a GONE slot with its number set). */
+/* The next delay of w's crash-loop backoff. */
+static int64_t
+next_backoff(struct worker *w)
+{
+	w->backoff_ms = w->backoff_ms == 0 ? MASTER_BACKOFF_FIRST_MS
+					   : w->backoff_ms * 2;
+	if (w->backoff_ms > MASTER_BACKOFF_MAX_MS)
+		w->backoff_ms = MASTER_BACKOFF_MAX_MS;
+	return w->backoff_ms;
+}
+
+/*
+ * A fork that failed (out of processes, descriptors or memory) is retried
+ * like a crash: soon, then less and less often, for as long as it fails.
+ */
+static void
+spawn_failed(struct worker *w, const char *call, int err)
+{
+	int64_t delay = next_backoff(w);
+
+	w->respawn_at_ms = proc_now_ms() + delay;
+	snprintf(w->last_exit, sizeof(w->last_exit), "%s failed: %s", call,
+		 strerror(err));
+	log_error("worker %d: %s: %s; retry in %.1f s", w->number, call,
+		  strerror(err), (double)delay / 1000.0);
+}
+
+/*
+ * Forks worker w (a GONE slot with its number set). On failure w stays
+ * GONE with a retry scheduled, in the generation it was started for.
+ */
 static void
 spawn(struct master *m, struct worker *w)
 {
@@ -170,10 +200,9 @@ spawn(struct master *m, struct worker *w)
 	int out[2], err;
 
 	w->respawn_at_ms = 0;
+	w->generation = m->generation;
 	if (pipe2(out, O_CLOEXEC) < 0) {
-		log_error("worker %d: pipe2: %s; retry in 1 s", w->number,
-			  strerror(errno));
-		w->respawn_at_ms = proc_now_ms() + 1000;
+		spawn_failed(w, "pipe2", errno);
 		return;
 	}
 	w->in_process = master_in_process(m, m->cfg);
@@ -182,9 +211,7 @@ spawn(struct master *m, struct worker *w)
 	close(out[1]);
 	if (err < 0) {
 		close(out[0]);
-		log_error("worker %d: spawn: %s; retry in 1 s", w->number,
-			  strerror(-err));
-		w->respawn_at_ms = proc_now_ms() + 1000;
+		spawn_failed(w, "spawn", -err);
 		return;
 	}
 	fd_set_nonblock(out[0], true);
@@ -193,8 +220,14 @@ spawn(struct master *m, struct worker *w)
 	w->report_fd = child.report_fd;
 	w->out_fd = out[0];
 	w->outlen = 0;
-	w->generation = m->generation;
+	w->out_paused = false;
+	w->out_dropped = 0;
+	w->out_lines = 0;
+	w->out_window_dropped = false;
 	w->started_ms = proc_now_ms();
+	w->out_window_ms = w->started_ms;
+	w->settle_at_ms = 0;
+	w->stopped_by = 0;
 	w->ready_ms = 0;
 	w->kill_at_ms = 0;
 	w->stop_sent_ms = 0;
@@ -236,6 +269,19 @@ covered(const struct master *m, int number)
 	return false;
 }
 
+/*
+ * Sends a stop signal; a worker stopped by SIGSTOP (a debugger, an
+ * operator) gets SIGCONT after it, as systemd does, or it could not act
+ * on it before its graceful timeout ran out.
+ */
+static void
+stop_signal(struct worker *w, int sig)
+{
+	worker_signal(w, sig);
+	if (w->stopped_by != 0 && sig != SIGKILL)
+		worker_signal(w, SIGCONT);
+}
+
 void
 worker_stop(struct master *m, struct worker *w, const char *why)
 {
@@ -243,7 +289,7 @@ worker_stop(struct master *m, struct worker *w, const char *why)
 		return;
 	log_info("worker %d (pid %d, gen %d): stopping (%s)", w->number,
 		 (int)w->pid, w->generation, why);
-	worker_signal(w, w->stop_signal);
+	stop_signal(w, w->stop_signal);
 	w->stop_sent_ms = proc_now_ms();
 	w->kill_at_ms = w->stop_sent_ms + w->graceful_ms;
 	set_state(w, WORKER_STOPPING);
@@ -309,7 +355,7 @@ workers_stop_all(struct master *m, int sig, int64_t grace_ms)
 		w->respawn_at_ms = 0;
 		if (w->state == WORKER_GONE)
 			continue;
-		worker_signal(w, sig);
+		stop_signal(w, sig);
 		if (w->state != WORKER_STOPPING) {
 			set_state(w, WORKER_STOPPING);
 			w->stop_sent_ms = now;
@@ -368,11 +414,17 @@ workers_next_deadline(const struct master *m)
 			break;
 		case WORKER_STARTING:
 			d = w->boot_deadline_ms;
+			if (w->settle_at_ms != 0 && (d == 0 || w->settle_at_ms < d))
+				d = w->settle_at_ms;
 			break;
 		case WORKER_READY:
-			d = w->watchdog_at_ms;
+			/* `timeout` waits while a worker is stopped. */
+			d = w->stopped_by != 0 ? 0 : w->watchdog_at_ms;
 			break;
 		}
+		if (d != 0 && (next == 0 || d < next))
+			next = d;
+		d = worker_output_deadline(w);
 		if (d != 0 && (next == 0 || d < next))
 			next = d;
 	}
@@ -389,6 +441,12 @@ workers_on_timer(struct master *m, int64_t now)
 
 		if (!w->used)
 			continue;
+		worker_output_on_timer(m, w, now);
+		if (w->state == WORKER_STARTING && w->settle_at_ms != 0 &&
+		    now >= w->settle_at_ms) {
+			w->settle_at_ms = 0;
+			worker_set_ready(m, w);
+		}
 		if (w->state == WORKER_STOPPING && w->kill_at_ms != 0 &&
 		    now >= w->kill_at_ms) {
 			log_warn("worker %d (pid %d, gen %d): still running "
@@ -416,7 +474,7 @@ workers_on_timer(struct master *m, int64_t now)
 			w->failed_boot = true;
 			w->boot_deadline_ms = 0;
 			worker_signal(w, SIGKILL);
-		} else if (w->state == WORKER_READY) {
+		} else if (w->state == WORKER_READY && w->stopped_by == 0) {
 			liveness_check(m, w, now);
 		}
 	}
@@ -481,8 +539,10 @@ worker_set_ready(struct master *m, struct worker *w)
 		return;
 	w->ready_ms = proc_now_ms();
 	w->boot_deadline_ms = 0;
+	w->settle_at_ms = 0;
 	liveness_start(m, w);
-	if (m->cfg->readiness == CLI_READINESS_NOTIFY)
+	if (m->cfg->readiness == CLI_READINESS_NOTIFY ||
+	    m->cfg->exec_settle_ms > 0)
 		log_info("worker %d (pid %d, gen %d): ready after %.2f s",
 			 w->number, (int)w->pid, w->generation,
 			 (double)(w->ready_ms - w->started_ms) / 1000.0);
@@ -518,15 +578,57 @@ worker_on_report(struct master *m, struct worker *w)
 				  : "failed",
 			  strerror(r.err));
 	} else if (rc == 1 && (w->state == WORKER_STARTING ||
-			       (w->state == WORKER_READY &&
-				master_in_process(m, m->cfg)))) {
-		/* An in-process worker's READY=1 can overtake this EOF. */
+			       w->state == WORKER_READY)) {
+		/*
+		 * A worker's READY=1 can overtake this EOF: the notify
+		 * socket is read in batches, so another worker's event may
+		 * have brought this one's datagram in first.
+		 */
 		log_info("worker %d (pid %d, gen %d): running", w->number,
 			 (int)w->pid, w->generation);
-		if (m->cfg->readiness == CLI_READINESS_EXEC)
+		/*
+		 * Exec readiness: a program that crashes at start must not
+		 * count as ready (a reload to it would go through and the
+		 * service down): it is ready once it lived `exec-settle`.
+		 */
+		if (w->state != WORKER_STARTING ||
+		    m->cfg->readiness != CLI_READINESS_EXEC)
+			; /* ready already, or when it says so */
+		else if (m->cfg->exec_settle_ms > 0)
+			w->settle_at_ms = proc_now_ms() + m->cfg->exec_settle_ms;
+		else
 			worker_set_ready(m, w);
 	}
 	w->report_fd = master_unwatch(m, w->report_fd);
+}
+
+/*
+ * Counts a failed run of w and says whether its number is in a crash loop:
+ * it died young, failed its boot, failed more than `restart-burst` times
+ * within `restart-interval`, or was already in one and did not outlive the
+ * interval since. Only a run that ends well or outlives the interval ends a
+ * crash loop, so a program that fails after any fixed time backs off too.
+ * A worker killed at `timeout` had served: the app hangs on a request, it
+ * does not fail to start; it is replaced at once.
+ */
+static bool
+crash_loop(const struct master *m, struct worker *w, int64_t up,
+	   bool expected, int64_t now)
+{
+	int64_t interval = m->cfg->restart_interval_ms;
+
+	if (expected || w->timed_out) {
+		w->failures = 0;
+		return false;
+	}
+	if (w->failures == 0 || now - w->fail_window_ms > interval) {
+		w->fail_window_ms = now;
+		w->failures = 0;
+	}
+	w->failures++;
+	return up < MASTER_YOUNG_MS || w->failed_boot ||
+	       w->failures > m->cfg->restart_burst ||
+	       (w->backoff_ms > 0 && up < interval);
 }
 
 /* The worker's process is gone: log it, decide its respawn. */
@@ -545,6 +647,8 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 	worker_drain_output(m, w, true);
 	w->pidfd = master_unwatch(m, w->pidfd);
 	proc_describe_status(si, status, sizeof(status));
+	snprintf(w->last_exit, sizeof(w->last_exit), "%s", status);
+	w->stopped_by = 0;
 	/* A clean exit, or the death we asked for, is no cause for alarm. */
 	expected =
 		(si->si_code == CLD_EXITED && si->si_status == 0) ||
@@ -583,17 +687,19 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 	    w->generation != m->generation || covered(m, w->number)) {
 		snprintf(next, sizeof(next), "not respawned");
 		w->used = false;
-	} else if ((up < MASTER_YOUNG_MS && !w->timed_out) || w->failed_boot) {
-		/* (A worker killed at `timeout` had served: the app hangs
-		 * on some request, it does not fail to start.) */
-		w->backoff_ms = w->backoff_ms == 0 ? MASTER_BACKOFF_FIRST_MS
-						   : w->backoff_ms * 2;
-		if (w->backoff_ms > MASTER_BACKOFF_MAX_MS)
-			w->backoff_ms = MASTER_BACKOFF_MAX_MS;
-		w->respawn_at_ms = now + w->backoff_ms;
+	} else if (crash_loop(m, w, up, expected, now)) {
+		w->respawn_at_ms = now + next_backoff(w);
 		w->restarts++;
-		snprintf(next, sizeof(next), "respawn in %.1f s (crash loop)",
-			 (double)w->backoff_ms / 1000.0);
+		if (w->failures > 1)
+			snprintf(next, sizeof(next),
+				 "respawn in %.1f s (crash loop: %d failures "
+				 "in %.1f s)",
+				 (double)w->backoff_ms / 1000.0, w->failures,
+				 (double)(now - w->fail_window_ms) / 1000.0);
+		else
+			snprintf(next, sizeof(next),
+				 "respawn in %.1f s (crash loop)",
+				 (double)w->backoff_ms / 1000.0);
 	} else {
 		w->backoff_ms = 0;
 		w->restarts++;
@@ -604,21 +710,72 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 		  "worker %d (pid %d, gen %d): %s after %.1f s; %s", w->number,
 		  (int)w->pid, w->generation, status, (double)up / 1000.0,
 		  next);
+	if (w->respawn_at_ms != 0 && w->backoff_ms > 0 &&
+	    m->cfg->crash_loop == CLI_CRASH_LOOP_STOP &&
+	    w->failures > m->cfg->restart_burst) {
+		log_error("master: worker %d is in a crash loop (%d failures "
+			  "in %.1f s); stopping (crash-loop = stop)",
+			  w->number, w->failures,
+			  (double)(now - w->fail_window_ms) / 1000.0);
+		w->respawn_at_ms = 0;
+		m->exit_status = 1;
+		master_begin_stop(m, MASTER_STOP_GRACEFUL, "crash loop");
+		return;
+	}
 	if (w->respawn_at_ms == now)
 		spawn(m, w);
 }
 
-/* Reaps w if it has exited; harmless (WNOHANG) if it has not. */
+/*
+ * w was stopped (SIGSTOP, SIGTSTP, a debugger) or continued. A stopped
+ * worker serves nobody but is not hung: `timeout` waits until it continues
+ * and then starts counting afresh; boot-timeout and a stop's graceful
+ * timeout still run.
+ */
+static void
+worker_stopped(struct master *m, struct worker *w, const siginfo_t *si)
+{
+	char status[96];
+
+	proc_describe_status(si, status, sizeof(status));
+	if (si->si_code == CLD_CONTINUED) {
+		if (w->stopped_by == 0)
+			return;
+		w->stopped_by = 0;
+		log_info("worker %d (pid %d, gen %d): continued", w->number,
+			 (int)w->pid, w->generation);
+		if (w->state == WORKER_READY)
+			liveness_start(m, w);
+		return;
+	}
+	w->stopped_by = si->si_status;
+	if (w->state == WORKER_READY && m->cfg->timeout_ms > 0)
+		log_warn("worker %d (pid %d, gen %d): %s; `timeout` waits "
+			 "until it continues",
+			 w->number, (int)w->pid, w->generation, status);
+	else
+		log_warn("worker %d (pid %d, gen %d): %s", w->number,
+			 (int)w->pid, w->generation, status);
+}
+
+/* What waitid reports: an exit, a stop, or a continue (wait(2)). */
+#define WAIT_EVENTS (WEXITED | WSTOPPED | WCONTINUED)
+
+/* Takes w's change of state, if any; harmless (WNOHANG) if none. */
 static bool
 reap(struct master *m, struct worker *w)
 {
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG) < 0 ||
+	if (waitid(P_PID, (id_t)w->pid, &si, WAIT_EVENTS | WNOHANG) < 0 ||
 	    si.si_pid == 0)
 		return false;
-	worker_exited(m, w, &si);
+	if (si.si_code == CLD_STOPPED || si.si_code == CLD_TRAPPED ||
+	    si.si_code == CLD_CONTINUED)
+		worker_stopped(m, w, &si);
+	else
+		worker_exited(m, w, &si);
 	return true;
 }
 
@@ -647,7 +804,8 @@ workers_reap_all(struct master *m)
 	/*
 	 * SIGCHLD: as a subreaper we inherit orphans (our workers' children)
 	 * and must reap them too. Peek with WNOWAIT so a worker's status goes
-	 * through its own path; reap strangers here.
+	 * through its own path; reap strangers here. Stops and continues come
+	 * this way too (a pidfd reports only exits).
 	 */
 	for (;;) {
 		char status[96];
@@ -656,10 +814,13 @@ workers_reap_all(struct master *m)
 		pid_t pid;
 
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		if (waitid(P_ALL, 0, &si, WAIT_EVENTS | WNOHANG | WNOWAIT) <
+			    0 ||
 		    si.si_pid == 0)
 			return;
-		if (m->upgrade.pid == si.si_pid) {
+		if (m->upgrade.pid == si.si_pid &&
+		    (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
+		     si.si_code == CLD_DUMPED)) {
 			if (!upgrade_reap(m))
 				return;
 			continue;
@@ -672,10 +833,15 @@ workers_reap_all(struct master *m)
 		}
 		pid = si.si_pid;
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0)
+		if (waitid(P_PID, (id_t)pid, &si, WAIT_EVENTS | WNOHANG) < 0)
 			return;
 		proc_describe_status(&si, status, sizeof(status));
-		log_info("master: reaped orphan pid %d (%s)", (int)si.si_pid,
-			 status);
+		if (pid == m->upgrade.pid)
+			log_info("master: new master (pid %d) %s", (int)pid,
+				 status);
+		else if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
+			 si.si_code == CLD_DUMPED)
+			log_info("master: reaped orphan pid %d (%s)", (int)pid,
+				 status);
 	}
 }

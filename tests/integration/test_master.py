@@ -75,6 +75,7 @@ def test_process_title(herd):
 def test_idle_master_makes_no_wakeups(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "2"],
              SLEEP).started(2)
+    h.wait_log(r"master: ready")  # after exec-settle: no timer left
     time.sleep(0.2)  # let start-up settle before measuring
 
     def switches():
