@@ -1,10 +1,15 @@
 /*
  * Binary upgrade (USR2, `herd ctl upgrade`), nginx's protocol with systemd's
  * socket handover: the pid file becomes PIDFILE.oldbin, and the master
- * forks and execs its own binary from its path on disk (a new build is
- * picked up) with the listeners at fds 3… and LISTEN_FDS, so the new master
- * takes them through the same code path as sockets from systemd. It reports
- * READY=1 to our notify socket once its first generation is ready; then we
+ * forks and execs the binary it was started as, looked up again now the way
+ * it was given (Unicorn's START_CTX: argv[0] against the start directory,
+ * or in PATH), so a deploy that switched a symlink or put a new build in
+ * place is picked up; `upgrade-exec` names another binary. Never
+ * /proc/self/exe: that is the old build, still. The listeners go at fds 3…
+ * with LISTEN_FDS, so the new master takes them through the same code path
+ * as sockets from systemd. It tells us what it is (HERD_EXE=, HERD_VERSION=)
+ * as it starts, and reports READY=1 to our notify socket once its first
+ * generation is ready; then we
  * retire our workers and leave (upgrade-handover = auto) or wait for the
  * operator (manual: WINCH stops our workers, QUIT ends us, HUP brings our
  * workers back). A new master that dies, fails to exec or misses its
@@ -14,10 +19,12 @@
 #include "master/master.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,6 +103,73 @@ nomem:
 	return NULL;
 }
 
+/* dir/name into buf, a relative dir taken from where we started. */
+static int
+join(const struct master *m, const char *dir, const char *name, char *buf,
+     size_t len)
+{
+	int n;
+
+	if (dir[0] == '/')
+		n = snprintf(buf, len, "%s/%s", dir, name);
+	else if (dir[0] == '\0' || strcmp(dir, ".") == 0)
+		n = snprintf(buf, len, "%s/%s", m->start_cwd, name);
+	else
+		n = snprintf(buf, len, "%s/%s/%s", m->start_cwd, dir, name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool
+executable_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
+}
+
+/*
+ * The binary to execute, found now: upgrade-exec if set, else argv[0] as
+ * the shell found it when we started. A name with a '/' is a path,
+ * relative ones taken against the start directory; a bare name is looked
+ * up in PATH (as execvp would, an empty entry meaning the start
+ * directory). Returns 0 with the path in buf, or -errno with why.
+ */
+static int
+resolve_exe(const struct master *m, char *buf, size_t len, char *why,
+	    size_t whylen)
+{
+	const char *name =
+		m->cfg->upgrade_exec ? m->cfg->upgrade_exec : m->argv[0];
+	const char *path = getenv("PATH"), *p, *colon;
+	char dir[PATH_MAX];
+
+	if (m->cfg->upgrade_exec != NULL || strchr(name, '/') != NULL) {
+		if (join(m, name[0] == '/' ? "" : ".", name, buf, len) < 0 &&
+		    name[0] != '/')
+			goto too_long;
+		if (name[0] == '/')
+			snprintf(buf, len, "%s", name);
+		return 0;
+	}
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = colon + 1) {
+		colon = strchr(p, ':');
+		snprintf(dir, sizeof(dir), "%.*s",
+			 (int)(colon ? (size_t)(colon - p) : strlen(p)), p);
+		if (join(m, dir, name, buf, len) == 0 && executable_file(buf))
+			return 0;
+		if (colon == NULL)
+			break;
+	}
+	snprintf(why, whylen, "%s: not found in PATH (%s)", name, path);
+	return -ENOENT;
+too_long:
+	snprintf(why, whylen, "%s: %s", name, strerror(ENAMETOOLONG));
+	return -ENAMETOOLONG;
+}
+
 int
 master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 {
@@ -124,6 +198,11 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 		log_warn("master: %s refused: %s", origin, why);
 		return -1;
 	}
+	if (resolve_exe(m, m->exe, sizeof(m->exe), why, whylen) < 0) {
+		log_error("master: %s failed: %s", origin, why);
+		return -1;
+	}
+	m->upgrade.exe[0] = m->upgrade.version[0] = '\0';
 	env = build_env(m, &pid_slot);
 	fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
 	if (env == NULL || fds == NULL) {
@@ -232,17 +311,36 @@ give_up(struct master *m, const char *why)
 }
 
 void
+upgrade_on_message(struct master *m, const struct notify_msg *msg)
+{
+	if (msg->herd_exe[0] != '\0')
+		snprintf(m->upgrade.exe, sizeof(m->upgrade.exe), "%s",
+			 msg->herd_exe);
+	if (msg->herd_version[0] != '\0')
+		snprintf(m->upgrade.version, sizeof(m->upgrade.version), "%s",
+			 msg->herd_version);
+	if (msg->ready)
+		upgrade_on_ready(m);
+}
+
+void
 upgrade_on_ready(struct master *m)
 {
-	char why[128];
+	char why[sizeof(m->last_upgrade.reason)];
 
 	if (!m->upgrade.active)
 		return;
 	m->upgrade.active = false;
 	m->upgrade.handed_over = true;
-	snprintf(why, sizeof(why), "new master pid %d ready after %.2f s",
+	/* What runs, in its own words; what we executed if it said nothing
+	 * (a build from before it did). */
+	snprintf(why, sizeof(why),
+		 "new master pid %d ready after %.2f s: %.160s (%s%.20s)",
 		 (int)m->upgrade.pid,
-		 (double)(proc_now_ms() - m->upgrade.started_ms) / 1000.0);
+		 (double)(proc_now_ms() - m->upgrade.started_ms) / 1000.0,
+		 m->upgrade.exe[0] ? m->upgrade.exe : m->exe,
+		 m->upgrade.version[0] ? "herd " : "version not reported",
+		 m->upgrade.version);
 	log_info("master: upgrade: %s", why);
 	master_record(m, &m->last_upgrade, true, why);
 	control_outcome(m, CONTROL_WAIT_UPGRADE, true, why);
