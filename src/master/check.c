@@ -1,7 +1,10 @@
 /*
  * The checks of a config that need the system rather than the text: the
  * user and group exist, the directories and files are there and of the
- * right kind, the app loads, the log may be opened safely. cli checks what
+ * right kind, the program and the app are found, the log may be opened
+ * safely. What only a start can tell (a port taken, a bind refused; a
+ * listener may also come inherited, by name, and never be bound) is left
+ * to the start. cli checks what
  * a value says; this checks what it names. Run by -t, at start and on
  * every reload (through master_config_complete), so a config that passes
  * -t does not then fail to start, and a reload that would fail keeps the
@@ -13,6 +16,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,8 +74,8 @@ check_parent(const struct config *cfg, const char *key, const char *path,
 
 	if (slash == NULL)
 		return 0;
-	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
-		 path);
+	snprintf(dir, sizeof(dir), "%.*s",
+		 slash == path ? 1 : (int)(slash - path), path);
 	if (stat(dir, &st) < 0)
 		return refuse(cfg, key, err, errlen, "directory %s: %s", dir,
 			      strerror(errno));
@@ -111,6 +115,36 @@ check_creds(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The worker program, found as a worker will find it (proc_find_program:
+ * the master's PATH for a bare name). A relative path with a '/' is
+ * relative to the working directory at exec, so left to exec to judge.
+ */
+static int
+check_command(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *name;
+	char *found;
+	int rc;
+
+	if (cfg->command == NULL)
+		return 0;
+	name = cfg->command[0];
+	if (name[0] == '/')
+		return check_program(cfg, "command", name, err, errlen);
+	if (strchr(name, '/') != NULL)
+		return 0;
+	found = proc_find_program(name);
+	if (found == NULL)
+		return refuse(cfg, "command", err, errlen, "%s",
+			      strerror(ENOMEM));
+	rc = strchr(found, '/') == NULL ? refuse(cfg, "command", err, errlen,
+						 "%s: not found in PATH", name)
+					: 0;
+	free(found);
+	return rc;
+}
+
 int
 master_config_check(const struct config *cfg, char *err, size_t errlen)
 {
@@ -133,14 +167,9 @@ master_config_check(const struct config *cfg, char *err, size_t errlen)
 				      "%s: not a directory",
 				      cfg->working_directory);
 	}
-	/* An absolute program can be checked; a bare name is looked up in
-	 * the workers' PATH, from their working directory, at exec. */
-	if (cfg->command != NULL && cfg->command[0][0] == '/') {
-		rc = check_program(cfg, "command", cfg->command[0], err,
-				   errlen);
-		if (rc < 0)
-			return rc;
-	}
+	rc = check_command(cfg, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (cfg->app != NULL) {
 		/* Loaded and let go, as a master that does not preload does. */
 		rc = apps_resolve(cfg->app, false, &app, &handle, why,

@@ -19,12 +19,10 @@
 #include "master/master.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,37 +101,12 @@ nomem:
 	return NULL;
 }
 
-/* dir/name into buf, a relative dir taken from where we started. */
-static int
-join(const struct master *m, const char *dir, const char *name, char *buf,
-     size_t len)
-{
-	int n;
-
-	if (dir[0] == '/')
-		n = snprintf(buf, len, "%s/%s", dir, name);
-	else if (dir[0] == '\0' || strcmp(dir, ".") == 0)
-		n = snprintf(buf, len, "%s/%s", m->start_cwd, name);
-	else
-		n = snprintf(buf, len, "%s/%s/%s", m->start_cwd, dir, name);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static bool
-executable_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	       access(path, X_OK) == 0;
-}
-
 /*
  * The binary to execute, found now: upgrade-exec if set, else argv[0] as
- * the shell found it when we started. A name with a '/' is a path,
- * relative ones taken against the start directory; a bare name is looked
- * up in PATH (as execvp would, an empty entry meaning the start
- * directory). Returns 0 with the path in buf, or -errno with why.
+ * it was given when we started. A name with a '/' is a path, a relative
+ * one taken against the start directory; a bare name is looked up in PATH
+ * again (proc_find_program, as for a worker's command). Returns 0 with the
+ * path in buf, or -errno with why.
  */
 static int
 resolve_exe(const struct master *m, char *buf, size_t len, char *why,
@@ -141,33 +114,32 @@ resolve_exe(const struct master *m, char *buf, size_t len, char *why,
 {
 	const char *name =
 		m->cfg->upgrade_exec ? m->cfg->upgrade_exec : m->argv[0];
-	const char *path = getenv("PATH"), *p, *colon;
-	char dir[PATH_MAX];
+	char *found = NULL;
+	int n;
 
-	if (m->cfg->upgrade_exec != NULL || strchr(name, '/') != NULL) {
-		if (join(m, name[0] == '/' ? "" : ".", name, buf, len) < 0 &&
-		    name[0] != '/')
-			goto too_long;
-		if (name[0] == '/')
-			snprintf(buf, len, "%s", name);
-		return 0;
+	if (m->cfg->upgrade_exec == NULL && strchr(name, '/') == NULL) {
+		found = proc_find_program(name);
+		if (found == NULL) {
+			snprintf(why, whylen, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		if (strchr(found, '/') == NULL) {
+			free(found);
+			snprintf(why, whylen, "%s: not found in PATH", name);
+			return -ENOENT;
+		}
+		name = found;
 	}
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path;; p = colon + 1) {
-		colon = strchr(p, ':');
-		snprintf(dir, sizeof(dir), "%.*s",
-			 (int)(colon ? (size_t)(colon - p) : strlen(p)), p);
-		if (join(m, dir, name, buf, len) == 0 && executable_file(buf))
-			return 0;
-		if (colon == NULL)
-			break;
+	if (name[0] == '/')
+		n = snprintf(buf, len, "%s", name);
+	else
+		n = snprintf(buf, len, "%s/%s", m->start_cwd, name);
+	free(found);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(why, whylen, "%s", strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
 	}
-	snprintf(why, whylen, "%s: not found in PATH (%s)", name, path);
-	return -ENOENT;
-too_long:
-	snprintf(why, whylen, "%s: %s", name, strerror(ENAMETOOLONG));
-	return -ENAMETOOLONG;
+	return 0;
 }
 
 int

@@ -98,6 +98,9 @@ SEMANTIC = [
     ("upgrade-exec = /nonexistent-herd", "upgrade-exec", "No such file"),
     ("upgrade-exec = /etc", "upgrade-exec", "not a regular file"),
     ("upgrade-exec = {tmp}/plain", "upgrade-exec", "not executable"),
+    ("command = /nonexistent-herd", "command", "No such file"),
+    ("command = no-such-program-herd --flag", "command",
+     "not found in PATH"),
 ]
 
 
@@ -107,7 +110,7 @@ def semantic_conf(tmp_path, line):
     (tmp_path / "plain").chmod(0o644)
     line = line.replace("{tmp}", str(tmp_path))
     body = "# a comment\nlisten = 127.0.0.1:0\n" + line + "\n"
-    if not line.startswith("app"):
+    if not line.startswith(("app", "command")):
         body += "command = /bin/sleep 1000\n"
     conf.write_text(body)
     return conf
