@@ -35,14 +35,15 @@ int fd_place(const int *src, int n, int first);
 
 /*
  * Marks every descriptor >= first close-on-exec: close_range() with
- * CLOSE_RANGE_CLOEXEC on kernels that have it, else a walk that sets
- * FD_CLOEXEC on each open descriptor up to the soft RLIMIT_NOFILE. Marking
+ * CLOSE_RANGE_CLOEXEC on kernels that have it, else FD_CLOEXEC on each
+ * descriptor /proc/self/fd lists, else (no /proc) on each open one up to
+ * the soft RLIMIT_NOFILE. Marking
  * rather than closing keeps a close-on-exec report pipe usable until exec.
  * Returns 0 or -errno. Async-signal-safe.
  */
 int fd_cloexec_from(int first);
 
-/* The same walk without close_range(), exported so tests cover it. */
+/* The fallback without close_range(), exported so tests cover it. */
 int fd_cloexec_from_fallback(int first);
 
 /*

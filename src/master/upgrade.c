@@ -130,7 +130,8 @@ resolve_exe(const struct master *m, char *buf, size_t len, char *why,
 		}
 		name = found;
 	}
-	if (name[0] == '/')
+	/* No start directory known (it was gone at start): ours now. */
+	if (name[0] == '/' || m->start_cwd[0] == '\0')
 		n = snprintf(buf, len, "%s", name);
 	else
 		n = snprintf(buf, len, "%s/%s", m->start_cwd, name);

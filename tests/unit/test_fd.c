@@ -106,12 +106,19 @@ sweep(int (*fn)(int))
 	int stray = open("/dev/null", O_RDONLY); /* deliberately no CLOEXEC */
 	int high = fcntl(stray, F_DUPFD, 200);	 /* no CLOEXEC either */
 	int low = open("/dev/null", O_RDONLY);
+	int above = fcntl(stray, F_DUPFD, 900); /* above the limit, below */
+	struct rlimit rl;
 
-	if (stray < 0 || high < 0 || low < 0)
+	if (stray < 0 || high < 0 || low < 0 || above < 0)
+		return 1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1;
+	rl.rlim_cur = 600;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 1;
 	if (fn(stray) < 0)
 		return 2;
-	if (!is_cloexec(stray) || !is_cloexec(high))
+	if (!is_cloexec(stray) || !is_cloexec(high) || !is_cloexec(above))
 		return 3;
 	/* Below the start stays as it was. */
 	if (low < stray && is_cloexec(low))
