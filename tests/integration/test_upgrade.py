@@ -191,13 +191,14 @@ def exe_of(pid):
     return os.readlink(f"/proc/{pid}/exe")
 
 
-def start_as(herd, tmp_path, argv0, executable, extra="", env=None):
+def start_as(herd, tmp_path, argv0, executable, extra="", env=None,
+             cwd=None):
     conf = tmp_path / "herd.conf"
     port = free_port()
     write_config(conf, port, 1, extra)
     h = herd(["-c", str(conf)], env=env,
              popen=lambda argv, **k: subprocess.Popen(
-                 [argv0] + argv[1:], executable=executable, **k))
+                 [argv0] + argv[1:], executable=executable, cwd=cwd, **k))
     h.wait_log(r"master: ready")
     return h, conf
 
@@ -235,6 +236,19 @@ def test_upgrade_looks_a_bare_name_up_in_path_again(herd, tmp_path):
     h, conf = start_as(herd, tmp_path, "herd", str(bindir / "herd"),
                        env=env)
     switch(bindir / "herd", rel / "2" / "herd")
+    old = h.pid
+    new = upgrade(h, conf)
+    assert exe_of(new) == str(rel / "2" / "herd")
+    assert not alive(old)
+    os.kill(new, signal.SIGQUIT)
+    wait_for(lambda: not alive(new), 10, "new master exit")
+
+
+def test_upgrade_resolves_a_relative_path_again(herd, tmp_path):
+    rel = releases(tmp_path)
+    h, conf = start_as(herd, tmp_path, "./current/herd",
+                       str(tmp_path / "current" / "herd"), cwd=tmp_path)
+    switch(tmp_path / "current", rel / "2")
     old = h.pid
     new = upgrade(h, conf)
     assert exe_of(new) == str(rel / "2" / "herd")
