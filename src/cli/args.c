@@ -240,9 +240,15 @@ cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 		if (rc != 0)
 			goto fail;
 	}
+	if (cfg->from == NULL && (cfg->from = calloc(n, sizeof(int))) == NULL) {
+		rc = usage_error(&a, "%s", strerror(ENOMEM));
+		goto fail;
+	}
 	for (k = 0; k < n; k++)
-		if (a.given[k])
+		if (a.given[k]) {
 			cli_option_move(&a.table[k], cfg, &a.scratch);
+			cfg->from[k] = CLI_FROM_FLAG;
+		}
 	goto out;
 fail:
 	config_free(cfg);

@@ -144,7 +144,18 @@ struct config {
 	int max_requests;	 /* 0: never */
 	int max_requests_jitter; /* each worker adds 0…this to the above */
 	int64_t max_memory;	 /* bytes of the worker's USS; 0: never */
+	char *upgrade_exec;	 /* the binary USR2 executes; NULL: our own */
+
+	/*
+	 * Where each key got its value, one entry per option-table row: the
+	 * config file's line (> 0), CLI_FROM_FLAG, or 0 for the default.
+	 * Kept so that a check made after loading (does the user exist?)
+	 * can still name FILE:LINE: KEY; see cli_where(). NULL until set.
+	 */
+	int *from;
 };
+
+#define CLI_FROM_FLAG (-1)
 
 /*
  * Parses argv (argv[0] is the program) into cfg, which it initialises.
@@ -158,6 +169,14 @@ struct config {
  */
 int cli_parse(int argc, char **argv, struct config *cfg, char *err,
 	      size_t errlen);
+
+/*
+ * Names where key got its value in cfg, the way a message about it should
+ * start: "FILE:LINE: KEY" from the config file, "--KEY" from the command
+ * line, "KEY" for a default. Writes into buf (truncated to len).
+ */
+void cli_where(const struct config *cfg, const char *key, char *buf,
+	       size_t len);
 
 /* Frees everything cfg owns and zeroes it. Safe on a zeroed config. */
 void config_free(struct config *cfg);
@@ -259,10 +278,15 @@ void cli_config_init(struct config *cfg);
 
 /*
  * Reads the config file at path into cfg (initialised already), key by key
- * through the table. Returns 0, or CLI_EX_CONFIG with one line in err:
- * "FILE:LINE: KEY: reason", "FILE:LINE: reason", or "FILE: strerror".
- * cfg then holds whatever was read before the bad line; free it.
+ * through the table, and records in cfg->from the line of each key. The
+ * file must be a regular file (a FIFO would hang us, /dev/zero never end)
+ * of at most CLI_CONFIG_MAX bytes. Returns 0, or CLI_EX_CONFIG with one
+ * line in err: "FILE:LINE: KEY: reason", "FILE:LINE: reason", or
+ * "FILE: reason". cfg then holds whatever was read before the bad line;
+ * free it.
  */
+#define CLI_CONFIG_MAX (1024 * 1024)
+
 int cli_config_load(const char *path, struct config *cfg, char *err,
 		    size_t errlen);
 

@@ -13,9 +13,12 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct reader {
 	const char *path;
@@ -223,46 +226,139 @@ load_line(struct reader *r, char *line, size_t len, struct config *cfg,
 	return 0;
 }
 
+/*
+ * Reads all of the file into a NUL-terminated buffer. open() with
+ * O_NONBLOCK so that a FIFO cannot block us even for the open, then fstat
+ * on what was opened (no race with a rename): only a regular file is a
+ * config. It is read to the end, one byte past the cap, so a file that
+ * grows meanwhile is refused too, and a failed read or allocation is an
+ * error, never a short file.
+ */
+static int
+read_whole(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t off = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return CLI_EX_CONFIG;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (%s)", path,
+			 S_ISDIR(st.st_mode)	? "a directory"
+			 : S_ISFIFO(st.st_mode) ? "a FIFO"
+			 : S_ISCHR(st.st_mode)	? "a character device"
+			 : S_ISSOCK(st.st_mode) ? "a socket"
+						: "a special file");
+		goto fail;
+	}
+	if (st.st_size > CLI_CONFIG_MAX)
+		goto too_big;
+	buf = malloc(CLI_CONFIG_MAX + 2);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		goto fail;
+	}
+	while (off <= CLI_CONFIG_MAX) {
+		n = read(fd, buf + off, CLI_CONFIG_MAX + 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off > CLI_CONFIG_MAX)
+		goto too_big;
+	buf[off] = '\0';
+	close(fd);
+	*text = buf;
+	*len = off;
+	return 0;
+too_big:
+	snprintf(err, errlen, "%s: larger than %d KiB: not a config file", path,
+		 CLI_CONFIG_MAX / 1024);
+fail:
+	free(buf);
+	close(fd);
+	return CLI_EX_CONFIG;
+}
+
 int
 cli_config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
 	struct reader r = {.path = path, .err = err, .errlen = errlen};
 	const struct cli_option *table;
-	char *line = NULL;
-	size_t cap = 0, n;
-	int *seen = NULL, rc = 0;
-	ssize_t len;
-	FILE *fp;
+	char *text = NULL, *line, *next;
+	size_t n, len;
+	int *seen, rc;
 
 	table = cli_options(&n);
-	fp = fopen(path, "re");
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return CLI_EX_CONFIG;
-	}
+	rc = read_whole(path, &text, &len, err, errlen);
+	if (rc != 0)
+		return rc;
+	/* seen[] becomes cfg->from: the line each key was set on. */
 	seen = calloc(n, sizeof(*seen));
 	if (seen == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		rc = CLI_EX_CONFIG;
-		goto out;
+		free(text);
+		return CLI_EX_CONFIG;
 	}
-	errno = 0;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
+	free(cfg->from);
+	cfg->from = seen;
+	for (line = text; line < text + len; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(text + len - line));
+
+		next = nl != NULL ? nl + 1 : text + len;
 		r.line++;
-		rc = load_line(&r, line, (size_t)len, cfg, table, seen);
+		/* load_line sees the line with its newline, as getline gave
+		 * it; the byte after it is cut so the line ends there. */
+		if (nl != NULL) {
+			char keep = *next;
+
+			*next = '\0';
+			rc = load_line(&r, line, (size_t)(next - line), cfg,
+				       table, seen);
+			*next = keep;
+		} else {
+			rc = load_line(&r, line, (size_t)(next - line), cfg,
+				       table, seen);
+		}
 		if (rc != 0)
-			goto out;
-		errno = 0;
+			break;
 	}
-	/* getline() fails on a directory (EISDIR) only at the first read. */
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", path,
-			 strerror(errno != 0 ? errno : EIO));
-		rc = CLI_EX_CONFIG;
-	}
-out:
-	free(line);
-	free(seen);
-	fclose(fp);
+	free(text);
 	return rc;
+}
+
+void
+cli_where(const struct config *cfg, const char *key, char *buf, size_t len)
+{
+	const struct cli_option *table, *o = cli_option_find(key);
+	size_t n;
+	int from = 0;
+
+	table = cli_options(&n);
+	if (o != NULL && cfg->from != NULL)
+		from = cfg->from[o - table];
+	if (from > 0 && cfg->config_file != NULL)
+		snprintf(buf, len, "%s:%d: %s", cfg->config_file, from, key);
+	else if (from == CLI_FROM_FLAG && (o->flags & CLI_OPT_FILE_ONLY))
+		snprintf(buf, len, "%s (after --)", key);
+	else if (from == CLI_FROM_FLAG)
+		snprintf(buf, len, "--%s", key);
+	else
+		snprintf(buf, len, "%s", key);
 }

@@ -709,6 +709,15 @@ static const struct cli_option options[] = {
 			"waits for WINCH/QUIT",
 	},
 	{
+		.name = "upgrade-exec",
+		.metavar = "PATH",
+		.store = CLI_STORE_STRING,
+		FIELD(upgrade_exec),
+		.set = set_string,
+		.help = "the binary an upgrade (USR2) executes (default: the "
+			"one herd was started as, looked up again)",
+	},
+	{
 		.name = "control-socket",
 		.metavar = "PATH",
 		.store = CLI_STORE_STRING,
@@ -1003,6 +1012,7 @@ config_free(struct config *cfg)
 
 	for (i = 0; i < NOPTIONS; i++)
 		field_free(&options[i], cfg);
+	free(cfg->from);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

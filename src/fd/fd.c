@@ -82,12 +82,72 @@ fd_place(const int *src, int n, int first)
 	return 0;
 }
 
+/*
+ * Acts on every descriptor /proc/self/fd lists at or above first: closes
+ * it, or marks it close-on-exec. The directory is read with raw
+ * getdents64 into a stack buffer (no opendir: it allocates, and this runs
+ * between fork and exec). /proc knows every open descriptor, also those
+ * above a soft RLIMIT_NOFILE lowered after they were opened, which a walk
+ * up to the limit misses. Closing while reading changes the listing, so
+ * then the directory is read again from the start until a pass finds
+ * nothing left. Returns 0, or -errno when /proc cannot be read.
+ */
+static int
+walk_listed(int first, bool close_them)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int dir, acted;
+	long n, off;
+
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	do {
+		acted = 0;
+		if (lseek(dir, 0, SEEK_SET) < 0)
+			break;
+		while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) >
+		       0) {
+			for (off = 0; off < n;) {
+				struct dirent64 *e = (void *)(buf + off);
+				const char *p = e->d_name;
+				long fd = 0;
+
+				off += e->d_reclen;
+				if (*p < '0' || *p > '9')
+					continue;
+				for (; *p >= '0' && *p <= '9'; p++)
+					fd = fd * 10 + (*p - '0');
+				if (fd < first || fd == dir)
+					continue;
+				if (close_them) {
+					close((int)fd);
+					acted++;
+				} else {
+					fd_set_cloexec((int)fd, true);
+				}
+			}
+		}
+		if (n < 0) {
+			int err = errno;
+
+			close(dir);
+			return -err;
+		}
+	} while (acted > 0);
+	close(dir);
+	return 0;
+}
+
 int
 fd_cloexec_from_fallback(int first)
 {
 	struct rlimit rl;
 	long fd, max = 1024;
 
+	/* Without /proc (an early chroot): up to the limit, the best left. */
+	if (walk_listed(first, false) == 0)
+		return 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		max = (long)rl.rlim_cur;
 	for (fd = first; fd < max; fd++) {
@@ -117,6 +177,9 @@ fd_close_from_fallback(int first)
 	struct rlimit rl;
 	long fd, max = 1024;
 
+	/* Without /proc (an early chroot): up to the limit, the best left. */
+	if (walk_listed(first, true) == 0)
+		return 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		max = (long)rl.rlim_cur;
 	for (fd = first; fd < max; fd++)
@@ -154,7 +217,7 @@ fd_count_open(void)
 int
 fd_sanitize_startup(int first, int *strays, int max)
 {
-	int fd, n = 0, found[256], nfound = 0, i;
+	int fd, n = 0, rc;
 	struct dirent *e;
 	DIR *d;
 
@@ -162,23 +225,22 @@ fd_sanitize_startup(int first, int *strays, int max)
 		if (fcntl(fd, F_GETFD) < 0 &&
 		    open("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC) != fd)
 			return -EBADF;
+	/*
+	 * Count and name them first, then close them all at once: however
+	 * many there are, none is left behind for want of room in a list.
+	 */
 	d = opendir("/proc/self/fd");
-	if (d == NULL)
-		return -errno;
-	/* Collect first, close after: closing while reading the directory
-	 * would change what is being listed. */
-	while ((e = readdir(d)) != NULL && nfound < 256) {
-		fd = atoi(e->d_name);
-		if (e->d_name[0] != '.' && fd >= first && fd != dirfd(d))
-			found[nfound++] = fd;
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			fd = atoi(e->d_name);
+			if (e->d_name[0] == '.' || fd < first || fd == dirfd(d))
+				continue;
+			if (n < max)
+				strays[n] = fd;
+			n++;
+		}
+		closedir(d);
 	}
-	closedir(d);
-	for (i = 0; i < nfound; i++) {
-		if (close(found[i]) < 0)
-			continue;
-		if (n < max)
-			strays[n] = found[i];
-		n++;
-	}
-	return n;
+	rc = fd_close_from(first);
+	return rc < 0 ? rc : n;
 }

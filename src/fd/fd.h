@@ -35,33 +35,35 @@ int fd_place(const int *src, int n, int first);
 
 /*
  * Marks every descriptor >= first close-on-exec: close_range() with
- * CLOSE_RANGE_CLOEXEC on kernels that have it, else a walk that sets
- * FD_CLOEXEC on each open descriptor up to the soft RLIMIT_NOFILE. Marking
+ * CLOSE_RANGE_CLOEXEC on kernels that have it, else FD_CLOEXEC on each
+ * descriptor /proc/self/fd lists, else (no /proc) on each open one up to
+ * the soft RLIMIT_NOFILE. Marking
  * rather than closing keeps a close-on-exec report pipe usable until exec.
  * Returns 0 or -errno. Async-signal-safe.
  */
 int fd_cloexec_from(int first);
 
-/* The same walk without close_range(), exported so tests cover it. */
+/* The fallback without close_range(), exported so tests cover it. */
 int fd_cloexec_from_fallback(int first);
 
 /*
  * Closes every descriptor >= first: close_range() where the kernel has it,
- * else a walk up to the soft RLIMIT_NOFILE. For a forked child that will
- * not exec (an in-process worker), where close-on-exec marks would never
- * take effect. Returns 0 or -errno. Async-signal-safe.
+ * else every one /proc/self/fd lists (also those above a lowered soft
+ * RLIMIT_NOFILE), else, without /proc, a walk up to that limit. For a forked
+ * child that will not exec (an in-process worker), where close-on-exec marks
+ * would never take effect. Returns 0 or -errno. Async-signal-safe.
  */
 int fd_close_from(int first);
 
-/* The same walk without close_range(), exported so tests cover it. */
+/* The fallback without close_range(), exported so tests cover it. */
 int fd_close_from_fallback(int first);
 
 /*
  * At start-up, before anything else opens a descriptor: makes sure 0, 1 and
  * 2 are open (on /dev/null if not), so no later descriptor lands there by
  * accident, and closes every descriptor >= first that the caller left open
- * (a shell's or a parent's stray), writing their numbers to strays (up to
- * max). Returns how many were closed, or -errno.
+ * (a shell's or a parent's stray), however many, writing the first max of
+ * their numbers to strays. Returns how many there were, or -errno.
  */
 int fd_sanitize_startup(int first, int *strays, int max);
 

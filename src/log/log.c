@@ -9,10 +9,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,20 +34,133 @@ static const char *const level_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
 };
 
+#define LOG_SYMLINK                                                      \
+	"is a symbolic link: herd does not follow one to its log (name " \
+	"the target itself)"
+
+static int explain(char *why, size_t whylen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Puts the reason in why (when there is room for one) and returns rc. */
+static int
+explain(char *why, size_t whylen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
 const char *
 log_level_name(enum log_level level)
 {
 	return level_names[level];
 }
 
+/*
+ * Opens the directory that holds path (O_PATH: nothing is read from it)
+ * and points *base at the last component. Refuses a directory that anyone
+ * may write to without the sticky bit: anyone could rename the log away
+ * and plant a symlink in its place before the next reopen. Returns the
+ * directory's descriptor or -errno with the reason in why.
+ */
 static int
-open_path(const char *path)
+open_parent(const char *path, const char **base, char *why, size_t whylen)
 {
-	int fd =
-		open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-		     0644);
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+	int dfd;
 
-	return fd < 0 ? -errno : fd;
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return explain(why, whylen, -ENAMETOOLONG, "%s",
+			       strerror(ENAMETOOLONG));
+	*base = slash != NULL ? slash + 1 : path;
+	if (**base == '\0')
+		return explain(why, whylen, -EISDIR, "names a directory");
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return explain(why, whylen, -errno, "directory %s: %s", dir,
+			       strerror(errno));
+	if (fstat(dfd, &st) < 0) {
+		int err = errno;
+
+		close(dfd);
+		return explain(why, whylen, -err, "directory %s: %s", dir,
+			       strerror(err));
+	}
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		close(dfd);
+		return explain(why, whylen, -EPERM,
+			       "directory %s is world-writable without the "
+			       "sticky bit: anyone could plant a symbolic "
+			       "link in the log's place",
+			       dir);
+	}
+	return dfd;
+}
+
+int
+log_check_path(const char *path, char *why, size_t whylen)
+{
+	const char *base;
+	struct stat st;
+	int dfd, rc = 0;
+
+	dfd = open_parent(path, &base, why, whylen);
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			rc = explain(why, whylen, -ELOOP, "%s", LOG_SYMLINK);
+		else if (S_ISDIR(st.st_mode))
+			rc = explain(why, whylen, -EISDIR, "is a directory");
+	} else if (errno != ENOENT) {
+		rc = explain(why, whylen, -errno, "%s", strerror(errno));
+	}
+	close(dfd);
+	return rc;
+}
+
+int
+log_open_file(const char *path, char *why, size_t whylen)
+{
+	const char *base;
+	int dfd, fd;
+
+	dfd = open_parent(path, &base, why, whylen);
+	if (dfd < 0)
+		return dfd;
+	/*
+	 * O_NOFOLLOW: a symlink at the name fails with ELOOP. O_NONBLOCK
+	 * only for the open itself, so a FIFO without a reader fails
+	 * (ENXIO) instead of hanging the master; it is cleared after.
+	 */
+	fd = openat(dfd, base,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
+			    O_NOFOLLOW | O_NONBLOCK,
+		    0644);
+	if (fd < 0) {
+		int err = errno;
+
+		close(dfd);
+		if (err == ELOOP)
+			return explain(why, whylen, -ELOOP, "%s", LOG_SYMLINK);
+		return explain(why, whylen, -err, "%s", strerror(err));
+	}
+	close(dfd);
+	fcntl(fd, F_SETFL, O_APPEND);
+	return fd;
 }
 
 int
@@ -61,7 +176,7 @@ log_open(const char *path)
 	copy = strdup(path);
 	if (copy == NULL)
 		return -ENOMEM;
-	fd = open_path(path);
+	fd = log_open_file(path, NULL, 0);
 	if (fd < 0) {
 		free(copy);
 		return fd;
@@ -73,13 +188,13 @@ log_open(const char *path)
 }
 
 int
-log_reopen(void)
+log_reopen(char *why, size_t whylen)
 {
 	int fd;
 
 	if (log_state.path == NULL)
 		return 0;
-	fd = open_path(log_state.path);
+	fd = log_open_file(log_state.path, why, whylen);
 	if (fd < 0)
 		return fd;
 	close(log_state.fd);

@@ -3,13 +3,16 @@
  *
  * A line is `YYYY-MM-DDTHH:MM:SS.mmmZ LEVEL subject: message`; callers put
  * the subject ("master", "worker 2 (pid 4121, gen 1)") at the start of the
- * message. Lines go to stderr, or to a file opened O_APPEND|O_CLOEXEC and
- * reopened on request (USR1). Each line is one write(2), so lines from
- * several processes sharing the destination never interleave mid-line.
- * Never call these from a signal handler (herd has none that do work).
+ * message. Lines go to stderr, or to a file opened O_APPEND|O_CLOEXEC|
+ * O_NOFOLLOW and reopened on request (USR1). Each line is one write(2), so
+ * lines from several processes sharing the destination never interleave
+ * mid-line. Never call these from a signal handler (herd has none that do
+ * work).
  */
 #ifndef HERD_LOG_H
 #define HERD_LOG_H
+
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_DEBUG,
@@ -21,13 +24,35 @@ enum log_level {
 const char *log_level_name(enum log_level level);
 
 /*
- * Directs the log to path (NULL or "-" means stderr). Returns 0 or -errno;
- * on failure the previous destination stays in force.
+ * Opens path for appending, as every log file of herd is opened (this log
+ * and the access log): O_CLOEXEC, never through a symbolic link at the
+ * name itself (O_NOFOLLOW), and never in a directory anyone may write to
+ * without the sticky bit, where anyone could swap the file for a symlink
+ * between two reopens. Returns the descriptor, or -errno (-ELOOP for a
+ * symlink, -EPERM for such a directory) with the reason in words in why,
+ * which may be NULL.
+ */
+int log_open_file(const char *path, char *why, size_t whylen);
+
+/*
+ * What log_open_file() would refuse, found without creating anything (for
+ * -t): the directory, a symlink or a directory at the name. Returns 0 or
+ * -errno with the reason in why.
+ */
+int log_check_path(const char *path, char *why, size_t whylen);
+
+/*
+ * Directs the log to path (NULL or "-" means stderr) through
+ * log_open_file(). Returns 0 or -errno; on failure the previous
+ * destination stays in force.
  */
 int log_open(const char *path);
 
-/* Reopens the log file (after rotation). Returns 0 or -errno. */
-int log_reopen(void);
+/*
+ * Reopens the log file (after rotation). Returns 0 or -errno with the
+ * reason in why (may be NULL); on failure the old descriptor stays.
+ */
+int log_reopen(char *why, size_t whylen);
 
 /* Releases the log file; later lines go to stderr. */
 void log_close(void);

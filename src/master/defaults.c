@@ -48,5 +48,5 @@ master_config_complete(struct config *cfg, bool inherited, bool linked,
 	/* HTTP clients speak first: herd's own workers defer accepts. */
 	for (i = 0; i < cfg->nlisten; i++)
 		listen_defer_default(&cfg->listen[i], cfg->command == NULL);
-	return 0;
+	return master_config_check(cfg, err, errlen);
 }

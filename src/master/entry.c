@@ -58,22 +58,6 @@ log_strays(const int *strays, int n)
 		 list);
 }
 
-/* Everything after the command line is known; returns the exit status. */
-/* -t: the app is checked as the master would check it. */
-static int
-check_app(const struct config *cfg, char *err, size_t errlen)
-{
-	struct herd_app app;
-	void *handle;
-	int rc;
-
-	if (cfg->app == NULL)
-		return 0;
-	rc = apps_resolve(cfg->app, false, &app, &handle, err, errlen);
-	apps_unload(handle);
-	return rc;
-}
-
 static int
 run(int argc, char **argv, const int *strays, int nstrays,
     const struct herd_app *linked)
@@ -100,13 +84,13 @@ run(int argc, char **argv, const int *strays, int nstrays,
 	case CLI_ACTION_RUN:
 		break;
 	}
+	/* What the config names is checked too (master_config_check), the
+	 * same way for -t and for a start: a config -t passes can start. */
 	rc = master_config_complete(&cfg, getenv("LISTEN_FDS") != NULL,
 				    linked != NULL, err, sizeof(err));
-	if (rc == 0 && cfg.action == CLI_ACTION_TEST_CONFIG)
-		rc = check_app(&cfg, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "herd: %s\n", err);
-		rc = CLI_EX_USAGE;
+		rc = CLI_EX_CONFIG;
 		goto out;
 	}
 	if (cfg.action == CLI_ACTION_TEST_CONFIG) {
@@ -116,8 +100,10 @@ run(int argc, char **argv, const int *strays, int nstrays,
 	}
 	rc = log_open(cfg.log);
 	if (rc < 0) {
-		fprintf(stderr, "herd: log %s: %s\n", cfg.log, strerror(-rc));
-		rc = 1;
+		cli_where(&cfg, "log", err, sizeof(err));
+		fprintf(stderr, "herd: %s: %s: %s\n", err, cfg.log,
+			strerror(-rc));
+		rc = CLI_EX_CONFIG;
 		goto out;
 	}
 	log_strays(strays, nstrays);

@@ -156,12 +156,13 @@ master_handle_signal(struct master *m, int sig)
 		workers_ensure(m);
 		return;
 	case SIGUSR1: {
-		int err = log_reopen();
+		char why[256];
+		int err = log_reopen(why, sizeof(why));
 
 		if (err < 0)
-			log_error("master: USR1: reopening the log: %s; "
+			log_error("master: USR1: reopening the log %s: %s; "
 				  "keeping the old file",
-				  strerror(-err));
+				  m->cfg->log, why);
 		else
 			log_info("master: USR1: log reopened");
 		/* herd's own workers reopen their access logs on USR1. */

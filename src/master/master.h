@@ -141,6 +141,9 @@ struct upgrade {
 	int64_t deadline_ms;
 	char why[192];	/* why it failed, when known before it exits */
 	char *pid_path; /* our pid file's name before it became .oldbin */
+	/* What the new master said it is (HERD_EXE=, HERD_VERSION=). */
+	char exe[NOTIFY_STATUS_MAX];
+	char version[64];
 };
 
 enum master_stop {
@@ -157,10 +160,15 @@ struct master {
 	struct proc_creds creds;
 	struct pidfile pidfile;
 
-	/* What a reload re-reads and an upgrade re-executes. */
+	/*
+	 * What a reload re-reads and an upgrade re-executes: argv[0] is
+	 * looked up again at each upgrade the way it was given, a relative
+	 * path against start_cwd, a bare name in PATH (upgrade.c).
+	 */
 	int argc;
 	char **argv;
-	char exe[4096]; /* our binary's path on disk at start */
+	char start_cwd[4096]; /* our working directory at start */
+	char exe[4096];	      /* the binary the last upgrade executed */
 
 	int epfd;
 	int sigfd;
@@ -270,11 +278,22 @@ void master_begin_stop(struct master *m, enum master_stop how, const char *why);
  * current directory) when there is neither a command nor a linked app,
  * 127.0.0.1:8080 as the listener (unless sockets were inherited), and
  * notify readiness for in-process workers. Refuses an app together with a
- * command. Used at start and on every reload, so both read a config the
- * same way. Returns 0, or -errno with a reason in err.
+ * command, then runs master_config_check(). Used at -t, at start and on
+ * every reload, so all read and check a config the same way. Returns 0,
+ * or -errno with a reason in err.
  */
 int master_config_complete(struct config *cfg, bool inherited, bool linked,
 			   char *err, size_t errlen);
+
+/*
+ * Checks what cfg names against the system: user and group exist, the
+ * working directory is one, an absolute command and upgrade-exec are
+ * executable files, the app loads, the log and access log may be opened
+ * safely (log_check_path), the pid file's directory exists. Called by
+ * master_config_complete(). Returns 0, or -EINVAL with "FILE:LINE: KEY:
+ * reason" (or "--KEY: reason") in err.
+ */
+int master_config_check(const struct config *cfg, char *err, size_t errlen);
 
 /* The worker table (workers.c). */
 void workers_ensure(struct master *m);
@@ -330,6 +349,8 @@ int master_upgrade(struct master *m, const char *origin, char *why,
 		   size_t whylen);
 void upgrade_on_report(struct master *m);
 void upgrade_on_ready(struct master *m);
+/* A notify message from the new master: what it is, and READY=1. */
+void upgrade_on_message(struct master *m, const struct notify_msg *msg);
 void upgrade_on_timer(struct master *m, int64_t now);
 int64_t upgrade_deadline(const struct master *m);
 bool upgrade_reap(struct master *m);

@@ -78,8 +78,7 @@ on_message(struct master *m, const struct notify_msg *msg)
 	struct worker *w;
 
 	if (m->upgrade.active && msg->pid == m->upgrade.pid) {
-		if (msg->ready)
-			upgrade_on_ready(m);
+		upgrade_on_message(m, msg);
 		return;
 	}
 	w = workers_find_pid(m, msg->pid);

@@ -193,6 +193,30 @@ test_hook_careless_open(void)
 			 strerror(errno));
 }
 
+/*
+ * After an upgrade: tells the old master which binary and version it
+ * started, so that its log and `herd ctl upgrade` can say so. The binary
+ * is read from /proc/self/exe here only to report what runs.
+ */
+static void
+announce_to_old_master(struct master *m)
+{
+	char exe[NOTIFY_STATUS_MAX], text[NOTIFY_STATUS_MAX + 128];
+	ssize_t n;
+	int rc;
+
+	if (m->parent_notify == NULL)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(text, sizeof(text), "HERD_VERSION=%s\nHERD_EXE=%s",
+		 HERD_VERSION, exe);
+	rc = notify_send(m->parent_notify, text);
+	if (rc < 0)
+		log_warn("master: telling the old master what we are: %s",
+			 strerror(-rc));
+}
+
 void
 master_set_title(struct master *m, bool old)
 {
@@ -207,7 +231,6 @@ master_start(struct master *m)
 	struct config *cfg = m->cfg;
 	char err[256], path[256];
 	pid_t holder;
-	ssize_t n;
 	int rc;
 
 	m->epfd = m->sigfd = m->timerfd = m->devnull = m->ready_fd = -1;
@@ -218,9 +241,12 @@ master_start(struct master *m)
 	m->pidfile.fd = -1;
 	m->generation = m->generation_seq = 1;
 	m->started_ms = proc_now_ms();
-	/* The binary on disk now: an upgrade execs whatever is there then. */
-	n = readlink("/proc/self/exe", m->exe, sizeof(m->exe) - 1);
-	m->exe[n > 0 ? n : 0] = '\0';
+	/*
+	 * Where argv[0] is relative to: an upgrade looks it up again, the
+	 * way it was given, so a deploy that switched a symlink is followed.
+	 */
+	if (getcwd(m->start_cwd, sizeof(m->start_cwd)) == NULL)
+		m->start_cwd[0] = '\0';
 	m->wanted = cfg->workers;
 	m->nslots = 2 * CLI_WORKERS_MAX;
 	m->slots = calloc((size_t)m->nslots, sizeof(*m->slots));
@@ -264,6 +290,7 @@ master_start(struct master *m)
 	} else if (getenv("NOTIFY_SOCKET") != NULL) {
 		m->systemd_notify = strdup(getenv("NOTIFY_SOCKET"));
 	}
+	announce_to_old_master(m);
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("HERD_SYSTEMD_NOTIFY");
 	unsetenv("HERD_UPGRADE_FROM");

@@ -1,10 +1,15 @@
 /*
  * Binary upgrade (USR2, `herd ctl upgrade`), nginx's protocol with systemd's
  * socket handover: the pid file becomes PIDFILE.oldbin, and the master
- * forks and execs its own binary from its path on disk (a new build is
- * picked up) with the listeners at fds 3… and LISTEN_FDS, so the new master
- * takes them through the same code path as sockets from systemd. It reports
- * READY=1 to our notify socket once its first generation is ready; then we
+ * forks and execs the binary it was started as, looked up again now the way
+ * it was given (Unicorn's START_CTX: argv[0] against the start directory,
+ * or in PATH), so a deploy that switched a symlink or put a new build in
+ * place is picked up; `upgrade-exec` names another binary. Never
+ * /proc/self/exe: that is the old build, still. The listeners go at fds 3…
+ * with LISTEN_FDS, so the new master takes them through the same code path
+ * as sockets from systemd. It tells us what it is (HERD_EXE=, HERD_VERSION=)
+ * as it starts, and reports READY=1 to our notify socket once its first
+ * generation is ready; then we
  * retire our workers and leave (upgrade-handover = auto) or wait for the
  * operator (manual: WINCH stops our workers, QUIT ends us, HUP brings our
  * workers back). A new master that dies, fails to exec or misses its
@@ -96,6 +101,48 @@ nomem:
 	return NULL;
 }
 
+/*
+ * The binary to execute, found now: upgrade-exec if set, else argv[0] as
+ * it was given when we started. A name with a '/' is a path, a relative
+ * one taken against the start directory; a bare name is looked up in PATH
+ * again (proc_find_program, as for a worker's command). Returns 0 with the
+ * path in buf, or -errno with why.
+ */
+static int
+resolve_exe(const struct master *m, char *buf, size_t len, char *why,
+	    size_t whylen)
+{
+	const char *name =
+		m->cfg->upgrade_exec ? m->cfg->upgrade_exec : m->argv[0];
+	char *found = NULL;
+	int n;
+
+	if (m->cfg->upgrade_exec == NULL && strchr(name, '/') == NULL) {
+		found = proc_find_program(name);
+		if (found == NULL) {
+			snprintf(why, whylen, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		if (strchr(found, '/') == NULL) {
+			free(found);
+			snprintf(why, whylen, "%s: not found in PATH", name);
+			return -ENOENT;
+		}
+		name = found;
+	}
+	/* No start directory known (it was gone at start): ours now. */
+	if (name[0] == '/' || m->start_cwd[0] == '\0')
+		n = snprintf(buf, len, "%s", name);
+	else
+		n = snprintf(buf, len, "%s/%s", m->start_cwd, name);
+	free(found);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(why, whylen, "%s", strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 int
 master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 {
@@ -124,6 +171,11 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 		log_warn("master: %s refused: %s", origin, why);
 		return -1;
 	}
+	if (resolve_exe(m, m->exe, sizeof(m->exe), why, whylen) < 0) {
+		log_error("master: %s failed: %s", origin, why);
+		return -1;
+	}
+	m->upgrade.exe[0] = m->upgrade.version[0] = '\0';
 	env = build_env(m, &pid_slot);
 	fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
 	if (env == NULL || fds == NULL) {
@@ -232,17 +284,36 @@ give_up(struct master *m, const char *why)
 }
 
 void
+upgrade_on_message(struct master *m, const struct notify_msg *msg)
+{
+	if (msg->herd_exe[0] != '\0')
+		snprintf(m->upgrade.exe, sizeof(m->upgrade.exe), "%s",
+			 msg->herd_exe);
+	if (msg->herd_version[0] != '\0')
+		snprintf(m->upgrade.version, sizeof(m->upgrade.version), "%s",
+			 msg->herd_version);
+	if (msg->ready)
+		upgrade_on_ready(m);
+}
+
+void
 upgrade_on_ready(struct master *m)
 {
-	char why[128];
+	char why[sizeof(m->last_upgrade.reason)];
 
 	if (!m->upgrade.active)
 		return;
 	m->upgrade.active = false;
 	m->upgrade.handed_over = true;
-	snprintf(why, sizeof(why), "new master pid %d ready after %.2f s",
+	/* What runs, in its own words; what we executed if it said nothing
+	 * (a build from before it did). */
+	snprintf(why, sizeof(why),
+		 "new master pid %d ready after %.2f s: %.160s (%s%.20s)",
 		 (int)m->upgrade.pid,
-		 (double)(proc_now_ms() - m->upgrade.started_ms) / 1000.0);
+		 (double)(proc_now_ms() - m->upgrade.started_ms) / 1000.0,
+		 m->upgrade.exe[0] ? m->upgrade.exe : m->exe,
+		 m->upgrade.version[0] ? "herd " : "version not reported",
+		 m->upgrade.version);
 	log_info("master: upgrade: %s", why);
 	master_record(m, &m->last_upgrade, true, why);
 	control_outcome(m, CONTROL_WAIT_UPGRADE, true, why);

@@ -98,6 +98,16 @@ value_long(const char *val, size_t vlen)
 	return strtol(buf, NULL, 10);
 }
 
+/* A value as a string, cut to fit. */
+static void
+copy_value(char *dst, size_t len, const char *val, size_t vlen)
+{
+	if (vlen >= len)
+		vlen = len - 1;
+	memcpy(dst, val, vlen);
+	dst[vlen] = '\0';
+}
+
 int
 notify_parse(const char *buf, size_t len, struct notify_msg *msg)
 {
@@ -131,6 +141,12 @@ notify_parse(const char *buf, size_t len, struct notify_msg *msg)
 			memcpy(msg->retire_reason, val, vlen);
 			msg->retire_reason[vlen] = '\0';
 			msg->retire = true;
+		} else if (is_assignment(p, n, "HERD_VERSION", &val, &vlen)) {
+			copy_value(msg->herd_version, sizeof(msg->herd_version),
+				   val, vlen);
+		} else if (is_assignment(p, n, "HERD_EXE", &val, &vlen)) {
+			copy_value(msg->herd_exe, sizeof(msg->herd_exe), val,
+				   vlen);
 		} else if (is_assignment(p, n, "MAINPID", &val, &vlen))
 			msg->mainpid = (pid_t)value_long(val, vlen);
 		else if (is_assignment(p, n, "ERRNO", &val, &vlen))

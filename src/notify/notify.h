@@ -38,6 +38,10 @@ struct notify_msg {
 	 * replaced (its successor is started first). */
 	bool retire;
 	char retire_reason[NOTIFY_STATUS_MAX];
+	/* HERD_VERSION=, HERD_EXE=: a new master of a binary upgrade tells
+	 * the old one what it is (empty when absent). */
+	char herd_version[64];
+	char herd_exe[NOTIFY_STATUS_MAX];
 };
 
 /*

@@ -44,7 +44,7 @@ proc_resolve_creds(const char *user, const char *group,
 		if (pw == NULL && parse_id(user, &id) == 0)
 			pw = getpwuid((uid_t)id);
 		if (pw == NULL) {
-			snprintf(err, errlen, "user %s: no such user", user);
+			snprintf(err, errlen, "no such user \"%s\"", user);
 			return -ENOENT;
 		}
 		creds->uid = pw->pw_uid;
@@ -60,7 +60,7 @@ proc_resolve_creds(const char *user, const char *group,
 		if (gr == NULL && parse_id(group, &id) == 0)
 			gr = getgrgid((gid_t)id);
 		if (gr == NULL) {
-			snprintf(err, errlen, "group %s: no such group", group);
+			snprintf(err, errlen, "no such group \"%s\"", group);
 			return -ENOENT;
 		}
 		creds->gid = gr->gr_gid;

@@ -12,6 +12,8 @@
  */
 #include "worker/serve.h"
 
+#include "log/log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,9 +34,11 @@ access_log_open(struct access_log *l, const char *path)
 	if (l->path == NULL || l->buf == NULL)
 		return -ENOMEM;
 	l->cap = ALOG_CAP;
-	l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	/* Opened like herd's own log: no symlink at its name (the same
+	 * hole, in a worker that may run as another user). */
+	l->fd = log_open_file(path, NULL, 0);
 	if (l->fd < 0)
-		return -errno;
+		return l->fd;
 	return 0;
 }
 
@@ -64,9 +68,9 @@ access_log_reopen(struct access_log *l)
 	if (l->path == NULL)
 		return 0;
 	access_log_flush(l);
-	fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	fd = log_open_file(l->path, NULL, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = fd;

@@ -12,22 +12,41 @@ FUZZ_HTTP_SRC := $(wildcard src/http/*.c)
 
 $(FUZZ_B)/fuzz_http: tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC) src/http/http.h
 	@mkdir -p $(FUZZ_B)
-	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC) -o $@
+	@echo "  CC  fuzz  $@"
+	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC) -o $@
 
 # Seeds: the committed ones (tests/fuzz/corpus/http: the shared corpus
 # decoded, a split byte first), plus the shared corpus decoded afresh
 # when it is there, so that new cases join in.
 $(FUZZ_B)/seeds: $(wildcard tests/fuzz/corpus/http/*)
-	rm -rf $@ && mkdir -p $@
-	cp tests/fuzz/corpus/http/* $@/
-	/usr/bin/python3 scripts/decode-corpus.py ../shared/corpus/http-requests $@
+	@rm -rf $@ && mkdir -p $@
+	@cp tests/fuzz/corpus/http/* $@/
+	@/usr/bin/python3 scripts/decode-corpus.py \
+		../shared/corpus/http-requests $@ >/dev/null
 
+# Quiet when it passes (one line: libFuzzer's ~500 lines of progress would
+# bury the rest of `make test`), loud when it fails: the whole log, then
+# the verdict. FUZZ_REPLAY_ARGS adds flags to both runs (a way to see the
+# failure path: FUZZ_REPLAY_ARGS=-max_len=-1).
+FUZZ_REPLAY_RUNS := 20000
+FUZZ_REPLAY_LOG := $(FUZZ_B)/replay.log
 .PHONY: fuzz fuzz-replay
 fuzz-replay: $(FUZZ_B)/fuzz_http $(FUZZ_B)/seeds
-	$(FUZZ_B)/fuzz_http -runs=0 $(FUZZ_B)/seeds
-	rm -rf $(FUZZ_B)/work && mkdir -p $(FUZZ_B)/work
-	$(FUZZ_B)/fuzz_http -seed=1 -runs=20000 -max_len=4096 \
-		$(FUZZ_B)/work $(FUZZ_B)/seeds
+	@rm -rf $(FUZZ_B)/work && mkdir -p $(FUZZ_B)/work
+	@if $(FUZZ_B)/fuzz_http -runs=0 $(FUZZ_REPLAY_ARGS) $(FUZZ_B)/seeds \
+			>$(FUZZ_REPLAY_LOG) 2>&1 && \
+	    $(FUZZ_B)/fuzz_http -seed=1 -runs=$(FUZZ_REPLAY_RUNS) \
+			-max_len=4096 $(FUZZ_REPLAY_ARGS) $(FUZZ_B)/work \
+			$(FUZZ_B)/seeds >>$(FUZZ_REPLAY_LOG) 2>&1; then \
+		echo "fuzz-replay: ok, $$(ls $(FUZZ_B)/seeds | wc -l) seeds" \
+		     "and $(FUZZ_REPLAY_RUNS) seeded mutations" \
+		     "(log: $(FUZZ_REPLAY_LOG))"; \
+	else \
+		cat $(FUZZ_REPLAY_LOG); \
+		echo "fuzz-replay: FAILED (the output above is" \
+		     "$(FUZZ_REPLAY_LOG))"; \
+		exit 1; \
+	fi
 
 fuzz: $(FUZZ_B)/fuzz_http $(FUZZ_B)/seeds
 	mkdir -p $(FUZZ_B)/long

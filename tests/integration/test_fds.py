@@ -86,3 +86,25 @@ def test_master_fds_stable_over_100_respawns(herd):
     assert sum("pidfd" in t for t in kinds) == 10, kinds
     assert sum(t.startswith("pipe:") for t in kinds) == 10, kinds
     expect_exact_fds(h, 1)
+
+
+def test_hundreds_of_stray_descriptors_from_the_caller(herd, tmp_path):
+    """Every descriptor the caller leaks is closed, not just the first
+    few hundred: 400 of them, some far above the listeners."""
+    marker = tmp_path / "leaked"
+    marker.write_text("")
+    strays = []
+    try:
+        for _ in range(400):
+            fd = os.open(str(marker), os.O_RDONLY)
+            os.set_inheritable(fd, True)
+            strays.append(fd)
+        h = herd(["--listen", "127.0.0.1:0", "--workers", "1"], SLEEP,
+                 pass_fds=tuple(strays)).started(1)
+    finally:
+        for fd in strays:
+            os.close(fd)
+    left = [n for n, t in fds(h.pid).items() if t == str(marker)]
+    assert left == [], f"{len(left)} stray descriptors stayed: {left}"
+    h.wait_log(r"closed 400 descriptors left open by the caller")
+    expect_exact_fds(h, 1)

@@ -163,3 +163,108 @@ def test_no_descriptor_multiplies_over_20_upgrades(herd, tmp_path):
     assert "ok worker" in http_get(port)
     os.kill(h.pid, signal.SIGQUIT)
     wait_for(lambda: not alive(h.pid), 10, "last master exit")
+
+
+def releases(tmp_path):
+    """releases/1/herd and releases/2/herd, two copies of the binary, and
+    a `current` symlink to the first, as a deploy tool lays them out."""
+    for n in ("1", "2"):
+        (tmp_path / "releases" / n).mkdir(parents=True)
+        shutil.copy(HERD, tmp_path / "releases" / n / "herd")
+    (tmp_path / "current").symlink_to(tmp_path / "releases" / "1")
+    return tmp_path / "releases"
+
+
+def switch(link, target):
+    """Points link at target atomically (rename over it), as deploys do."""
+    tmp = link.with_name(link.name + ".new")
+    tmp.symlink_to(target)
+    os.rename(tmp, link)
+
+
+def version():
+    return subprocess.run([HERD, "--version"], capture_output=True,
+                          text=True).stdout.split()[1]
+
+
+def exe_of(pid):
+    return os.readlink(f"/proc/{pid}/exe")
+
+
+def start_as(herd, tmp_path, argv0, executable, extra="", env=None,
+             cwd=None):
+    conf = tmp_path / "herd.conf"
+    port = free_port()
+    write_config(conf, port, 1, extra)
+    h = herd(["-c", str(conf)], env=env,
+             popen=lambda argv, **k: subprocess.Popen(
+                 [argv0] + argv[1:], executable=executable, cwd=cwd, **k))
+    h.wait_log(r"master: ready")
+    return h, conf
+
+
+def test_upgrade_execs_the_path_it_was_started_by(herd, tmp_path):
+    """Started as current/herd; the deploy switches `current`; USR2 runs
+    the new release, and says which binary and version it is."""
+    rel = releases(tmp_path)
+    started = str(tmp_path / "current" / "herd")
+    h, conf = start_as(herd, tmp_path, started, started)
+    assert exe_of(h.pid) == str(rel / "1" / "herd")
+    switch(tmp_path / "current", rel / "2")
+    old = h.pid
+    r = ctl(conf, "upgrade")
+    assert r.returncode == 0, r
+    new = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
+    assert exe_of(new) == str(rel / "2" / "herd")
+    # The answer and the log name what runs now, and its version.
+    assert str(rel / "2" / "herd") in r.stdout, r.stdout
+    assert f"herd {version()}" in r.stdout, r.stdout
+    h.wait_log(rf"upgrade: new master pid {new} ready .*"
+               rf"{re.escape(str(rel / '2' / 'herd'))} \(herd {version()}\)")
+    wait_for(lambda: not alive(old), 10, "the old master gone")
+    h.pid = new
+    os.kill(new, signal.SIGQUIT)
+    wait_for(lambda: not alive(new), 10, "new master exit")
+
+
+def test_upgrade_looks_a_bare_name_up_in_path_again(herd, tmp_path):
+    rel = releases(tmp_path)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "herd").symlink_to(rel / "1" / "herd")
+    env = {"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    h, conf = start_as(herd, tmp_path, "herd", str(bindir / "herd"),
+                       env=env)
+    switch(bindir / "herd", rel / "2" / "herd")
+    old = h.pid
+    new = upgrade(h, conf)
+    assert exe_of(new) == str(rel / "2" / "herd")
+    assert not alive(old)
+    os.kill(new, signal.SIGQUIT)
+    wait_for(lambda: not alive(new), 10, "new master exit")
+
+
+def test_upgrade_resolves_a_relative_path_again(herd, tmp_path):
+    rel = releases(tmp_path)
+    h, conf = start_as(herd, tmp_path, "./current/herd",
+                       str(tmp_path / "current" / "herd"), cwd=tmp_path)
+    switch(tmp_path / "current", rel / "2")
+    old = h.pid
+    new = upgrade(h, conf)
+    assert exe_of(new) == str(rel / "2" / "herd")
+    assert not alive(old)
+    os.kill(new, signal.SIGQUIT)
+    wait_for(lambda: not alive(new), 10, "new master exit")
+
+
+def test_upgrade_exec_names_another_binary(herd, tmp_path):
+    rel = releases(tmp_path)
+    first = str(rel / "1" / "herd")
+    h, conf = start_as(herd, tmp_path, first, first,
+                       extra=f"upgrade-exec = {rel / '2' / 'herd'}\n")
+    old = h.pid
+    new = upgrade(h, conf)
+    assert exe_of(new) == str(rel / "2" / "herd")
+    assert not alive(old)
+    os.kill(new, signal.SIGQUIT)
+    wait_for(lambda: not alive(new), 10, "new master exit")

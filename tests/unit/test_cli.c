@@ -653,11 +653,12 @@ test_file_errors(const char *tmpdir)
 	CHECK_STR(err, want);
 	config_free(&cfg);
 
-	/* A directory opens but cannot be read. */
+	/* Only a regular file is a config file. */
 	argv[2] = (char *)tmpdir;
 	rc = cli_parse(3, argv, &cfg, err, sizeof(err));
 	CHECK_INT(rc, CLI_EX_CONFIG);
-	snprintf(want, sizeof(want), "%s: Is a directory", tmpdir);
+	snprintf(want, sizeof(want), "%s: not a regular file (a directory)",
+		 tmpdir);
 	CHECK_STR(err, want);
 
 	/* A NUL byte is not text. */
@@ -1157,6 +1158,47 @@ remove_dir(const char *dir)
 	CHECK_INT(rmdir(dir), 0);
 }
 
+/*
+ * Where each key got its value survives loading, so that a later check
+ * can name it: the file's line, the flag, or the default. A big file is
+ * refused, not read.
+ */
+static void
+test_where(const char *tmpdir)
+{
+	static const char text[] = "# one\nworkers = 2\n\nuser = nobody\n";
+	char path[256], where[512], err[512];
+	struct config cfg;
+	char *argv[6];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/where.conf", tmpdir);
+	CHECK_INT(write_file(path, text, sizeof(text) - 1), 0);
+	argv[0] = (char *)"herd";
+	argv[1] = (char *)"-c";
+	argv[2] = path;
+	argv[3] = (char *)"--workers";
+	argv[4] = (char *)"3";
+	argv[5] = NULL;
+	CHECK_INT(cli_parse(5, argv, &cfg, err, sizeof(err)), 0);
+	cli_where(&cfg, "user", where, sizeof(where));
+	snprintf(err, sizeof(err), "%s:4: user", path);
+	CHECK_STR(where, err);
+	cli_where(&cfg, "workers", where, sizeof(where));
+	CHECK_STR(where, "--workers");
+	cli_where(&cfg, "group", where, sizeof(where));
+	CHECK_STR(where, "group");
+	config_free(&cfg);
+
+	/* One byte past the cap. */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	CHECK(fd >= 0 && ftruncate(fd, CLI_CONFIG_MAX + 1) == 0);
+	close(fd);
+	CHECK_INT(cli_parse(3, argv, &cfg, err, sizeof(err)), CLI_EX_CONFIG);
+	CHECK(strstr(err, "larger than") != NULL);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -1175,6 +1217,7 @@ main(void)
 	test_files(tmpdir);
 	test_file_prefixes(tmpdir);
 	test_file_errors(tmpdir);
+	test_where(tmpdir);
 	test_move();
 	test_usage();
 	remove_dir(tmpdir);

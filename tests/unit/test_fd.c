@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -105,12 +106,19 @@ sweep(int (*fn)(int))
 	int stray = open("/dev/null", O_RDONLY); /* deliberately no CLOEXEC */
 	int high = fcntl(stray, F_DUPFD, 200);	 /* no CLOEXEC either */
 	int low = open("/dev/null", O_RDONLY);
+	int above = fcntl(stray, F_DUPFD, 900); /* above the limit, below */
+	struct rlimit rl;
 
-	if (stray < 0 || high < 0 || low < 0)
+	if (stray < 0 || high < 0 || low < 0 || above < 0)
+		return 1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1;
+	rl.rlim_cur = 600;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 1;
 	if (fn(stray) < 0)
 		return 2;
-	if (!is_cloexec(stray) || !is_cloexec(high))
+	if (!is_cloexec(stray) || !is_cloexec(high) || !is_cloexec(above))
 		return 3;
 	/* Below the start stays as it was. */
 	if (low < stray && is_cloexec(low))
@@ -130,6 +138,75 @@ sweep_fallback(void)
 	return sweep(fd_cloexec_from_fallback);
 }
 
+/*
+ * 400 descriptors without CLOEXEC from 10 up, and one at 900 above a soft
+ * RLIMIT_NOFILE lowered to 600 afterwards (a limit may drop below open
+ * descriptors): fn(10) must close every one of them.
+ */
+static int
+close_many(int (*fn)(int))
+{
+	struct rlimit rl;
+	int i, fd;
+
+	for (i = 10; i < 410; i++)
+		if (dup2(0, i) != i)
+			return 1;
+	if (dup2(0, 900) != 900)
+		return 2;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 3;
+	rl.rlim_cur = 600;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 4;
+	if (fn(10) < 0)
+		return 5;
+	for (fd = 10; fd < 1000; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			return 6;
+	/* Below the start stays open. */
+	if (fcntl(2, F_GETFD) < 0)
+		return 7;
+	return 0;
+}
+
+static int
+close_many_close_range(void)
+{
+	return close_many(fd_close_from);
+}
+
+static int
+close_many_fallback(void)
+{
+	return close_many(fd_close_from_fallback);
+}
+
+/*
+ * Start-up with hundreds of descriptors left open by the caller: all of
+ * them are closed and counted, the first ones named.
+ */
+static int
+sanitize_many(void)
+{
+	int strays[32], i, n;
+
+	fd_close_from(3); /* whatever the test runner left us */
+	for (i = 5; i < 405; i++)
+		if (dup2(0, i) != i)
+			return 1;
+	n = fd_sanitize_startup(5, strays, 32);
+	if (n != 400)
+		return 2;
+	for (i = 0; i < 32; i++)
+		if (strays[i] != 5 + i)
+			return 3;
+	for (i = 5; i < 1024; i++)
+		if (fcntl(i, F_GETFD) >= 0)
+			return 4;
+	return 0;
+}
+
 int
 main(void)
 {
@@ -139,6 +216,9 @@ main(void)
 	CHECK_INT(in_child(place_duplicate), 0);
 	CHECK_INT(in_child(sweep_close_range), 0);
 	CHECK_INT(in_child(sweep_fallback), 0);
+	CHECK_INT(in_child(close_many_close_range), 0);
+	CHECK_INT(in_child(close_many_fallback), 0);
+	CHECK_INT(in_child(sanitize_many), 0);
 
 	before = fd_count_open();
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

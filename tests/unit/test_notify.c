@@ -40,6 +40,24 @@ test_parse(void)
 	CHECK(m.retire && !m.stopping);
 	CHECK_STR(m.retire_reason, "max-requests (1000)");
 
+	/* What a new master of an upgrade says it is; a long path is cut. */
+	{
+		static const char said[] =
+			"HERD_VERSION=0.2.0\nHERD_EXE=/srv/releases/2/herd";
+		char big[600];
+
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(notify_parse(said, sizeof(said) - 1, &m), 0);
+		CHECK_STR(m.herd_version, "0.2.0");
+		CHECK_STR(m.herd_exe, "/srv/releases/2/herd");
+		CHECK(!m.ready);
+		memset(big, 'x', sizeof(big));
+		memcpy(big, "HERD_EXE=", 9);
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(notify_parse(big, sizeof(big), &m), 0);
+		CHECK_INT(strlen(m.herd_exe), sizeof(m.herd_exe) - 1);
+	}
+
 	memset(&m, 0, sizeof(m));
 	CHECK_INT(notify_parse("WATCHDOG=trigger", 16, &m), 0);
 	CHECK(m.watchdog_trigger && !m.watchdog);
