@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,55 +216,71 @@ parse_http_date(struct herd_str v)
 }
 
 /*
- * One "bytes=" range against size: 1 with [*first, *last], 0 to ignore
- * (malformed or several ranges: the whole file, as RFC 9110 allows), -1
- * when unsatisfiable (416).
+ * Decimal digits at *p, at least one, as a number that saturates at
+ * UINT64_MAX: past any file size, which is all a range needs to know, so a
+ * number of any length is read without overflow. Advances *p past them.
+ * Returns false if there is no digit.
+ */
+static bool
+range_number(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t n = 0;
+	unsigned d;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		d = (unsigned)(*s - '0');
+		n = n > (UINT64_MAX - d) / 10 ? UINT64_MAX : n * 10 + d;
+	}
+	*p = s;
+	*out = n;
+	return true;
+}
+
+/*
+ * One "bytes=" range against size (RFC 9110 §14.1.2): 1 with [*first,
+ * *last], 0 to ignore (malformed, first past last, or several ranges: the
+ * whole file, as §14.2 allows), -1 when unsatisfiable (416). A last byte
+ * past the end is the end, a suffix longer than the file the whole file;
+ * numbers are compared unsigned, never cast to off_t before clamping.
  */
 static int
 parse_range(struct herd_str v, off_t size, off_t *first, off_t *last)
 {
-	char buf[64], *p, *end;
-	unsigned long long a, b;
+	char buf[64];
+	const char *p;
+	uint64_t a, b, usize = (uint64_t)size;
 
 	if (v.len < 7 || v.len >= sizeof(buf) ||
 	    strncasecmp(v.ptr, "bytes=", 6) != 0)
 		return 0;
 	memcpy(buf, v.ptr + 6, v.len - 6);
 	buf[v.len - 6] = '\0';
-	if (strchr(buf, ',') != NULL)
-		return 0;
 	p = buf;
 	if (*p == '-') {
-		if (p[1] < '0' || p[1] > '9')
+		/* suffix-range: the last b bytes */
+		p++;
+		if (!range_number(&p, &b) || *p != '\0')
 			return 0;
-		b = strtoull(p + 1, &end, 10);
-		if (*end != '\0')
-			return 0;
-		if (b == 0 || size == 0)
+		if (b == 0 || usize == 0)
 			return -1;
-		*first = (off_t)b >= size ? 0 : size - (off_t)b;
+		*first = b >= usize ? 0 : (off_t)(usize - b);
 		*last = size - 1;
 		return 1;
 	}
-	if (*p < '0' || *p > '9')
+	if (!range_number(&p, &a) || *p++ != '-')
 		return 0;
-	a = strtoull(p, &end, 10);
-	if (*end != '-')
-		return 0;
-	p = end + 1;
 	if (*p == '\0') {
-		b = (unsigned long long)size - 1;
-	} else {
-		if (*p < '0' || *p > '9')
-			return 0;
-		b = strtoull(p, &end, 10);
-		if (*end != '\0' || b < a)
-			return 0;
+		b = UINT64_MAX;
+	} else if (!range_number(&p, &b) || *p != '\0' || b < a) {
+		return 0; /* a list (","), junk, or first past last */
 	}
-	if ((off_t)a >= size)
+	if (a >= usize)
 		return -1;
 	*first = (off_t)a;
-	*last = (off_t)b >= size ? size - 1 : (off_t)b;
+	*last = b >= usize ? size - 1 : (off_t)b;
 	return 1;
 }
 

@@ -111,6 +111,33 @@ def test_validators_give_304(port):
     ("bytes=10-", 416, None, "bytes */10"),
     ("bytes=0-1,4-5", 200, b"0123456789", None),
     ("lines=1-2", 200, b"0123456789", None),
+    # Numbers past 63 and 64 bits (RFC 9110 14.1.2): a last-byte-pos past
+    # the end means the end, a suffix longer than the file the whole file,
+    # a first-byte-pos past the end 416; a first past the last is no range.
+    ("bytes=5-9223372036854775807", 206, b"56789", "bytes 5-9/10"),
+    ("bytes=5-9223372036854775808", 206, b"56789", "bytes 5-9/10"),
+    ("bytes=0-18446744073709551615", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=0-18446744073709551616", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=3-" + "9" * 40, 206, b"3456789", "bytes 3-9/10"),
+    ("bytes=-9223372036854775808", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-18446744073709551615", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-18446744073709551617", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-10", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-0", 416, None, "bytes */10"),
+    ("bytes=9223372036854775807-", 416, None, "bytes */10"),
+    ("bytes=9223372036854775808-", 416, None, "bytes */10"),
+    ("bytes=18446744073709551616-", 416, None, "bytes */10"),
+    ("bytes=9223372036854775808-9223372036854775809", 416, None,
+     "bytes */10"),
+    ("bytes=18446744073709551616-5", 200, b"0123456789", None),
+    ("bytes=6-5", 200, b"0123456789", None),
+    ("bytes=--1", 200, b"0123456789", None),
+    ("bytes=1--2", 200, b"0123456789", None),
+    ("bytes=+1-2", 200, b"0123456789", None),
+    ("bytes=1-+2", 200, b"0123456789", None),
+    ("bytes= 1-2", 200, b"0123456789", None),
+    ("bytes=1-2x", 200, b"0123456789", None),
+    ("bytes=-", 200, b"0123456789", None),
 ])
 def test_ranges(port, spec, status, body, crange):
     st, r, got = get(port, "/digits.txt", headers={"Range": spec})
@@ -118,6 +145,8 @@ def test_ranges(port, spec, status, body, crange):
     if body is not None:
         assert got == body
     assert r.getheader("Content-Range") == crange
+    # The worker is still the one that answered before.
+    assert get(port, "/digits.txt")[2] == b"0123456789"
 
 
 def test_big_file_arrives_whole(port, site):
@@ -136,3 +165,4 @@ def test_nothing_outside_the_root(port, target):
     assert SECRET not in data
     status = int(data.split(b" ", 2)[1])
     assert status in (400, 403, 404), data[:200]
+
