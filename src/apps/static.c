@@ -8,7 +8,9 @@
  * inside DIR work. The string checks before it refuse what must never be
  * decoded into a path at all: NUL, encoded slashes, `..` segments, bad
  * escapes (400). Only regular files are served; a directory is served by
- * its index.html, and there are no listings.
+ * its index.html, and there are no listings. Nothing here may block the
+ * worker: files are opened non-blocking and their type checked before
+ * any read (a FIFO is 404).
  */
 #include "apps/apps.h"
 
@@ -141,11 +143,18 @@ decode_path(struct herd_str in, char *out, size_t outlen, bool *dir_slash)
 	return 0;
 }
 
+/*
+ * Opens rel beneath dirfd. O_NONBLOCK: opening a FIFO for reading would
+ * otherwise wait for a writer, holding the worker and all its
+ * connections; the caller checks the type with fstat before reading.
+ * (A UNIX socket fails with ENXIO; a device would be opened, then
+ * refused: keep none in DIR.)
+ */
 static int
 open_beneath(int dirfd, const char *rel)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd;

@@ -3,6 +3,7 @@ ranges, large files by sendfile, and nothing outside DIR ever served."""
 import http.client
 import os
 import socket
+import stat
 
 import pytest
 
@@ -166,3 +167,36 @@ def test_nothing_outside_the_root(port, target):
     status = int(data.split(b" ", 2)[1])
     assert status in (400, 403, 404), data[:200]
 
+
+def test_fifo_socket_and_device_are_not_opened_for_reading(herd, site):
+    # Opening a FIFO for reading blocks until a writer comes: the worker
+    # would hang there, with every connection it holds, until `timeout`
+    # killed it. Only regular files are served; the rest is 404 at once.
+    os.mkfifo(site / "fifo")
+    (site / "fifodir").mkdir()
+    os.mkfifo(site / "fifodir" / "index.html")
+    unix = socket.socket(socket.AF_UNIX)
+    unix.bind(str(site / "sock"))
+    paths = ["/fifo", "/fifodir/", "/sock"]
+    try:
+        # The null device: harmless to open, and still not a file.
+        os.mknod(site / "null", 0o644 | stat.S_IFCHR, os.makedev(1, 3))
+        paths.append("/null")
+    except PermissionError:
+        pass  # no CAP_MKNOD here (CI runs as root): the rest still runs
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--app",
+              f"static:{site}", "--timeout", "60s"]).started(1)
+    port = h.port()
+    worker = h.workers()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    for path in paths + ["/digits.txt"]:
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read()
+        if path == "/digits.txt":
+            assert (r.status, body) == (200, b"0123456789")
+        else:
+            assert r.status == 404, path
+    c.close()
+    assert h.workers() == worker
+    unix.close()
