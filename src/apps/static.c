@@ -10,7 +10,8 @@
  * escapes (400). Only regular files are served; a directory is served by
  * its index.html, and there are no listings. Nothing here may block the
  * worker: files are opened non-blocking and their type checked before
- * any read (a FIFO is 404).
+ * any read (a FIFO is 404), and a failed open is answered by what it
+ * says about the file: absent 404, forbidden 403, out of descriptors 503.
  */
 #include "apps/apps.h"
 
@@ -350,6 +351,39 @@ serve_file(struct herd_request *req, struct herd_response *res, int fd,
 		st->st_size == 0 ? 0 : (size_t)(last - first + 1));
 }
 
+/*
+ * The answer to a failed open_beneath (err < 0). What says nothing about
+ * the file (out of descriptors or memory, a lease held) is 503 with
+ * Retry-After and no-store: a 404 there would be cached as the file's
+ * absence. Any other error is the handler's failure (500).
+ */
+static int
+open_failed(struct herd_response *res, int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		return plain(res, 403, "403 Forbidden\n");
+	case -ENOENT:
+	case -ENOTDIR:
+	case -ENAMETOOLONG:
+	case -EXDEV:  /* the path leads out of DIR */
+	case -ELOOP:  /* a magic link, or too many symlinks */
+	case -ENXIO:  /* a UNIX socket */
+	case -ENODEV: /* a device without a driver */
+		return plain(res, 404, "404 Not Found\n");
+	case -EMFILE:
+	case -ENFILE:
+	case -ENOMEM:
+	case -EWOULDBLOCK:
+		herd_response_header(res, "Retry-After", "1");
+		herd_response_header(res, "Cache-Control", "no-store");
+		return plain(res, 503, "503 Service Unavailable\n");
+	default:
+		return err;
+	}
+}
+
 static int
 static_handle(struct herd_request *req, struct herd_response *res, void *data)
 {
@@ -404,10 +438,7 @@ static_handle(struct herd_request *req, struct herd_response *res, void *data)
 	return serve_file(req, res, fd, &st, rel);
 
 refused:
-	/* EXDEV: the path leads out of DIR; ELOOP: a magic link. */
-	if (fd == -EACCES || fd == -EPERM)
-		return plain(res, 403, "403 Forbidden\n");
-	return plain(res, 404, "404 Not Found\n");
+	return open_failed(res, fd);
 }
 
 int

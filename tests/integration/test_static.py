@@ -2,12 +2,13 @@
 ranges, large files by sendfile, and nothing outside DIR ever served."""
 import http.client
 import os
+import resource
 import socket
 import stat
 
 import pytest
 
-from conftest import SLOW
+from conftest import SLOW, wait_for
 
 SECRET = b"TOP-SECRET-OUTSIDE-THE-ROOT"
 
@@ -200,3 +201,48 @@ def test_fifo_socket_and_device_are_not_opened_for_reading(herd, site):
     c.close()
     assert h.workers() == worker
     unix.close()
+
+
+def fd_numbers(pid):
+    return [int(n) for n in os.listdir(f"/proc/{pid}/fd")]
+
+
+def test_out_of_descriptors_is_503_not_404(herd, site):
+    # A file that exists but cannot be opened for want of a descriptor is
+    # a passing condition (503, Retry-After), never a cacheable 404.
+    h = herd(["--listen", "127.0.0.1:0,defer-accept=off", "--workers", "1",
+              "--app", f"static:{site}"]).started(1)
+    port = h.port()
+    worker = h.workers()[0]
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    c.request("GET", "/digits.txt")
+    r = c.getresponse()
+    assert (r.status, r.read()) == (200, b"0123456789")
+    # The worker may open no descriptor above its highest one; idle
+    # connections then fill any hole below it, until accept itself fails.
+    soft, hard = resource.prlimit(worker, resource.RLIMIT_NOFILE)
+    resource.prlimit(worker, resource.RLIMIT_NOFILE,
+                     (max(fd_numbers(worker)) + 1, hard))
+    held = []
+    try:
+        for _ in range(64):
+            held.append(socket.create_connection(("127.0.0.1", port),
+                                                 timeout=5 * SLOW))
+            if "accept: Too many open files" in h.log():
+                break
+        h.wait_log(r"accept: Too many open files; shedding the backlog",
+                   timeout=5 * SLOW)
+        c.request("GET", "/digits.txt")
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 503, (r.status, body)
+        assert r.getheader("Retry-After") == "1"
+        assert r.getheader("Cache-Control") == "no-store"
+    finally:
+        c.close()
+        for s in held:
+            s.close()
+        resource.prlimit(worker, resource.RLIMIT_NOFILE, (soft, hard))
+    wait_for(lambda: get(port, "/digits.txt")[0] == 200, 5 * SLOW,
+             "service back")
+    h.wait_log(r"accept: descriptors available again")
