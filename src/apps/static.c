@@ -8,13 +8,17 @@
  * inside DIR work. The string checks before it refuse what must never be
  * decoded into a path at all: NUL, encoded slashes, `..` segments, bad
  * escapes (400). Only regular files are served; a directory is served by
- * its index.html, and there are no listings.
+ * its index.html, and there are no listings. Nothing here may block the
+ * worker: files are opened non-blocking and their type checked before
+ * any read (a FIFO is 404), and a failed open is answered by what it
+ * says about the file: absent 404, forbidden 403, out of descriptors 503.
  */
 #include "apps/apps.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,11 +144,18 @@ decode_path(struct herd_str in, char *out, size_t outlen, bool *dir_slash)
 	return 0;
 }
 
+/*
+ * Opens rel beneath dirfd. O_NONBLOCK: opening a FIFO for reading would
+ * otherwise wait for a writer, holding the worker and all its
+ * connections; the caller checks the type with fstat before reading.
+ * (A UNIX socket fails with ENXIO; a device would be opened, then
+ * refused: keep none in DIR.)
+ */
 static int
 open_beneath(int dirfd, const char *rel)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd;
@@ -215,55 +226,71 @@ parse_http_date(struct herd_str v)
 }
 
 /*
- * One "bytes=" range against size: 1 with [*first, *last], 0 to ignore
- * (malformed or several ranges: the whole file, as RFC 9110 allows), -1
- * when unsatisfiable (416).
+ * Decimal digits at *p, at least one, as a number that saturates at
+ * UINT64_MAX: past any file size, which is all a range needs to know, so a
+ * number of any length is read without overflow. Advances *p past them.
+ * Returns false if there is no digit.
+ */
+static bool
+range_number(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t n = 0;
+	unsigned d;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		d = (unsigned)(*s - '0');
+		n = n > (UINT64_MAX - d) / 10 ? UINT64_MAX : n * 10 + d;
+	}
+	*p = s;
+	*out = n;
+	return true;
+}
+
+/*
+ * One "bytes=" range against size (RFC 9110 §14.1.2): 1 with [*first,
+ * *last], 0 to ignore (malformed, first past last, or several ranges: the
+ * whole file, as §14.2 allows), -1 when unsatisfiable (416). A last byte
+ * past the end is the end, a suffix longer than the file the whole file;
+ * numbers are compared unsigned, never cast to off_t before clamping.
  */
 static int
 parse_range(struct herd_str v, off_t size, off_t *first, off_t *last)
 {
-	char buf[64], *p, *end;
-	unsigned long long a, b;
+	char buf[64];
+	const char *p;
+	uint64_t a, b, usize = (uint64_t)size;
 
 	if (v.len < 7 || v.len >= sizeof(buf) ||
 	    strncasecmp(v.ptr, "bytes=", 6) != 0)
 		return 0;
 	memcpy(buf, v.ptr + 6, v.len - 6);
 	buf[v.len - 6] = '\0';
-	if (strchr(buf, ',') != NULL)
-		return 0;
 	p = buf;
 	if (*p == '-') {
-		if (p[1] < '0' || p[1] > '9')
+		/* suffix-range: the last b bytes */
+		p++;
+		if (!range_number(&p, &b) || *p != '\0')
 			return 0;
-		b = strtoull(p + 1, &end, 10);
-		if (*end != '\0')
-			return 0;
-		if (b == 0 || size == 0)
+		if (b == 0 || usize == 0)
 			return -1;
-		*first = (off_t)b >= size ? 0 : size - (off_t)b;
+		*first = b >= usize ? 0 : (off_t)(usize - b);
 		*last = size - 1;
 		return 1;
 	}
-	if (*p < '0' || *p > '9')
+	if (!range_number(&p, &a) || *p++ != '-')
 		return 0;
-	a = strtoull(p, &end, 10);
-	if (*end != '-')
-		return 0;
-	p = end + 1;
 	if (*p == '\0') {
-		b = (unsigned long long)size - 1;
-	} else {
-		if (*p < '0' || *p > '9')
-			return 0;
-		b = strtoull(p, &end, 10);
-		if (*end != '\0' || b < a)
-			return 0;
+		b = UINT64_MAX;
+	} else if (!range_number(&p, &b) || *p != '\0' || b < a) {
+		return 0; /* a list (","), junk, or first past last */
 	}
-	if ((off_t)a >= size)
+	if (a >= usize)
 		return -1;
 	*first = (off_t)a;
-	*last = (off_t)b >= size ? size - 1 : (off_t)b;
+	*last = b >= usize ? size - 1 : (off_t)b;
 	return 1;
 }
 
@@ -324,6 +351,39 @@ serve_file(struct herd_request *req, struct herd_response *res, int fd,
 		st->st_size == 0 ? 0 : (size_t)(last - first + 1));
 }
 
+/*
+ * The answer to a failed open_beneath (err < 0). What says nothing about
+ * the file (out of descriptors or memory, a lease held) is 503 with
+ * Retry-After and no-store: a 404 there would be cached as the file's
+ * absence. Any other error is the handler's failure (500).
+ */
+static int
+open_failed(struct herd_response *res, int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		return plain(res, 403, "403 Forbidden\n");
+	case -ENOENT:
+	case -ENOTDIR:
+	case -ENAMETOOLONG:
+	case -EXDEV:  /* the path leads out of DIR */
+	case -ELOOP:  /* a magic link, or too many symlinks */
+	case -ENXIO:  /* a UNIX socket */
+	case -ENODEV: /* a device without a driver */
+		return plain(res, 404, "404 Not Found\n");
+	case -EMFILE:
+	case -ENFILE:
+	case -ENOMEM:
+	case -EWOULDBLOCK:
+		herd_response_header(res, "Retry-After", "1");
+		herd_response_header(res, "Cache-Control", "no-store");
+		return plain(res, 503, "503 Service Unavailable\n");
+	default:
+		return err;
+	}
+}
+
 static int
 static_handle(struct herd_request *req, struct herd_response *res, void *data)
 {
@@ -378,10 +438,7 @@ static_handle(struct herd_request *req, struct herd_response *res, void *data)
 	return serve_file(req, res, fd, &st, rel);
 
 refused:
-	/* EXDEV: the path leads out of DIR; ELOOP: a magic link. */
-	if (fd == -EACCES || fd == -EPERM)
-		return plain(res, 403, "403 Forbidden\n");
-	return plain(res, 404, "404 Not Found\n");
+	return open_failed(res, fd);
 }
 
 int

@@ -45,12 +45,15 @@ enum http_outcome {
 	HTTP_OUTCOME_BAD_FIELD_VALUE, /* 400: a control character */
 	HTTP_OUTCOME_NO_HOST,	      /* 400: HTTP/1.1 without Host */
 	HTTP_OUTCOME_MANY_HOSTS,      /* 400: Host more than once */
+	HTTP_OUTCOME_BAD_HOST,	      /* 400: not uri-host [":" port] */
 	HTTP_OUTCOME_DUPLICATE_FIELD, /* 400: Content-Type more than once */
 	HTTP_OUTCOME_CONFLICTING_SCHEME,   /* 400: X-Forwarded-Proto vs -Ssl */
 	HTTP_OUTCOME_BAD_CONTENT_LENGTH,   /* 400: not 1 to 18 digits */
 	HTTP_OUTCOME_MANY_CONTENT_LENGTHS, /* 400: Content-Length twice */
-	HTTP_OUTCOME_LENGTH_AND_CHUNKED,   /* 400: Content-Length and chunked */
-	HTTP_OUTCOME_BAD_TRANSFER_CODING,  /* 400: chunked not last; in 1.0 */
+	HTTP_OUTCOME_LENGTH_AND_CHUNKED,   /* 400: Content-Length and any
+					    * Transfer-Encoding */
+	HTTP_OUTCOME_BAD_TRANSFER_CODING,  /* 400: chunked not last; empty or
+					    * malformed list; in 1.0 */
 	HTTP_OUTCOME_BAD_CHUNK_SIZE,	   /* 400: not hex, none, or overflow */
 	HTTP_OUTCOME_BAD_CHUNK_EXT,	   /* 400: extension syntax */
 	HTTP_OUTCOME_CHUNK_LINE_TOO_LONG,  /* 400: HTTP_CHUNK_LINE_MAX */
@@ -134,6 +137,7 @@ struct http_request {
 	bool have_line;		   /* the request line is parsed */
 	uint8_t hosts, lengths, types, conn;
 	uint8_t proto_https, ssl_on; /* 0 unset, 1 no, 2 yes */
+	bool te;		     /* a Transfer-Encoding field came */
 	bool te_chunked, te_coded;   /* codings seen so far */
 };
 

@@ -112,7 +112,7 @@ slice(size_t off, size_t len)
 	return s;
 }
 
-/* The characters of an authority's host and port and of userinfo. */
+/* The characters of userinfo, and of an authority's host and port. */
 static bool
 is_authority_char(char c)
 {
@@ -121,11 +121,100 @@ is_authority_char(char c)
 	       (c != 0 && strchr("-._~%!$&'()*+,;=:", c) != NULL);
 }
 
+/* unreserved / sub-delims (RFC 3986 §2): a reg-name's bytes but "%". */
+static bool
+is_reg_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("-._~!$&'()*+,;=", c) != NULL);
+}
+
+static bool
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f');
+}
+
+/*
+ * An IP-literal (RFC 3986 §3.2.2) at the start of a[0..n): "[" IPv6 or
+ * IPvFuture "]". Returns its length, "]" included, or 0. The IPv6 form
+ * is checked for its characters and its (at least two) colons only.
+ */
+static size_t
+ip_literal_len(const char *a, size_t n)
+{
+	size_t i = 1, colons = 0, start;
+
+	if (n > 1 && lower(a[1]) == 'v') {
+		/* "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
+		for (i = 2; i < n && is_hex(a[i]); i++)
+			;
+		if (i == 2 || i >= n || a[i] != '.')
+			return 0;
+		start = ++i;
+		while (i < n && (is_reg_name_char(a[i]) || a[i] == ':'))
+			i++;
+		if (i == start)
+			return 0;
+	} else {
+		for (; i < n && (is_hex(a[i]) || a[i] == ':' || a[i] == '.');
+		     i++)
+			colons += a[i] == ':';
+		if (colons < 2)
+			return 0;
+	}
+	if (i >= n || a[i] != ']')
+		return 0;
+	return i + 1;
+}
+
+/*
+ * uri-host [":" port] (RFC 3986 §3.2.2-3), all of a[0..n): an IP literal,
+ * or a reg-name (an IPv4 address is one) that is not empty, which the
+ * "http" scheme forbids (RFC 9110 §4.2.1). needs_port: CONNECT's
+ * authority-form, which must name a port.
+ */
+static bool
+host_port(const char *a, size_t n, bool needs_port)
+{
+	size_t i = 0, port;
+
+	if (n > 0 && a[0] == '[') {
+		i = ip_literal_len(a, n);
+		if (i == 0)
+			return false;
+	} else {
+		while (i < n && a[i] != ':') {
+			if (a[i] == '%') {
+				/* pct-encoded: "%" HEXDIG HEXDIG */
+				if (i + 2 >= n || !is_hex(a[i + 1]) ||
+				    !is_hex(a[i + 2]))
+					return false;
+				i += 3;
+			} else if (is_reg_name_char(a[i])) {
+				i++;
+			} else {
+				return false;
+			}
+		}
+		if (i == 0)
+			return false;
+	}
+	if (i == n)
+		return !needs_port;
+	if (a[i] != ':')
+		return false;
+	port = ++i;
+	while (i < n && a[i] >= '0' && a[i] <= '9')
+		i++;
+	return i == n && !(needs_port && i == port);
+}
+
 /*
  * An authority (RFC 3986 §3.2) at a[0..n): [userinfo "@"] host [":"
- * port], host a name, an IPv4 address or a bracketed IPv6 literal.
- * Returns its length (up to a "/", "?" or "#"), or 0 if it is not one.
- * needs_port: CONNECT's authority-form, which must name a port.
+ * port]. Returns its length (up to a "/", "?" or "#"), or 0 if it is not
+ * one.
  */
 static size_t
 authority_len(const char *a, size_t n, bool needs_port)
@@ -142,38 +231,7 @@ authority_len(const char *a, size_t n, bool needs_port)
 	for (i = 0; i < host - (host > 0); i++)
 		if (!is_authority_char(a[i]))
 			return 0;
-	i = host;
-	if (i < end && a[i] == '[') {
-		for (i++; i < end && a[i] != ']'; i++)
-			if (a[i] != ':' && a[i] != '.' &&
-			    !((a[i] >= '0' && a[i] <= '9') ||
-			      (lower(a[i]) >= 'a' && lower(a[i]) <= 'f')))
-				return 0;
-		if (i == end)
-			return 0; /* "[" never closed */
-		i++;
-		if (i < end && a[i] != ':')
-			return 0;
-	} else {
-		while (i < end && a[i] != ':') {
-			if (!is_authority_char(a[i]))
-				return 0;
-			i++;
-		}
-	}
-	if (i == host)
-		return 0; /* no host */
-	if (i < end) {
-		size_t port = ++i; /* a[i - 1] is ':' */
-
-		while (i < end && a[i] >= '0' && a[i] <= '9')
-			i++;
-		if (i != end || (needs_port && i == port))
-			return 0;
-	} else if (needs_port) {
-		return 0;
-	}
-	return end;
+	return host_port(a + host, end - host, needs_port) ? end : 0;
 }
 
 /*
@@ -307,9 +365,11 @@ each_element(const char *buf, struct http_slice v, element_fn *fn,
 /*
  * One transfer coding (RFC 9112 §6.1, §7). chunked must be the last one
  * and come once; "identity" (no longer registered, still sent) is no
- * coding at all before it. Other codings a server may know go under
- * chunked and are left to the application (req->coded); unknown ones
- * are 501.
+ * coding at all before it, and is not "no body" on its own: finish()
+ * refuses any list that does not end in chunked. Other codings a server
+ * may know go under chunked and are left to the application
+ * (req->coded); unknown ones, and any with parameters, are 501. What is
+ * not a token at all is a malformed list (400).
  */
 static enum http_outcome
 transfer_coding(const char *s, size_t n, struct http_request *req)
@@ -317,10 +377,20 @@ transfer_coding(const char *s, size_t n, struct http_request *req)
 	static const char *const known[] = {
 		"gzip", "x-gzip", "deflate", "compress", "x-compress",
 	};
-	size_t k;
+	size_t k, t;
 
 	if (req->te_chunked)
 		return HTTP_OUTCOME_BAD_TRANSFER_CODING; /* after chunked */
+	for (t = 0; t < n && is_tchar((unsigned char)s[t]); t++)
+		;
+	if (t < n) {
+		/* transfer-coding = token *( OWS ";" OWS parameter ) */
+		while (t > 0 && t < n && is_ows(s[t]))
+			t++;
+		return t > 0 && t < n && s[t] == ';'
+			       ? HTTP_OUTCOME_UNKNOWN_CODING
+			       : HTTP_OUTCOME_BAD_TRANSFER_CODING;
+	}
 	if (token_eq(s, n, "identity"))
 		return HTTP_OUTCOME_NEED_MORE;
 	if (token_eq(s, n, "chunked")) {
@@ -334,6 +404,18 @@ transfer_coding(const char *s, size_t n, struct http_request *req)
 		}
 	}
 	return HTTP_OUTCOME_UNKNOWN_CODING;
+}
+
+/* Does a list hold no element at all ("", ",", " , ")? */
+static bool
+list_is_empty(const char *buf, struct http_slice v)
+{
+	uint32_t i;
+
+	for (i = 0; i < v.len; i++)
+		if (buf[v.off + i] != ',' && !is_ows(buf[v.off + i]))
+			return false;
+	return true;
 }
 
 static enum http_outcome
@@ -379,6 +461,15 @@ field_meaning(const char *buf, const struct http_header *h,
 	if (http_slice_eq(buf, h->name, "host")) {
 		if (++req->hosts > 1)
 			return HTTP_OUTCOME_MANY_HOSTS;
+		/*
+		 * RFC 9112 §3.2: uri-host [":" port], or empty when the
+		 * target URI has no authority. Anything else (a space,
+		 * userinfo, a path) would reach the app as a name it may
+		 * trust for routing, links or cache keys.
+		 */
+		if (h->value.len > 0 &&
+		    !host_port(buf + h->value.off, h->value.len, false))
+			return HTTP_OUTCOME_BAD_HOST;
 	} else if (http_slice_eq(buf, h->name, "content-length")) {
 		/*
 		 * RFC 9110 §8.6 lets a recipient merge identical values;
@@ -395,6 +486,13 @@ field_meaning(const char *buf, const struct http_header *h,
 	} else if (http_slice_eq(buf, h->name, "transfer-encoding")) {
 		/* RFC 9112 §6.1: in HTTP/1.0 the framing is faulty. */
 		if (req->version == 10)
+			return HTTP_OUTCOME_BAD_TRANSFER_CODING;
+		/*
+		 * A field line naming no coding is a malformed list, not
+		 * an absent field: refused, whatever other lines say.
+		 */
+		req->te = true;
+		if (list_is_empty(buf, h->value))
 			return HTTP_OUTCOME_BAD_TRANSFER_CODING;
 		return each_element(buf, h->value, transfer_coding, req);
 	} else if (http_slice_eq(buf, h->name, "connection")) {
@@ -469,16 +567,17 @@ finish(const struct http_limits *lim, struct http_request *req)
 		return HTTP_OUTCOME_NO_HOST;
 	if (req->lengths == 0)
 		req->content_length = -1;
-	if (req->te_chunked || req->te_coded) {
+	if (req->te) {
 		/*
-		 * RFC 9112 §6.3: a request whose codings do not end in
-		 * chunked has no reliable length (400); with Content-Length
-		 * as well, it is framed two ways, the smuggler's favourite.
+		 * RFC 9112 §6.3: any Transfer-Encoding with Content-Length
+		 * frames the request two ways, the smuggler's favourite,
+		 * whatever the codings (identity included); codings that do
+		 * not end in chunked leave no reliable length. Both 400.
 		 */
-		if (!req->te_chunked)
-			return HTTP_OUTCOME_BAD_TRANSFER_CODING;
 		if (req->lengths > 0)
 			return HTTP_OUTCOME_LENGTH_AND_CHUNKED;
+		if (!req->te_chunked)
+			return HTTP_OUTCOME_BAD_TRANSFER_CODING;
 		req->chunked = true;
 		req->coded = req->te_coded;
 	}

@@ -23,6 +23,7 @@ http_outcome_status(enum http_outcome o)
 	case HTTP_OUTCOME_BAD_FIELD_VALUE:
 	case HTTP_OUTCOME_NO_HOST:
 	case HTTP_OUTCOME_MANY_HOSTS:
+	case HTTP_OUTCOME_BAD_HOST:
 	case HTTP_OUTCOME_DUPLICATE_FIELD:
 	case HTTP_OUTCOME_CONFLICTING_SCHEME:
 	case HTTP_OUTCOME_BAD_CONTENT_LENGTH:
@@ -85,6 +86,8 @@ http_outcome_name(enum http_outcome o)
 		return "HTTP/1.1 without Host";
 	case HTTP_OUTCOME_MANY_HOSTS:
 		return "several Host fields";
+	case HTTP_OUTCOME_BAD_HOST:
+		return "invalid Host";
 	case HTTP_OUTCOME_DUPLICATE_FIELD:
 		return "several Content-Type fields";
 	case HTTP_OUTCOME_CONFLICTING_SCHEME:
@@ -96,7 +99,8 @@ http_outcome_name(enum http_outcome o)
 	case HTTP_OUTCOME_LENGTH_AND_CHUNKED:
 		return "Content-Length with Transfer-Encoding";
 	case HTTP_OUTCOME_BAD_TRANSFER_CODING:
-		return "chunked not last, or Transfer-Encoding in HTTP/1.0";
+		return "Transfer-Encoding not ending in chunked, malformed, "
+		       "or in HTTP/1.0";
 	case HTTP_OUTCOME_BAD_CHUNK_SIZE:
 		return "bad chunk size";
 	case HTTP_OUTCOME_BAD_CHUNK_EXT:

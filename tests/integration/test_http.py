@@ -106,6 +106,34 @@ def test_head_has_length_and_no_body(herd):
      b"zz\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n", 400),
+    # Transfer-Encoding other than a final chunked, with or without
+    # Content-Length: what follows the declared length must never be read
+    # as a second request (smuggling).
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+     b"Content-Length: 5\r\n\r\nhelloGET /smuggled HTTP/1.1\r\n"
+     b"Host: x\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+     b"Transfer-Encoding: identity\r\n\r\nhello", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n"
+     b"Content-Length: 5\r\n\r\nhello", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ,\r\n"
+     b"Content-Length: 5\r\n\r\nhello", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+     b"\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked"
+     b"\r\n\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n"
+     b"Transfer-Encoding: gzip\r\n\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.0\r\nConnection: keep-alive\r\n"
+     b"Transfer-Encoding: identity\r\nContent-Length: 5\r\n\r\nhello",
+     400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x-y\r\n"
+     b"Content-Length: 5\r\n\r\nhello", 501),
+    # Host must be uri-host [":" port] (RFC 9112 3.2).
+    (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: a@b/c\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400),
 ])
 def test_refusals_answer_and_close(herd, request_, code):
     port = start(herd, "--body-max", "1k", app="echo").port()
@@ -113,6 +141,29 @@ def test_refusals_answer_and_close(herd, request_, code):
     got = talk(port, request_ + b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert statuses(got) == [code], got[:200]
     assert b"Connection: close" in got
+
+
+def test_host_forms_accepted(herd):
+    port = start(herd, app="echo").port()
+    for host in (b"", b"[::1]:8080", b"192.0.2.1", b"a.example:",
+                 b"xn--caf-dma.example:443"):
+        got = talk(port, b"GET / HTTP/1.1\r\nHost: " + host +
+                   b"\r\nConnection: close\r\n\r\n")
+        assert statuses(got) == [200], (host, got[:200])
+
+
+def test_chunked_after_identity_or_gzip_is_read_chunked(herd):
+    # identity before chunked is no coding; gzip under chunked is left to
+    # the app. Either way the body is framed by chunked alone.
+    port = start(herd, app="echo").port()
+    for te in (b"identity, chunked", b"gzip ,\tCHUNKED"):
+        got = talk(port, b"POST / HTTP/1.1\r\nHost: x\r\n"
+                   b"Transfer-Encoding: " + te + b"\r\n\r\n"
+                   b"5\r\nhello\r\n0\r\n\r\n"
+                   b"GET /next HTTP/1.1\r\nHost: x\r\n"
+                   b"Connection: close\r\n\r\n")
+        assert statuses(got) == [200, 200], got
+        assert b'"body": "hello"' in got and b'"target": "/next"' in got
 
 
 def test_trickled_head_gets_408(herd):

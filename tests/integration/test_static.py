@@ -2,11 +2,13 @@
 ranges, large files by sendfile, and nothing outside DIR ever served."""
 import http.client
 import os
+import resource
 import socket
+import stat
 
 import pytest
 
-from conftest import SLOW
+from conftest import SLOW, wait_for
 
 SECRET = b"TOP-SECRET-OUTSIDE-THE-ROOT"
 
@@ -111,6 +113,33 @@ def test_validators_give_304(port):
     ("bytes=10-", 416, None, "bytes */10"),
     ("bytes=0-1,4-5", 200, b"0123456789", None),
     ("lines=1-2", 200, b"0123456789", None),
+    # Numbers past 63 and 64 bits (RFC 9110 14.1.2): a last-byte-pos past
+    # the end means the end, a suffix longer than the file the whole file,
+    # a first-byte-pos past the end 416; a first past the last is no range.
+    ("bytes=5-9223372036854775807", 206, b"56789", "bytes 5-9/10"),
+    ("bytes=5-9223372036854775808", 206, b"56789", "bytes 5-9/10"),
+    ("bytes=0-18446744073709551615", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=0-18446744073709551616", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=3-" + "9" * 40, 206, b"3456789", "bytes 3-9/10"),
+    ("bytes=-9223372036854775808", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-18446744073709551615", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-18446744073709551617", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-10", 206, b"0123456789", "bytes 0-9/10"),
+    ("bytes=-0", 416, None, "bytes */10"),
+    ("bytes=9223372036854775807-", 416, None, "bytes */10"),
+    ("bytes=9223372036854775808-", 416, None, "bytes */10"),
+    ("bytes=18446744073709551616-", 416, None, "bytes */10"),
+    ("bytes=9223372036854775808-9223372036854775809", 416, None,
+     "bytes */10"),
+    ("bytes=18446744073709551616-5", 200, b"0123456789", None),
+    ("bytes=6-5", 200, b"0123456789", None),
+    ("bytes=--1", 200, b"0123456789", None),
+    ("bytes=1--2", 200, b"0123456789", None),
+    ("bytes=+1-2", 200, b"0123456789", None),
+    ("bytes=1-+2", 200, b"0123456789", None),
+    ("bytes= 1-2", 200, b"0123456789", None),
+    ("bytes=1-2x", 200, b"0123456789", None),
+    ("bytes=-", 200, b"0123456789", None),
 ])
 def test_ranges(port, spec, status, body, crange):
     st, r, got = get(port, "/digits.txt", headers={"Range": spec})
@@ -118,6 +147,8 @@ def test_ranges(port, spec, status, body, crange):
     if body is not None:
         assert got == body
     assert r.getheader("Content-Range") == crange
+    # The worker is still the one that answered before.
+    assert get(port, "/digits.txt")[2] == b"0123456789"
 
 
 def test_big_file_arrives_whole(port, site):
@@ -136,3 +167,82 @@ def test_nothing_outside_the_root(port, target):
     assert SECRET not in data
     status = int(data.split(b" ", 2)[1])
     assert status in (400, 403, 404), data[:200]
+
+
+def test_fifo_socket_and_device_are_not_opened_for_reading(herd, site):
+    # Opening a FIFO for reading blocks until a writer comes: the worker
+    # would hang there, with every connection it holds, until `timeout`
+    # killed it. Only regular files are served; the rest is 404 at once.
+    os.mkfifo(site / "fifo")
+    (site / "fifodir").mkdir()
+    os.mkfifo(site / "fifodir" / "index.html")
+    unix = socket.socket(socket.AF_UNIX)
+    unix.bind(str(site / "sock"))
+    paths = ["/fifo", "/fifodir/", "/sock"]
+    try:
+        # The null device: harmless to open, and still not a file.
+        os.mknod(site / "null", 0o644 | stat.S_IFCHR, os.makedev(1, 3))
+        paths.append("/null")
+    except PermissionError:
+        pass  # no CAP_MKNOD here (CI runs as root): the rest still runs
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--app",
+              f"static:{site}", "--timeout", "60s"]).started(1)
+    port = h.port()
+    worker = h.workers()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    for path in paths + ["/digits.txt"]:
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read()
+        if path == "/digits.txt":
+            assert (r.status, body) == (200, b"0123456789")
+        else:
+            assert r.status == 404, path
+    c.close()
+    assert h.workers() == worker
+    unix.close()
+
+
+def fd_numbers(pid):
+    return [int(n) for n in os.listdir(f"/proc/{pid}/fd")]
+
+
+def test_out_of_descriptors_is_503_not_404(herd, site):
+    # A file that exists but cannot be opened for want of a descriptor is
+    # a passing condition (503, Retry-After), never a cacheable 404.
+    h = herd(["--listen", "127.0.0.1:0,defer-accept=off", "--workers", "1",
+              "--app", f"static:{site}"]).started(1)
+    port = h.port()
+    worker = h.workers()[0]
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    c.request("GET", "/digits.txt")
+    r = c.getresponse()
+    assert (r.status, r.read()) == (200, b"0123456789")
+    # The worker may open no descriptor above its highest one; idle
+    # connections then fill any hole below it, until accept itself fails.
+    soft, hard = resource.prlimit(worker, resource.RLIMIT_NOFILE)
+    resource.prlimit(worker, resource.RLIMIT_NOFILE,
+                     (max(fd_numbers(worker)) + 1, hard))
+    held = []
+    try:
+        for _ in range(64):
+            held.append(socket.create_connection(("127.0.0.1", port),
+                                                 timeout=5 * SLOW))
+            if "accept: Too many open files" in h.log():
+                break
+        h.wait_log(r"accept: Too many open files; shedding the backlog",
+                   timeout=5 * SLOW)
+        c.request("GET", "/digits.txt")
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 503, (r.status, body)
+        assert r.getheader("Retry-After") == "1"
+        assert r.getheader("Cache-Control") == "no-store"
+    finally:
+        c.close()
+        for s in held:
+            s.close()
+        resource.prlimit(worker, resource.RLIMIT_NOFILE, (soft, hard))
+    wait_for(lambda: get(port, "/digits.txt")[0] == 200, 5 * SLOW,
+             "service back")
+    h.wait_log(r"accept: descriptors available again")

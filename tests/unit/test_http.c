@@ -71,8 +71,14 @@ static const struct req_case req_cases[] = {
 	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, "
 	   "chunked\r\n\r\n"),
 	 DONE},
-	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n"
-	   "Content-Length: 1\r\n\r\n"),
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity, "
+	   "chunked\r\n\r\n"),
+	 DONE},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip ,\tCHUNKED"
+	   "\r\n\r\n"),
+	 DONE},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
+	   "Transfer-Encoding: chunked\r\n\r\n"),
 	 DONE},
 	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , chunked ,"
 	   "\r\n\r\n"),
@@ -85,6 +91,16 @@ static const struct req_case req_cases[] = {
 	{T("-X /a\"b\"#f HTTP/1.1\r\nHost: a\r\n\r\n"), DONE},
 	{T("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\n\r\n"), DONE},
 	{T("GET / HTTP/1.0\r\nExpect: teapot\r\n\r\n"), DONE},
+	/* Host: uri-host [":" port], or empty (RFC 9112 §3.2) */
+	{T("GET / HTTP/1.1\r\nHost:\r\n\r\n"), DONE},
+	{T("GET / HTTP/1.1\r\nHost: \t\r\n\r\n"), DONE},
+	{T("GET / HTTP/1.1\r\nHost: [::1]:443\r\n\r\n"), DONE},
+	{T("GET / HTTP/1.1\r\nHost: [v7.a:b]\r\n\r\n"), DONE},
+	{T("GET / HTTP/1.1\r\nHost: 0.0.0.0=5000\r\n\r\n"), DONE},
+	{T("GET / HTTP/1.1\r\nHost: 192.0.2.1:80\r\n\r\n"), DONE},
+	{T("GET / HTTP/1.1\r\nHost: A-b_c~d%41.example:\r\n\r\n"), DONE},
+	{T("GET / HTTP/1.1\r\nHost: !$&'()*+,;=\r\n\r\n"), DONE},
+	{T("GET http://a/ HTTP/1.1\r\nHost:\r\n\r\n"), DONE},
 	/* line endings and bytes */
 	{T("GET / HTTP/1.1\nHost: a\r\n\r\n"), HTTP_OUTCOME_BAD_LINE_ENDING},
 	{T("GET / HTTP/1.1\r\nHost: a\n\r\n"), HTTP_OUTCOME_BAD_LINE_ENDING},
@@ -142,6 +158,42 @@ static const struct req_case req_cases[] = {
 	{T("GET / HTTP/1.1\r\n\r\n"), HTTP_OUTCOME_NO_HOST},
 	{T("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"),
 	 HTTP_OUTCOME_MANY_HOSTS},
+	{T("GET / HTTP/1.1\r\nHost:\r\nHost:\r\n\r\n"),
+	 HTTP_OUTCOME_MANY_HOSTS},
+	{T("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a@b/c\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a@b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: u:p@a\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a?b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a#b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: [::1]:8x\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: ::1\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: []\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: [v7]\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: [::g]\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: :80\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: %zz\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a%\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a\xc3\xa9\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a\tb\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a\\b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a\"b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a[b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a]b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: <a>\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a|b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a^b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a`b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.1\r\nHost: a{b}\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
+	{T("GET http://a/ HTTP/1.1\r\nHost: a b\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_HOST},
+	{T("GET / HTTP/1.0\r\nHost: a@b\r\n\r\n"), HTTP_OUTCOME_BAD_HOST},
 	{T("GET / HTTP/1.1\r\nHost: a\r\nContent-Type: a\r\n"
 	   "Content-Type: b\r\n\r\n"),
 	 HTTP_OUTCOME_DUPLICATE_FIELD},
@@ -186,6 +238,52 @@ static const struct req_case req_cases[] = {
 	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
 	{T("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
 	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	/*
+	 * Any Transfer-Encoding but a final chunked, with or without
+	 * Content-Length (RFC 9112 §6.1, §6.3): identity is not "no body".
+	 */
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n"
+	   "Content-Length: 5\r\n\r\nhelloGET /smuggled HTTP/1.1\r\n"),
+	 HTTP_OUTCOME_LENGTH_AND_CHUNKED},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	   "Transfer-Encoding: identity\r\n\r\n"),
+	 HTTP_OUTCOME_LENGTH_AND_CHUNKED},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n"
+	   "\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n"
+	   "Content-Length: 5\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,\r\n"
+	   "Content-Length: 5\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \t, ,\t\r\n"
+	   "\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	   "Transfer-Encoding:\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, "
+	   "chunked\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n"
+	   "Transfer-Encoding: gzip\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chu nked\r\n"
+	   "\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\""
+	   "\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.0\r\nTransfer-Encoding: identity\r\n"
+	   "Content-Length: 5\r\n\r\n"),
+	 HTTP_OUTCOME_BAD_TRANSFER_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: x-y\r\n"
+	   "Content-Length: 5\r\n\r\n"),
+	 HTTP_OUTCOME_UNKNOWN_CODING},
+	{T("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;q=1, "
+	   "chunked\r\n\r\n"),
+	 HTTP_OUTCOME_UNKNOWN_CODING},
 	{T("POST / HTTP/1.1\r\nTransfer-Encoding: foo, chunked\r\n\r\n"),
 	 HTTP_OUTCOME_UNKNOWN_CODING},
 	{T("POST / HTTP/1.1\r\nTransfer-Encoding: chunked;q=1\r\n\r\n"),
@@ -1021,6 +1119,18 @@ static const struct {
 /* valid/ cases whose body the file cuts short; the head is what counts. */
 static const char *const truncated_bodies[] = {"099.http"};
 
+/*
+ * valid/ cases refused on purpose, with the outcome: the corpus's source
+ * read them leniently, RFC 9112 §6.3 calls them a smuggling attempt.
+ */
+static const struct {
+	const char *file;
+	enum http_outcome want;
+} refused_valid[] = {
+	/* Transfer-Encoding: identity with Content-Length: 5 */
+	{"009.http", HTTP_OUTCOME_LENGTH_AND_CHUNKED},
+};
+
 static void
 test_corpus_valid(void)
 {
@@ -1028,7 +1138,7 @@ test_corpus_valid(void)
 	struct http_limits lim = http_default_limits;
 	char path[1024];
 	struct dirent *e;
-	int files = 0, hostless = 0, heads, count;
+	int files = 0, hostless = 0, refused = 0, heads, count;
 	size_t t;
 	DIR *d;
 
@@ -1071,6 +1181,21 @@ test_corpus_valid(void)
 		     t < sizeof(truncated_bodies) / sizeof(truncated_bodies[0]);
 		     t++)
 			cut |= strcmp(e->d_name, truncated_bodies[t]) == 0;
+		for (t = 0;
+		     t < sizeof(refused_valid) / sizeof(refused_valid[0]);
+		     t++) {
+			if (strcmp(e->d_name, refused_valid[t].file) != 0)
+				continue;
+			refused++;
+			if (o != refused_valid[t].want)
+				fprintf(stderr, "valid/%s: %s, want %s\n",
+					e->d_name, oname(o),
+					oname(refused_valid[t].want));
+			CHECK_INT(o, refused_valid[t].want);
+			break;
+		}
+		if (t < sizeof(refused_valid) / sizeof(refused_valid[0]))
+			continue;
 		if (cut ? o != MORE || heads != 1 : o != DONE || count == 0)
 			fprintf(stderr, "valid/%s: %s after %d requests\n",
 				e->d_name, oname(o), count);
@@ -1079,6 +1204,7 @@ test_corpus_valid(void)
 	closedir(d);
 	CHECK(files >= 50);
 	CHECK(hostless > 0 && hostless < files);
+	CHECK_INT(refused, sizeof(refused_valid) / sizeof(refused_valid[0]));
 }
 
 static void
