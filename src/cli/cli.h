@@ -68,18 +68,59 @@ const char *cli_handover_name(enum cli_handover h);
 const char *cli_crash_loop_name(enum cli_crash_loop c);
 
 /*
- * The control socket's path: control-socket if set, else beside the pid
- * file (herd.pid -> herd.sock), else in $XDG_RUNTIME_DIR, /run (root) or
- * /tmp/herd-UID. Writes into buf; returns 0 or -ENAMETOOLONG.
+ * The control socket's path, one per instance: control-socket if set, else
+ * beside the pid file (herd.pid -> herd.sock), else derived from the config
+ * file: STEM-HASH.sock, STEM the file's name without `.conf`, HASH the
+ * FNV-1a of its real path (so `herd ctl -c` with any spelling of the same
+ * file finds it), in herd's own runtime directory — /run/herd for root,
+ * else $XDG_RUNTIME_DIR/herd, else /tmp/herd-UID. *own_dir tells whether
+ * the path lies in that directory, which the master creates (mode 0700).
+ * Writes into buf; returns 0, -ENOENT when there is nothing to derive a
+ * path from (no pid file, no config file), -ENAMETOOLONG, or realpath's
+ * -errno for the config file.
  */
-int cli_control_path(const struct config *cfg, char *buf, size_t len);
+int cli_control_path(const struct config *cfg, char *buf, size_t len,
+		     bool *own_dir);
+
+/* The longest command line the control socket reads, without newline. */
+#define CLI_CTL_LINE_MAX 255
+
+/* What `herd ctl` asks of the master; names as on the command line. */
+enum cli_ctl_verb {
+	CLI_CTL_STATUS,
+	CLI_CTL_RELOAD,
+	CLI_CTL_UPGRADE,
+	CLI_CTL_WORKERS, /* takes a count */
+	CLI_CTL_STOP,
+	CLI_CTL_QUIT,
+	CLI_CTL_REOPEN_LOGS,
+};
+
+struct cli_ctl_request {
+	enum cli_ctl_verb verb;
+	int count; /* workers N: 0..CLI_WORKERS_MAX */
+};
+
+/*
+ * The control protocol's one parser, for both sides: the client checks
+ * what it is about to send, the master what it received. line is one
+ * command line without its newline, len bytes (a NUL among them is an
+ * error): a verb, and for `workers` one space and a count of digits only.
+ * Only printable ASCII is accepted. Returns 0 with *req filled, -ENOENT
+ * for an unknown verb, -EINVAL for anything else malformed; on error a
+ * sentence for the user in why.
+ */
+int cli_ctl_parse(const char *line, size_t len, struct cli_ctl_request *req,
+		  char *why, size_t whylen);
 
 /*
  * `herd ctl [-c FILE | --pid-file P | --control-socket P] COMMAND [ARG]`:
  * sends one command to a running master and prints its JSON answer.
  * argv[0] is "ctl". Returns the exit status: 0 when the master answered
- * ok, 1 when it reported a failure, 64 for bad usage, 69 when no master
- * answers, 78 for a bad config file.
+ * ok, 1 when it reported a failure, 64 for bad usage (a malformed command,
+ * or no control socket to derive), 69 when no master answers, 77 when the
+ * server on the socket is neither root nor our own uid (not trusted: its
+ * answer is not read), 78 for a bad config file.
  */
 int cli_ctl_main(int argc, char **argv);
 

@@ -724,7 +724,8 @@ static const struct cli_option options[] = {
 		FIELD(control_socket),
 		.set = set_string,
 		.help = "the socket `herd ctl` talks to (default: beside the "
-			"pid file)",
+			"pid file, else one per config file in /run/herd, "
+			"$XDG_RUNTIME_DIR/herd or /tmp/herd-UID, else none)",
 	},
 	{
 		.name = "app",
@@ -1120,8 +1121,10 @@ cli_usage_to(FILE *out)
 	      "  USR1       reopen log files (master and workers)\n"
 	      "  USR2       upgrade: re-exec the herd binary, keeping the "
 	      "sockets\n"
-	      "  WINCH      stop the workers, keep the master (daemon or "
-	      "upgrade only)\n"
+	      "  WINCH      stop the workers, keep the master (ignored while "
+	      "stdin is a\n"
+	      "             terminal, except by an old master after an "
+	      "upgrade)\n"
 	      "  TTIN, TTOU one worker more, one worker less\n",
 	      out);
 }

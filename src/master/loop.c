@@ -4,8 +4,9 @@
  * Signals arrive through a signalfd, never through handlers: the kernel
  * keeps one pending bit per standard signal, so a burst of the same signal
  * coalesces into one action and nothing runs in signal context. The single
- * timerfd always holds the earliest deadline of the worker table, or nothing:
- * an idle master sleeps in epoll_wait without a timeout.
+ * timerfd always holds the earliest deadline of the worker table, an
+ * upgrade or a control client, or nothing: an idle master sleeps in
+ * epoll_wait without a timeout.
  */
 #include "master/master.h"
 
@@ -47,10 +48,13 @@ static void
 arm_timer(struct master *m)
 {
 	int64_t next = workers_next_deadline(m), up = upgrade_deadline(m);
+	int64_t ctl = control_deadline(m);
 	struct itimerspec its;
 
 	if (up != 0 && (next == 0 || up < next))
 		next = up;
+	if (ctl != 0 && (next == 0 || ctl < next))
+		next = ctl;
 	if (next == m->timer_armed_ms)
 		return;
 	memset(&its, 0, sizeof(its));
@@ -292,6 +296,7 @@ master_loop(struct master *m)
 
 		workers_on_timer(m, now);
 		upgrade_on_timer(m, now);
+		control_on_timer(m, now);
 		/* After any event: roll on, report readiness, free retirees. */
 		reload_step(m);
 		master_check_ready(m);

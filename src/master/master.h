@@ -112,6 +112,7 @@ struct control_client {
 	char *out;
 	size_t outlen, outoff;
 	enum control_wait waiting;
+	int64_t deadline_ms; /* reading or writing: dropped then */
 };
 
 /* The outcome of the last reload or upgrade, for status and ctl. */
@@ -357,9 +358,11 @@ bool upgrade_reap(struct master *m);
 void upgrade_restore_workers(struct master *m);
 
 /* Control socket (control.c) and status (status.c). */
-int control_open(struct master *m, const char *path, bool take_over);
+int control_start(struct master *m);
 void control_close(struct master *m, bool unlink_path);
 int control_rebind(struct master *m);
+int64_t control_deadline(const struct master *m);
+void control_on_timer(struct master *m, int64_t now);
 void control_on_accept(struct master *m);
 void control_on_client(struct master *m, struct control_client *c,
 		       uint32_t events);

@@ -335,15 +335,9 @@ master_start(struct master *m)
 		log_error("master: notify socket: %s", strerror(-m->notify_fd));
 		return m->notify_fd < 0 ? m->notify_fd : -EIO;
 	}
-	rc = cli_control_path(cfg, path, sizeof(path));
-	if (rc == 0)
-		rc = control_open(m, path, m->upgraded);
+	rc = control_start(m);
 	if (rc < 0)
-		log_warn("master: control socket %s: %s; `herd ctl` will not "
-			 "reach this master",
-			 path,
-			 rc == -EADDRINUSE ? "another master answers there"
-					   : strerror(-rc));
+		return rc;
 	test_hook_careless_open();
 	/* Orphans of our workers come to us, and we reap them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -431,7 +425,7 @@ master_run(struct config *cfg, int argc, char **argv,
 		master_finish(&m);
 		config_free(m.cfg);
 		free(m.cfg);
-		return 1;
+		return m.exit_status != 0 ? m.exit_status : 1;
 	}
 	status = master_loop(&m);
 	log_info("master: exiting");

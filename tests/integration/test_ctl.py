@@ -1,16 +1,20 @@
 """`herd ctl`: status as JSON, workers N, stop/quit/reopen-logs, and
 refusals (unknown command, a peer of another uid) that leave the master
-unaffected."""
+unaffected; a socket of another uid is neither trusted by the client nor
+taken over by the master; the default socket is per instance; malformed
+lines and idle clients cannot wedge the control socket."""
+import json
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 
 import pytest
 
-from conftest import HERD, alive, wait_for
-from zdt import ctl, status
+from conftest import HERD, SLOW, alive, wait_for
+from zdt import KEEPALIVE, ctl, status
 from test_reload import start
 
 
@@ -42,7 +46,7 @@ def test_workers_n(herd, tmp_path):
     assert r.returncode == 0 and "4 workers wanted" in r.stdout
     wait_for(lambda: len(h.workers()) == 4, 10, "4 workers")
     r = ctl(conf, "workers", "-1")
-    assert r.returncode == 1 and "expected a count" in r.stderr
+    assert r.returncode == 64 and "expected a count" in r.stderr
 
 
 def test_unknown_command_and_usage(herd, tmp_path):
@@ -93,3 +97,256 @@ def test_stop_is_fast(herd, tmp_path):
     r = ctl(conf, "stop")
     assert r.returncode == 0 and "fast stop" in r.stdout
     assert h.wait_exit() == 0
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="needs root to be nobody")
+
+# A control server that is not herd: it answers every command with ok, as
+# a squatter on another user's socket path would.
+FAKE_SERVER = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(4096)
+        c.sendall(b'{"ok":true,"result":"fast stop"}\n')
+    except OSError:
+        pass  # a client that left without a word
+    c.close()
+"""
+
+
+class Squatter:
+    """A fake control server run as uid nobody in a sticky directory
+    anyone may write (like /tmp), bound at `name` inside it."""
+
+    def __init__(self, name="herd.sock"):
+        self.dir = tempfile.mkdtemp(prefix="herd-ctl-")
+        os.chmod(self.dir, 0o1777)
+        self.path = os.path.join(self.dir, name)
+        self.proc = subprocess.Popen(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup",
+             "--clear-groups", "/usr/bin/python3", "-c", FAKE_SERVER,
+             self.path], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline() == "ready\n"
+        assert os.stat(self.path).st_uid == pwd.getpwnam("nobody").pw_uid
+
+    def kill(self):
+        """Stops the server; its socket file stays behind (stale)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+
+    def close(self):
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def squatter():
+    s = Squatter()
+    yield s
+    s.close()
+
+
+@needs_root
+def test_client_refuses_a_server_of_another_uid(squatter):
+    d = squatter.dir
+    for flags in (["--control-socket", squatter.path],
+                  ["--pid-file", os.path.join(d, "herd.pid")]):
+        r = subprocess.run([HERD, "ctl", *flags, "stop"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 77, r
+        assert '"ok":true' not in r.stdout, r
+        assert "uid 65534" in r.stderr and "not trusted" in r.stderr, r
+
+
+def write_conf(path, extra=""):
+    path.write_text("listen = 127.0.0.1:0\n"
+                    "workers = 1\n"
+                    "readiness = notify\n"
+                    f"command = {KEEPALIVE}\n" + extra)
+
+
+def herd_logging_to(herd, log, args, **kw):
+    """A herd of its own log file, when several run in one test."""
+    h = herd(["--log", str(log), *args], log=False, **kw)
+    h.log_path = str(log)
+    return h
+
+
+@needs_root
+def test_master_refuses_a_path_held_by_another_uid(herd, tmp_path,
+                                                  squatter):
+    conf = tmp_path / "herd.conf"
+    write_conf(conf, f"control-socket = {squatter.path}\n")
+    # Live, then stale: neither is ours to take.
+    for state in ("answers", "stale"):
+        h = herd(["-c", str(conf)],
+                 expect_errors=[r"control socket .* uid 65534"])
+        assert h.wait_exit() == 78, (state, h.log())
+        assert "not starting" in h.log()
+        squatter.kill()
+        os.unlink(h.log_path)
+    assert os.stat(squatter.path).st_uid == pwd.getpwnam("nobody").pw_uid
+
+
+def test_master_replaces_only_its_own_stale_socket(herd, tmp_path):
+    conf = tmp_path / "herd.conf"
+    sock = tmp_path / "ctl.sock"
+    write_conf(conf, f"control-socket = {sock}\n")
+    # Not a socket: refused and left alone.
+    sock.write_text("precious\n")
+    h = herd(["-c", str(conf)], expect_errors=[r"control socket"])
+    assert h.wait_exit() == 78, h.log()
+    assert sock.read_text() == "precious\n"
+    assert "not a socket" in h.log()
+    os.unlink(h.log_path)
+    # A socket of ours that nobody answers: a crashed master's, replaced.
+    sock.unlink()
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(sock))
+    s.close()
+    h = herd(["-c", str(conf)])
+    h.wait_log(r"master: ready")
+    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and json.loads(r.stdout)["master"]["pid"] == \
+        h.pid, r
+    # A second master on the same socket: refused, the first untouched.
+    h2 = herd_logging_to(herd, tmp_path / "h2.log", ["-c", str(conf)],
+                         expect_errors=[r"control socket"])
+    assert h2.wait_exit() == 78, h2.log()
+    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and json.loads(r.stdout)["master"]["pid"] == \
+        h.pid, r
+
+
+@needs_root
+def test_master_refuses_a_directory_others_can_write(herd, tmp_path):
+    conf = tmp_path / "herd.conf"
+    nobody = pwd.getpwnam("nobody")
+    for mode, owner in ((0o777, 0), (0o755, nobody.pw_uid)):
+        d = tmp_path / f"d{mode:o}{owner}"
+        d.mkdir()
+        os.chmod(d, mode)
+        os.chown(d, owner, -1)
+        write_conf(conf, f"control-socket = {d / 'ctl.sock'}\n")
+        h = herd(["-c", str(conf)], expect_errors=[r"control socket"])
+        assert h.wait_exit() == 78, h.log()
+        assert "writable by others" in h.log() or "owned by uid" in h.log()
+        assert not (d / "ctl.sock").exists()
+        os.unlink(h.log_path)
+
+
+def test_default_socket_is_per_instance(herd, tmp_path):
+    # Two masters from two config files without a pid file or a
+    # control-socket: each has its own socket, found from its config
+    # (here by a relative path from elsewhere, too).
+    hs = {}
+    for name in ("a", "b"):
+        d = tmp_path / name
+        d.mkdir()
+        write_conf(d / "herd.conf")
+        hs[name] = herd_logging_to(herd, d / "herd.log",
+                                   ["-c", str(d / "herd.conf")])
+        hs[name].wait_log(r"master: ready")
+    for name, h in hs.items():
+        r = subprocess.run([HERD, "ctl", "-c", f"{name}/herd.conf",
+                            "status"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 0, r
+        assert json.loads(r.stdout)["master"]["pid"] == h.pid
+    # Nothing to derive a path from: no socket, and a line saying how.
+    h = herd_logging_to(herd, tmp_path / "c.log",
+                        ["--listen", "127.0.0.1:0", "--workers", "1"],
+                        command=[KEEPALIVE])
+    h.wait_log(r"master: ready")
+    assert "no control socket" in h.log()
+    r = subprocess.run([HERD, "ctl", "status"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 64 and "--control-socket" in r.stderr, r
+    for h in hs.values():
+        assert alive(h.pid)
+
+
+def raw(path, data, timeout=10.0):
+    """Sends data on a new control connection; returns all it gets back
+    until the master closes it."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout * SLOW)
+        s.connect(str(path))
+        s.sendall(data)
+        out = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                return out
+            out += chunk
+
+
+def test_malformed_lines_are_answered(herd, tmp_path):
+    h, conf, port = start(herd, tmp_path)
+    sock = tmp_path / "herd.sock"
+    for line in (b"sta\0tus\n", b"status\0", b"x" * 300 + b"\n",
+                 b"x" * 300, b"\xff\xfe\n", b"st\x01atus\n",
+                 b"frobnicate\n", b"status now\n", b"workers\n",
+                 b"workers  3\n", b"workers +3\n", b"workers 3x\n",
+                 b"workers 0x3\n", b"workers 99999999999999999999\n",
+                 b"workers 3 4\n"):
+        out = raw(sock, line)
+        answer = json.loads(out.decode("utf-8"))
+        assert answer["ok"] is False and answer["error"], (line, out)
+    assert status(conf)["master"]["state"] == "running"
+    assert len(status(conf)["workers"]) == 2
+
+
+def test_workers_count_is_digits_only(herd, tmp_path):
+    h, conf, port = start(herd, tmp_path)
+    for arg in ("  3", "3 ", "+3", "0x3", "", "-1", "1025", "3.0"):
+        r = ctl(conf, "workers", arg)
+        assert r.returncode == 64 and "digits" in r.stderr, (arg, r)
+    r = ctl(conf, "workers", "3\nstop")
+    assert r.returncode == 64 and "malformed" in r.stderr, r
+    r = ctl(conf, "status", "now")
+    assert r.returncode == 64 and "no argument" in r.stderr, r
+    assert len(status(conf)["workers"]) == 2
+
+
+def test_idle_clients_do_not_lock_others_out(herd, tmp_path):
+    h, conf, port = start(herd, tmp_path)
+    sock = tmp_path / "herd.sock"
+    idle = []
+    try:
+        for _ in range(40):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(str(sock))
+            idle.append(s)
+        # The newest client is served at once, idle ones or not.
+        r = ctl(conf, "status", timeout=10 * SLOW)
+        assert r.returncode == 0, r
+        # An idle client is dropped after a while, with a word why.
+        last = idle[-1]
+        last.settimeout(30 * SLOW)
+        answer = json.loads(last.recv(4096).decode())
+        assert answer["ok"] is False and "idle" in answer["error"]
+    finally:
+        for s in idle:
+            s.close()
+    assert status(conf)["master"]["state"] == "running"
+
+
+def test_help_says_what_winch_does():
+    # The master ignores WINCH while its stdin is a terminal (Unicorn's
+    # rule), daemon or not; the help says so, not "daemon only".
+    r = subprocess.run([HERD, "--help"], capture_output=True, text=True)
+    text = r.stdout[r.stdout.index("  WINCH "):]
+    text = " ".join(text[:text.index("TTIN, TTOU")].split())
+    assert "terminal" in text and "daemon" not in text, text

@@ -1143,6 +1143,177 @@ test_move(void)
 	config_free(&b);
 }
 
+/* The control protocol's parser: one table for the client and the master. */
+static const struct {
+	const char *line;
+	int rc;
+	enum cli_ctl_verb verb;
+	int count;
+	const char *why; /* a part of the message, for errors */
+} ctl_lines[] = {
+	{"status", 0, CLI_CTL_STATUS, 0, NULL},
+	{"reload", 0, CLI_CTL_RELOAD, 0, NULL},
+	{"upgrade", 0, CLI_CTL_UPGRADE, 0, NULL},
+	{"stop", 0, CLI_CTL_STOP, 0, NULL},
+	{"quit", 0, CLI_CTL_QUIT, 0, NULL},
+	{"reopen-logs", 0, CLI_CTL_REOPEN_LOGS, 0, NULL},
+	{"workers 0", 0, CLI_CTL_WORKERS, 0, NULL},
+	{"workers 3", 0, CLI_CTL_WORKERS, 3, NULL},
+	{"workers 0003", 0, CLI_CTL_WORKERS, 3, NULL},
+	{"workers 1024", 0, CLI_CTL_WORKERS, 1024, NULL},
+	{"workers 1025", -EINVAL, 0, 0, "digits only, 0..1024"},
+	{"workers 999999999", -EINVAL, 0, 0, "digits only"},
+	{"workers 9999999999999999999999", -EINVAL, 0, 0, "digits only"},
+	{"workers", -EINVAL, 0, 0, "digits only"},
+	{"workers ", -EINVAL, 0, 0, "digits only"},
+	{"workers  3", -EINVAL, 0, 0, "digits only"},
+	{"workers 3 ", -EINVAL, 0, 0, "digits only"},
+	{"workers +3", -EINVAL, 0, 0, "digits only"},
+	{"workers -1", -EINVAL, 0, 0, "digits only"},
+	{"workers 0x3", -EINVAL, 0, 0, "digits only"},
+	{"workers 3 4", -EINVAL, 0, 0, "digits only"},
+	{"status now", -EINVAL, 0, 0, "status takes no argument"},
+	{"status ", -EINVAL, 0, 0, "takes no argument"},
+	{"", -ENOENT, 0, 0, "unknown command \"\""},
+	{"frobnicate", -ENOENT, 0, 0, "unknown command \"frobnicate\""},
+	{"Status", -ENOENT, 0, 0, "unknown command"},
+	{" status", -ENOENT, 0, 0, "unknown command"},
+	{"statusx", -ENOENT, 0, 0, "unknown command"},
+	{"stat", -ENOENT, 0, 0, "unknown command"},
+	{"status\r", -EINVAL, 0, 0, "byte 0x0d at 6"},
+	{"sta\ttus", -EINVAL, 0, 0, "byte 0x09 at 3"},
+	{"st\xff", -EINVAL, 0, 0, "byte 0xff at 2"},
+	{"st\x7f", -EINVAL, 0, 0, "byte 0x7f at 2"},
+	{"workers 3\nstop", -EINVAL, 0, 0, "byte 0x0a at 9"},
+};
+
+/* len bytes of s ending right at a PROT_NONE page: no NUL after them. */
+static char *
+guard_exact(struct guarded *g, const char *s, size_t len)
+{
+	char *p = guard(g, s, len);
+
+	if (p == NULL)
+		return NULL;
+	memmove(p + 1, p, len);
+	return p + 1;
+}
+
+static void
+test_ctl_parse(void)
+{
+	char nul[] = "sta\0tus", long_line[CLI_CTL_LINE_MAX + 2], why[256];
+	struct cli_ctl_request req;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(ctl_lines) / sizeof(ctl_lines[0]); i++) {
+		const char *line = ctl_lines[i].line;
+		struct guarded g;
+		char *p;
+		int rc;
+
+		/* Every prefix, at the guard page: no over-read. */
+		for (len = 0; len <= strlen(line); len++) {
+			p = guard_exact(&g, line, len);
+			if (p == NULL) {
+				CHECK(0);
+				return;
+			}
+			why[0] = '\0';
+			rc = cli_ctl_parse(p, len, &req, why, sizeof(why));
+			CHECK(rc == 0 || why[0] != '\0');
+			unguard(&g);
+		}
+		why[0] = '\0';
+		memset(&req, 0xff, sizeof(req));
+		rc = cli_ctl_parse(line, strlen(line), &req, why, sizeof(why));
+		CHECK_INT(rc, ctl_lines[i].rc);
+		if (rc == 0) {
+			CHECK_INT(req.verb, ctl_lines[i].verb);
+			CHECK_INT(req.count, ctl_lines[i].count);
+		} else if (strstr(why, ctl_lines[i].why) == NULL) {
+			fprintf(stderr,
+				"ctl line \"%s\": \"%s\" lacks \"%s\"\n", line,
+				why, ctl_lines[i].why);
+			CHECK(0);
+		}
+	}
+	/* A NUL is a byte like any other: refused, not the line's end. */
+	CHECK_INT(cli_ctl_parse(nul, sizeof(nul) - 1, &req, why, sizeof(why)),
+		  -EINVAL);
+	CHECK(strstr(why, "byte 0x00 at 3") != NULL);
+	memset(long_line, 'x', sizeof(long_line));
+	CHECK_INT(cli_ctl_parse(long_line, CLI_CTL_LINE_MAX + 1, &req, why,
+				sizeof(why)),
+		  -EINVAL);
+	CHECK(strstr(why, "too long") != NULL);
+	CHECK_INT(cli_ctl_parse(long_line, CLI_CTL_LINE_MAX, &req, why,
+				sizeof(why)),
+		  -ENOENT);
+}
+
+/* The control socket's path, derived the same way by master and client. */
+static void
+test_control_path(const char *dir)
+{
+	char conf[256], alias[256], a[256], b[256], want[256];
+	struct config cfg;
+	bool own;
+	int fd;
+
+	cli_config_init(&cfg);
+	CHECK_INT(cli_control_path(&cfg, a, sizeof(a), &own), -ENOENT);
+	cfg.pid_file = "/srv/x/herd.pid";
+	CHECK_INT(cli_control_path(&cfg, a, sizeof(a), &own), 0);
+	CHECK_STR(a, "/srv/x/herd.sock");
+	CHECK(!own);
+	cfg.pid_file = "/srv/x/herd.lock";
+	CHECK_INT(cli_control_path(&cfg, a, sizeof(a), &own), 0);
+	CHECK_STR(a, "/srv/x/herd.lock.sock");
+	cfg.control_socket = "/srv/y/ctl";
+	CHECK_INT(cli_control_path(&cfg, a, sizeof(a), &own), 0);
+	CHECK_STR(a, "/srv/y/ctl");
+	CHECK_INT(cli_control_path(&cfg, a, 5, &own), -ENAMETOOLONG);
+	cfg.control_socket = NULL;
+	cfg.pid_file = NULL;
+
+	/* From the config file: its real path, however it is spelled. */
+	snprintf(conf, sizeof(conf), "%s/my app.conf", dir);
+	snprintf(alias, sizeof(alias), "%s/./../%s/my app.conf", dir,
+		 strrchr(dir, '/') + 1);
+	fd = open(conf, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	setenv("XDG_RUNTIME_DIR", "/xdg", 1);
+	cfg.config_file = conf;
+	CHECK_INT(cli_control_path(&cfg, a, sizeof(a), &own), 0);
+	CHECK(own);
+	cfg.config_file = alias;
+	CHECK_INT(cli_control_path(&cfg, b, sizeof(b), &own), 0);
+	CHECK_STR(b, a);
+	if (geteuid() == 0)
+		snprintf(want, sizeof(want), "/run/herd/my_app-");
+	else
+		snprintf(want, sizeof(want), "/xdg/herd/my_app-");
+	CHECK(strncmp(a, want, strlen(want)) == 0);
+	CHECK_INT(strlen(a), strlen(want) + 16 + strlen(".sock"));
+	unsetenv("XDG_RUNTIME_DIR");
+	CHECK_INT(cli_control_path(&cfg, b, sizeof(b), &own), 0);
+	if (geteuid() != 0) {
+		snprintf(want, sizeof(want), "/tmp/herd-%u/my_app-",
+			 (unsigned)geteuid());
+		CHECK(strncmp(b, want, strlen(want)) == 0);
+	}
+	/* Another file: another socket. */
+	cfg.config_file = "/dev/null";
+	CHECK_INT(cli_control_path(&cfg, b, sizeof(b), &own), 0);
+	CHECK(strcmp(a, b) != 0);
+	cfg.config_file = "/nonexistent/herd.conf";
+	CHECK_INT(cli_control_path(&cfg, b, sizeof(b), &own), -ENOENT);
+	unlink(conf);
+}
+
 static void
 remove_dir(const char *dir)
 {
@@ -1220,6 +1391,8 @@ main(void)
 	test_where(tmpdir);
 	test_move();
 	test_usage();
+	test_ctl_parse();
+	test_control_path(tmpdir);
 	remove_dir(tmpdir);
 	return check_done("cli");
 }
