@@ -81,18 +81,18 @@ struct worker {
 	bool retiring; /* asked to be replaced; its successor is starting */
 	char retire_reason[96];
 	int stopped_by; /* the signal that stopped it (SIGSTOP…); 0: running */
-	int64_t backoff_ms;	 /* of the crash loop; 0: not in one */
+	int64_t backoff_ms; /* of the crash loop; 0: not in one */
 	int restarts;
-	int failures;		 /* failed runs since fail_window_ms */
-	int64_t fail_window_ms;	 /* start of the `restart-interval` window */
-	char last_exit[96];	 /* how its last process ended, in words */
+	int failures;		/* failed runs since fail_window_ms */
+	int64_t fail_window_ms; /* start of the `restart-interval` window */
+	char last_exit[96];	/* how its last process ended, in words */
 	char status[NOTIFY_STATUS_MAX]; /* last STATUS= */
 	/* Output relay (output.c). */
 	char out[512]; /* partial output line */
 	size_t outlen;
-	bool out_paused;	 /* out_fd left the loop until out_window ends */
-	int64_t out_window_ms;	 /* start of the current one-second window */
-	int out_lines;		 /* lines logged in that window */
+	bool out_paused;       /* out_fd left the loop until out_window ends */
+	int64_t out_window_ms; /* start of the current one-second window */
+	int out_lines;	       /* lines logged in that window */
 	bool out_window_dropped; /* a line was dropped in that window */
 	uint64_t out_dropped;	 /* lines dropped in this flood */
 	int64_t out_flood_ms;	 /* when this flood began */

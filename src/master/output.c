@@ -125,8 +125,8 @@ close_pipe(struct master *m, struct worker *w)
 void
 worker_drain_output(struct master *m, struct worker *w, bool final)
 {
-	size_t budget = final ? MASTER_OUTPUT_FINAL_MAX
-			      : MASTER_OUTPUT_READ_MAX;
+	size_t budget =
+		final ? MASTER_OUTPUT_FINAL_MAX : MASTER_OUTPUT_READ_MAX;
 	int64_t now = proc_now_ms();
 
 	while (w->out_fd >= 0 && budget > 0) {

@@ -414,7 +414,8 @@ workers_next_deadline(const struct master *m)
 			break;
 		case WORKER_STARTING:
 			d = w->boot_deadline_ms;
-			if (w->settle_at_ms != 0 && (d == 0 || w->settle_at_ms < d))
+			if (w->settle_at_ms != 0 &&
+			    (d == 0 || w->settle_at_ms < d))
 				d = w->settle_at_ms;
 			break;
 		case WORKER_READY:
@@ -577,8 +578,8 @@ worker_on_report(struct master *m, struct worker *w)
 				  ? m->cfg->working_directory
 				  : "failed",
 			  strerror(r.err));
-	} else if (rc == 1 && (w->state == WORKER_STARTING ||
-			       w->state == WORKER_READY)) {
+	} else if (rc == 1 &&
+		   (w->state == WORKER_STARTING || w->state == WORKER_READY)) {
 		/*
 		 * A worker's READY=1 can overtake this EOF: the notify
 		 * socket is read in batches, so another worker's event may
@@ -595,7 +596,8 @@ worker_on_report(struct master *m, struct worker *w)
 		    m->cfg->readiness != CLI_READINESS_EXEC)
 			; /* ready already, or when it says so */
 		else if (m->cfg->exec_settle_ms > 0)
-			w->settle_at_ms = proc_now_ms() + m->cfg->exec_settle_ms;
+			w->settle_at_ms =
+				proc_now_ms() + m->cfg->exec_settle_ms;
 		else
 			worker_set_ready(m, w);
 	}
@@ -612,8 +614,8 @@ worker_on_report(struct master *m, struct worker *w)
  * does not fail to start; it is replaced at once.
  */
 static bool
-crash_loop(const struct master *m, struct worker *w, int64_t up,
-	   bool expected, int64_t now)
+crash_loop(const struct master *m, struct worker *w, int64_t up, bool expected,
+	   int64_t now)
 {
 	int64_t interval = m->cfg->restart_interval_ms;
 
