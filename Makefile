@@ -16,15 +16,28 @@ CC := $(CC_$(VARIANT))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
-CFLAGS_release := -O2 -g
+# Hardening as Debian builds (and more): fortified libc calls, stack
+# protector and clash protection, CET, a position-independent executable,
+# full RELRO with BIND_NOW. tests/integration/test_hardening.py reads them
+# back from the ELF files.
+HARDEN := -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	-fstack-clash-protection -fcf-protection
+HARDEN_LD := -Wl,-z,relro,-z,now
+CFLAGS_release := -O2 -g $(HARDEN)
 CFLAGS_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
-CFLAGS_clang := -O2 -g
+CFLAGS_clang := -O2 -g $(HARDEN)
+LDFLAGS_release := $(HARDEN_LD)
+LDFLAGS_clang := $(HARDEN_LD)
 LDFLAGS_asan := -fsanitize=address,undefined
 
 CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc
 CFLAGS := -std=gnu11 $(WARN) $(CFLAGS_$(VARIANT)) -fPIC -MMD -MP
 LDFLAGS := $(LDFLAGS_$(VARIANT))
+# Executables (not libherd.so) are linked position-independent.
+PIE_release := -pie
+PIE_clang := -pie
+PIE := $(PIE_$(VARIANT))
 LDLIBS := -ldl
 HERD_PC_VERSION := $(shell sed -n 's/^\#define HERD_VERSION "\(.*\)"/\1/p' src/cli/cli.h)
 
@@ -35,7 +48,10 @@ CORE_SRC := $(wildcard src/*/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-HELPER_SRC := $(wildcard tests/helpers/*.c)
+# Helper programs; *-preload.c are LD_PRELOAD libraries instead.
+PRELOAD_SRC := $(wildcard tests/helpers/*-preload.c)
+PRELOAD_LIB := $(PRELOAD_SRC:tests/helpers/%.c=$(B)/helpers/%.so)
+HELPER_SRC := $(filter-out $(PRELOAD_SRC),$(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/helpers/%)
 TEST_APPS := $(B)/tests/testapp.so
 EXAMPLE_BIN := $(B)/herd-hello $(B)/examples/greet $(B)/examples/greet.so \
@@ -48,7 +64,8 @@ HERD_SOVERSION := 0
 .DEFAULT_GOAL := all
 
 all: build
-build: $(B)/herd $(LIBHERD) $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN) $(TEST_APPS)
+build: $(B)/herd $(LIBHERD) $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN) \
+	$(PRELOAD_LIB) $(TEST_APPS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -62,7 +79,7 @@ $(B)/libherd-core.a: $(CORE_OBJ)
 # The binary exports the public API (and only it) to the apps --app
 # loads with dlopen.
 $(B)/herd: $(B)/src/main.o $(B)/libherd-core.a src/herd.dynlist
-	$(CC) $(LDFLAGS) -Wl,--dynamic-list=src/herd.dynlist -o $@ \
+	$(CC) $(LDFLAGS) $(PIE) -Wl,--dynamic-list=src/herd.dynlist -o $@ \
 		$(B)/src/main.o $(B)/libherd-core.a $(LDLIBS)
 
 # libherd for programs: one object whose only global symbols are herd_*,
@@ -86,10 +103,10 @@ $(B)/libherd.so: $(B)/libherd.so.$(HERD_SOVERSION)
 # The example app, built both ways: a program linked with libherd (static
 # and shared) and a shared object for `herd --app`.
 $(B)/examples/greet: $(B)/examples/greet.o $(B)/libherd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) $(PIE) -o $@ $^ $(LDLIBS)
 
 $(B)/examples/greet-shared: $(B)/examples/greet.o $(B)/libherd.so
-	$(CC) $(LDFLAGS) -o $@ $< -L$(B) -l:libherd.so \
+	$(CC) $(LDFLAGS) $(PIE) -o $@ $< -L$(B) -l:libherd.so \
 		-Wl,-rpath,'$$ORIGIN/..' $(LDLIBS)
 
 $(B)/examples/greet.so: examples/greet.c include/herd.h
@@ -105,15 +122,20 @@ $(B)/tests/%.so: tests/apps/%.c include/herd.h
 # The bundled exec-mode demo: a small HTTP program that takes its sockets
 # the systemd way. `herd` with no command supervises it.
 $(B)/herd-hello: $(B)/examples/herd-hello.o
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) $(PIE) -o $@ $^
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libherd-core.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) $(PIE) -o $@ $^ $(LDLIBS)
+
+# Built without the sanitizers: preloaded into any build of herd.
+$(B)/helpers/%-preload.so: tests/helpers/%-preload.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 $(B)/helpers/%: $(B)/tests/helpers/%.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) $(PIE) -o $@ $^
 
 run:
 	@scripts/install-deps.sh build
