@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "confine/confine.h"
 #include "listen/listen.h"
 
 #define CLI_WORKERS_MAX 1024
@@ -63,6 +64,15 @@ enum cli_crash_loop {
 	CLI_CRASH_LOOP_STOP,  /* … stops (exit 1) past restart-burst */
 };
 
+/* The system-call filter of workers (`seccomp`). */
+enum cli_seccomp {
+	CLI_SECCOMP_AUTO, /* default with `user`, else off */
+	CLI_SECCOMP_OFF,
+	CLI_SECCOMP_DEFAULT, /* deny what a server has no business doing */
+	CLI_SECCOMP_STRICT,  /* allow a server's calls, kill on the rest */
+};
+
+const char *cli_seccomp_name(enum cli_seccomp s);
 const char *cli_readiness_name(enum cli_readiness r);
 const char *cli_handover_name(enum cli_handover h);
 const char *cli_crash_loop_name(enum cli_crash_loop c);
@@ -185,7 +195,18 @@ struct config {
 	int max_requests;	 /* 0: never */
 	int max_requests_jitter; /* each worker adds 0…this to the above */
 	int64_t max_memory;	 /* bytes of the worker's USS; 0: never */
-	char *upgrade_exec;	 /* the binary USR2 executes; NULL: our own */
+
+	/*
+	 * Least privilege (src/confine): what a worker may still do. NULL or
+	 * CLI_SECCOMP_AUTO: the default, which depends on `user`.
+	 */
+	char *capabilities; /* "none" or a list of capability names */
+	struct confine_rlimit *rlimits; /* `rlimit`, repeatable */
+	int nrlimits;
+	char *landlock;			    /* "ro:PATH,rw:PATH,…" */
+	enum cli_seccomp seccomp;	    /* default auto */
+	char *seccomp_allow, *seccomp_deny; /* syscall names, comma-separated */
+	char *upgrade_exec; /* the binary USR2 executes; NULL: our own */
 
 	/*
 	 * Where each key got its value, one entry per option-table row: the

@@ -12,6 +12,8 @@
  */
 #include "cli/cli.h"
 
+#include "confine/confine.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -256,6 +258,81 @@ static const char *const handover_names[] = {
 	[CLI_HANDOVER_AUTO] = "auto",
 	[CLI_HANDOVER_MANUAL] = "manual",
 };
+
+static const char *const seccomp_names[] = {
+	[CLI_SECCOMP_AUTO] = "auto",
+	[CLI_SECCOMP_OFF] = "off",
+	[CLI_SECCOMP_DEFAULT] = "default",
+	[CLI_SECCOMP_STRICT] = "strict",
+};
+
+const char *
+cli_seccomp_name(enum cli_seccomp s)
+{
+	return seccomp_names[s];
+}
+
+static int
+set_seccomp(const struct cli_option *o, struct config *cfg, const char *value,
+	    char *why, size_t whylen)
+{
+	int i;
+
+	for (i = CLI_SECCOMP_AUTO; i <= CLI_SECCOMP_STRICT; i++)
+		if (strcmp(value, seccomp_names[i]) == 0) {
+			*(enum cli_seccomp *)field(o, cfg) =
+				(enum cli_seccomp)i;
+			return 0;
+		}
+	return invalid(why, whylen, value, "expected off, default or strict");
+}
+
+static int
+set_capabilities(const struct cli_option *o, struct config *cfg,
+		 const char *value, char *why, size_t whylen)
+{
+	uint64_t mask;
+
+	if (confine_caps_parse(value, &mask, why, whylen) < 0)
+		return -EINVAL;
+	return set_string(o, cfg, value, why, whylen);
+}
+
+static int
+set_landlock(const struct cli_option *o, struct config *cfg, const char *value,
+	     char *why, size_t whylen)
+{
+	struct confine_path *rules;
+	int n;
+
+	if (confine_landlock_parse(value, &rules, &n, why, whylen) < 0)
+		return -EINVAL;
+	confine_paths_free(rules, n);
+	return set_string(o, cfg, value, why, whylen);
+}
+
+/* A later `rlimit` for the same resource replaces the earlier one. */
+static int
+set_rlimit(const struct cli_option *o, struct config *cfg, const char *value,
+	   char *why, size_t whylen)
+{
+	struct confine_rlimit **v = field(o, cfg), *grown, r;
+	int *n = count(o, cfg), i;
+
+	if (confine_rlimit_parse(value, &r, why, whylen) < 0)
+		return -EINVAL;
+	for (i = 0; i < *n; i++)
+		if ((*v)[i].resource == r.resource) {
+			(*v)[i] = r;
+			return 0;
+		}
+	grown = realloc(*v, (size_t)(*n + 1) * sizeof(r));
+	if (grown == NULL)
+		return no_memory(why, whylen);
+	grown[(*n)++] = r;
+	*v = grown;
+	return 0;
+}
 
 static const char *const crash_loop_names[] = {
 	[CLI_CRASH_LOOP_RETRY] = "retry",
@@ -861,6 +938,66 @@ static const struct cli_option options[] = {
 		.help = "replace a worker whose private memory (USS: what "
 			"copy-on-write sharing leaves it) grows past this "
 			"(0: never)",
+	},
+	{
+		.name = "capabilities",
+		.metavar = "none|LIST",
+		.store = CLI_STORE_STRING,
+		FIELD(capabilities),
+		.set = set_capabilities,
+		.help = "the capabilities workers keep (capabilities(7) names "
+			"without CAP_, e.g. net_bind_service), in every set; "
+			"default: none with user, else herd's own",
+	},
+	{
+		.name = "rlimit",
+		.metavar = "NAME=SOFT[:HARD]",
+		.flags = CLI_OPT_REPEAT,
+		.store = CLI_STORE_ARRAY,
+		FIELD(rlimits),
+		COUNT(nrlimits),
+		.set = set_rlimit,
+		.help = "a resource limit for workers (names as prlimit's: "
+			"nofile, core, nproc, as, …; unlimited allowed)",
+	},
+	{
+		.name = "landlock",
+		.metavar = "ro:PATH,rw:PATH,…",
+		.store = CLI_STORE_STRING,
+		FIELD(landlock),
+		.set = set_landlock,
+		.help = "workers may read and execute beneath each ro PATH, "
+			"write beneath each rw PATH, and nothing else on the "
+			"filesystem (Landlock)",
+	},
+	{
+		.name = "seccomp",
+		.metavar = "off|default|strict",
+		.store = CLI_STORE_SCALAR,
+		FIELD(seccomp),
+		.min = CLI_SECCOMP_AUTO,
+		.max = CLI_SECCOMP_STRICT,
+		.set = set_seccomp,
+		.def = "auto",
+		.help = "system-call filter for workers: default denies what a "
+			"server has no business doing, strict allows only a "
+			"server's calls (auto: default with user, else off)",
+	},
+	{
+		.name = "seccomp-allow",
+		.metavar = "LIST",
+		.store = CLI_STORE_STRING,
+		FIELD(seccomp_allow),
+		.set = set_string,
+		.help = "system calls the filter allows as well",
+	},
+	{
+		.name = "seccomp-deny",
+		.metavar = "LIST",
+		.store = CLI_STORE_STRING,
+		FIELD(seccomp_deny),
+		.set = set_string,
+		.help = "system calls the filter denies as well",
 	},
 	{
 		.name = "headers-max",

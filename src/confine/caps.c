@@ -27,20 +27,47 @@
 #include <unistd.h>
 
 static const char *const cap_names[] = {
-	"chown",	      "dac_override",	  "dac_read_search",
-	"fowner",	      "fsetid",		  "kill",
-	"setgid",	      "setuid",		  "setpcap",
-	"linux_immutable",    "net_bind_service", "net_broadcast",
-	"net_admin",	      "net_raw",	  "ipc_lock",
-	"ipc_owner",	      "sys_module",	  "sys_rawio",
-	"sys_chroot",	      "sys_ptrace",	  "sys_pacct",
-	"sys_admin",	      "sys_boot",	  "sys_nice",
-	"sys_resource",	      "sys_time",	  "sys_tty_config",
-	"mknod",	      "lease",		  "audit_write",
-	"audit_control",      "setfcap",	  "mac_override",
-	"mac_admin",	      "syslog",		  "wake_alarm",
-	"block_suspend",      "audit_read",	  "perfmon",
-	"bpf",		      "checkpoint_restore",
+	"chown",
+	"dac_override",
+	"dac_read_search",
+	"fowner",
+	"fsetid",
+	"kill",
+	"setgid",
+	"setuid",
+	"setpcap",
+	"linux_immutable",
+	"net_bind_service",
+	"net_broadcast",
+	"net_admin",
+	"net_raw",
+	"ipc_lock",
+	"ipc_owner",
+	"sys_module",
+	"sys_rawio",
+	"sys_chroot",
+	"sys_ptrace",
+	"sys_pacct",
+	"sys_admin",
+	"sys_boot",
+	"sys_nice",
+	"sys_resource",
+	"sys_time",
+	"sys_tty_config",
+	"mknod",
+	"lease",
+	"audit_write",
+	"audit_control",
+	"setfcap",
+	"mac_override",
+	"mac_admin",
+	"syslog",
+	"wake_alarm",
+	"block_suspend",
+	"audit_read",
+	"perfmon",
+	"bpf",
+	"checkpoint_restore",
 };
 
 #define NCAPS ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
@@ -68,8 +95,7 @@ confine_cap_number(const char *name, size_t len)
 }
 
 int
-confine_caps_parse(const char *list, uint64_t *mask, char *err,
-		   size_t errlen)
+confine_caps_parse(const char *list, uint64_t *mask, char *err, size_t errlen)
 {
 	const char *p = list;
 
@@ -157,7 +183,8 @@ confine_caps_before_creds(const struct confine_plan *p)
 	int cap;
 
 	if (!p->caps_set || !p->setpcap)
-		return 0; /* unprivileged: nothing to drop that exec could use */
+		return 0; /* unprivileged: nothing to drop that exec could use
+			   */
 	/*
 	 * The bounding set first: dropping needs CAP_SETPCAP, which the
 	 * worker is about to lose. Then the securebits: NO_SETUID_FIXUP keeps

@@ -23,7 +23,7 @@ struct sock_fprog;
 
 /* A resource limit for workers (`rlimit = NAME=SOFT[:HARD]`). */
 struct confine_rlimit {
-	int resource; /* RLIMIT_* */
+	int resource;	     /* RLIMIT_* */
 	uint64_t soft, hard; /* RLIM_INFINITY for unlimited */
 };
 
@@ -35,10 +35,10 @@ struct confine_path {
 
 /* What the child applies; built by the parent before fork. */
 struct confine_plan {
-	bool caps_set;	/* narrow the capability sets to caps */
-	uint64_t caps;	/* bit n: capability n */
-	int cap_last;	/* the kernel's highest capability */
-	bool setpcap;	/* the parent holds CAP_SETPCAP (it is privileged) */
+	bool caps_set; /* narrow the capability sets to caps */
+	uint64_t caps; /* bit n: capability n */
+	int cap_last;  /* the kernel's highest capability */
+	bool setpcap;  /* the parent holds CAP_SETPCAP (it is privileged) */
 	const struct confine_rlimit *rlimits;
 	int nrlimits;
 	int landlock_fd;		  /* a ruleset; -1: none */
@@ -63,8 +63,8 @@ int confine_caps_after_creds(const struct confine_plan *p);
 
 /* Resource limits (rlimit.c). */
 const char *confine_rlimit_name(int resource);
-int confine_rlimit_parse(const char *text, struct confine_rlimit *r,
-			 char *err, size_t errlen);
+int confine_rlimit_parse(const char *text, struct confine_rlimit *r, char *err,
+			 size_t errlen);
 /* -EPERM with a reason when herd could not set r in a child. */
 int confine_rlimit_check(const struct confine_rlimit *r, char *err,
 			 size_t errlen);

@@ -105,8 +105,10 @@ confine_landlock_parse(const char *list, struct confine_path **rules,
 			goto fail;
 		}
 		if (p[3] != '/') {
-			snprintf(err, errlen, "\"%.*s\": the path must be "
-				 "absolute", (int)len, p);
+			snprintf(err, errlen,
+				 "\"%.*s\": the path must be "
+				 "absolute",
+				 (int)len, p);
 			goto fail;
 		}
 		if (n == cap) {
@@ -191,8 +193,9 @@ confine_landlock_prepare(const struct confine_path *rules, int n, int *fd,
 			close(rs);
 			return -e;
 		}
-		pb.allowed_access = (rules[i].rw ? handled_rights(abi) : FS_RO) &
-				    handled_rights(abi);
+		pb.allowed_access =
+			(rules[i].rw ? handled_rights(abi) : FS_RO) &
+			handled_rights(abi);
 		if (!S_ISDIR(st.st_mode))
 			pb.allowed_access &= FS_FILE_RIGHTS;
 		if (syscall(SYS_landlock_add_rule, rs, RULE_PATH_BENEATH, &pb,

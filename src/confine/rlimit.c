@@ -102,8 +102,8 @@ confine_rlimit_parse(const char *text, struct confine_rlimit *r, char *err,
 			&r->soft) < 0)
 		goto bad;
 	r->hard = r->soft;
-	if (colon != NULL && parse_value(colon + 1, strlen(colon + 1),
-					 &r->hard) < 0)
+	if (colon != NULL &&
+	    parse_value(colon + 1, strlen(colon + 1), &r->hard) < 0)
 		goto bad;
 	if (r->soft > r->hard) {
 		snprintf(err, errlen, "%s: soft limit above the hard one",
@@ -120,8 +120,7 @@ bad:
 }
 
 int
-confine_rlimit_check(const struct confine_rlimit *r, char *err,
-		     size_t errlen)
+confine_rlimit_check(const struct confine_rlimit *r, char *err, size_t errlen)
 {
 	struct rlimit now;
 

@@ -147,7 +147,8 @@ test_caps_none_as_root(void)
 			_exit(2);
 		run_and_capture(argv, out, sizeof(out));
 		_exit(strstr(out, "CapEff:\t0000000000000000") &&
-				      strstr(out, "CapPrm:\t0000000000000000") &&
+				      strstr(out,
+					     "CapPrm:\t0000000000000000") &&
 				      strstr(out, "CapBnd:\t0000000000000000")
 			      ? 0
 			      : 1);
@@ -160,15 +161,15 @@ static void
 test_rlimits(void)
 {
 	struct confine_rlimit r[2];
-	struct confine_plan plan = {.rlimits = r, .nrlimits = 2,
-				    .landlock_fd = -1};
+	struct confine_plan plan = {
+		.rlimits = r, .nrlimits = 2, .landlock_fd = -1};
 	char err[256];
 	pid_t pid;
 	int status;
 
-	CHECK_INT(confine_rlimit_parse("nofile=64:128", &r[0], err,
-				       sizeof(err)),
-		  0);
+	CHECK_INT(
+		confine_rlimit_parse("nofile=64:128", &r[0], err, sizeof(err)),
+		0);
 	CHECK_INT(r[0].resource, RLIMIT_NOFILE);
 	CHECK_INT(r[0].soft, 64);
 	CHECK_INT(r[0].hard, 128);
@@ -188,12 +189,12 @@ test_rlimits(void)
 		CHECK_INT(confine_rlimit_parse("bogus=1", &x, err, sizeof(err)),
 			  -EINVAL);
 		CHECK(strstr(err, "unknown limit \"bogus\"") != NULL);
-		CHECK_INT(confine_rlimit_parse("nofile=-1", &x, err,
-					       sizeof(err)),
-			  -EINVAL);
-		CHECK_INT(confine_rlimit_parse("nofile= 1", &x, err,
-					       sizeof(err)),
-			  -EINVAL);
+		CHECK_INT(
+			confine_rlimit_parse("nofile=-1", &x, err, sizeof(err)),
+			-EINVAL);
+		CHECK_INT(
+			confine_rlimit_parse("nofile= 1", &x, err, sizeof(err)),
+			-EINVAL);
 		CHECK_INT(confine_rlimit_parse("nofile=99999999999999999999",
 					       &x, err, sizeof(err)),
 			  -EINVAL);
@@ -251,12 +252,12 @@ test_landlock(void)
 	CHECK(!rules[0].rw && rules[1].rw);
 	CHECK_STR(rules[1].path, "/tmp");
 	confine_paths_free(rules, n);
-	CHECK_INT(confine_landlock_parse("rx:/usr", &rules, &n, err,
-					 sizeof(err)),
-		  -EINVAL);
-	CHECK_INT(confine_landlock_parse("ro:usr", &rules, &n, err,
-					 sizeof(err)),
-		  -EINVAL);
+	CHECK_INT(
+		confine_landlock_parse("rx:/usr", &rules, &n, err, sizeof(err)),
+		-EINVAL);
+	CHECK_INT(
+		confine_landlock_parse("ro:usr", &rules, &n, err, sizeof(err)),
+		-EINVAL);
 	CHECK_INT(confine_landlock_parse("", &rules, &n, err, sizeof(err)),
 		  -EINVAL);
 	abi = confine_landlock_abi();
