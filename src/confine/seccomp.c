@@ -82,9 +82,9 @@ confine_seccomp_mode_name(enum confine_seccomp_mode mode)
 int
 confine_seccomp_mode_parse(const char *s, enum confine_seccomp_mode *out)
 {
-	static const enum confine_seccomp_mode all[] = {
-		CONFINE_SECCOMP_OFF, CONFINE_SECCOMP_DEFAULT,
-		CONFINE_SECCOMP_STRICT};
+	static const enum confine_seccomp_mode all[] = {CONFINE_SECCOMP_OFF,
+							CONFINE_SECCOMP_DEFAULT,
+							CONFINE_SECCOMP_STRICT};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(s, confine_seccomp_mode_name(all[i])) == 0) {
@@ -94,10 +94,16 @@ confine_seccomp_mode_parse(const char *s, enum confine_seccomp_mode *out)
 	return -EINVAL;
 }
 
+enum verdict {
+	V_ALLOW,
+	V_DENY,
+	V_ENOSYS,
+};
+
 /* Sets VERDICT for every name of LIST; -ENOENT naming the unknown one. */
 static int
-mark(bool *allowed, const char *const *list, bool verdict, char *err,
-     size_t errlen)
+mark(uint8_t *verdicts, const char *const *list, enum verdict verdict,
+     char *err, size_t errlen)
 {
 	for (; list != NULL && *list != NULL; list++) {
 		int nr = confine_syscall_number(*list);
@@ -108,7 +114,7 @@ mark(bool *allowed, const char *const *list, bool verdict, char *err,
 					 *list);
 			return -ENOENT;
 		}
-		allowed[nr] = verdict;
+		verdicts[nr] = (uint8_t)verdict;
 	}
 	return 0;
 }
@@ -116,13 +122,13 @@ mark(bool *allowed, const char *const *list, bool verdict, char *err,
 /* A run of syscall numbers [lo, next run's lo) with one verdict. */
 struct run {
 	uint32_t lo;
-	bool allow;
+	enum verdict verdict;
 };
 
 struct emit {
 	struct sock_filter *insn;
 	size_t n;
-	uint32_t deny;
+	uint32_t ret[3]; /* by enum verdict */
 };
 
 /*
@@ -138,8 +144,7 @@ emit_search(struct emit *e, const struct run *runs, size_t a, size_t b)
 
 	if (b - a == 1) {
 		e->insn[e->n++] = (struct sock_filter)BPF_STMT(
-			BPF_RET | BPF_K,
-			runs[a].allow ? SECCOMP_RET_ALLOW : e->deny);
+			BPF_RET | BPF_K, e->ret[runs[a].verdict]);
 		return 0;
 	}
 	mid = a + (b - a) / 2;
@@ -154,16 +159,16 @@ emit_search(struct emit *e, const struct run *runs, size_t a, size_t b)
 }
 
 int
-confine_seccomp_build(enum confine_seccomp_mode mode,
-		      const char *const *allow, const char *const *deny,
+confine_seccomp_build(enum confine_seccomp_mode mode, const char *const *allow,
+		      const char *const *deny,
 		      enum confine_seccomp_deny on_deny,
 		      struct sock_fprog *prog, char *err, size_t errlen)
 {
-	bool allowed[TABLE_END + 1]; /* the last entry: all numbers above */
+	uint8_t verdicts[TABLE_END + 1]; /* the last: all numbers above */
 	struct run runs[TABLE_END + 2];
 	size_t nruns = 0;
 	struct emit e;
-	bool base;
+	enum verdict base;
 	int rc;
 
 	prog->len = 0;
@@ -173,43 +178,45 @@ confine_seccomp_build(enum confine_seccomp_mode mode,
 	switch (mode) {
 	case CONFINE_SECCOMP_OFF:
 		/* Still validate the lists: -t must refuse a typo. */
-		base = true;
+		base = V_ALLOW;
 		break;
 	case CONFINE_SECCOMP_DEFAULT:
-		base = true;
+		base = V_ALLOW;
 		break;
 	case CONFINE_SECCOMP_STRICT:
-		base = false;
+		base = V_DENY;
 		break;
 	default:
 		return -EINVAL;
 	}
-	for (size_t i = 0; i <= TABLE_END; i++)
-		allowed[i] = base;
+	memset(verdicts, base, sizeof(verdicts));
 	if (mode == CONFINE_SECCOMP_DEFAULT)
-		rc = mark(allowed, confine_seccomp_default_deny, false, err,
+		rc = mark(verdicts, confine_seccomp_default_deny, V_DENY, err,
 			  errlen);
-	else
-		rc = mark(allowed, confine_seccomp_strict_allow, true, err,
-			  errlen);
+	else if ((rc = mark(verdicts, confine_seccomp_strict_allow, V_ALLOW,
+			    err, errlen)) == 0)
+		rc = mark(verdicts, confine_seccomp_strict_enosys, V_ENOSYS,
+			  err, errlen);
 	if (rc < 0)
 		return rc;
-	if ((rc = mark(allowed, allow, true, err, errlen)) < 0 ||
-	    (rc = mark(allowed, deny, false, err, errlen)) < 0)
+	if ((rc = mark(verdicts, allow, V_ALLOW, err, errlen)) < 0 ||
+	    (rc = mark(verdicts, deny, V_DENY, err, errlen)) < 0)
 		return rc;
 	if (mode == CONFINE_SECCOMP_OFF)
 		return 0;
 
 	/* Runs of equal verdicts, then x32's numbers, always denied. */
 	for (uint32_t nr = 0; nr <= TABLE_END; nr++)
-		if (nruns == 0 || runs[nruns - 1].allow != allowed[nr])
-			runs[nruns++] = (struct run){nr, allowed[nr]};
-	if (runs[nruns - 1].allow)
-		runs[nruns++] = (struct run){X32_BIT, false};
+		if (nruns == 0 || runs[nruns - 1].verdict != verdicts[nr])
+			runs[nruns++] = (struct run){nr, verdicts[nr]};
+	if (runs[nruns - 1].verdict != V_DENY)
+		runs[nruns++] = (struct run){X32_BIT, V_DENY};
 
-	e.deny = on_deny == CONFINE_SECCOMP_DENY_NOTIFY
-			 ? SECCOMP_RET_USER_NOTIF
-			 : SECCOMP_RET_KILL_PROCESS;
+	e.ret[V_ALLOW] = SECCOMP_RET_ALLOW;
+	e.ret[V_DENY] = on_deny == CONFINE_SECCOMP_DENY_NOTIFY
+				? SECCOMP_RET_USER_NOTIF
+				: SECCOMP_RET_KILL_PROCESS;
+	e.ret[V_ENOSYS] = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
 	e.n = 0;
 	e.insn = calloc(4 + 2 * nruns, sizeof(*e.insn));
 	if (e.insn == NULL)
@@ -390,9 +397,8 @@ confine_seccomp_describe(const struct confine_seccomp_event *ev, char *buf,
 	const char *name;
 
 	if (ev->arch != NATIVE_ARCH)
-		return snprintf(buf, len,
-				"syscall %d of architecture 0x%08x", ev->nr,
-				ev->arch);
+		return snprintf(buf, len, "syscall %d of architecture 0x%08x",
+				ev->nr, ev->arch);
 	name = confine_syscall_name(ev->nr);
 	if (name == NULL)
 		return snprintf(buf, len, "syscall %d", ev->nr);
