@@ -172,8 +172,8 @@ int confine_seccomp_kill(int listener, const struct confine_seccomp_event *ev);
 
 /*
  * Writes "syscall ptrace (101)" for a native call, "syscall 456" for one
- * herd cannot name, "syscall 20 of architecture 0x40000003" for a foreign
- * one. Returns what snprintf returns.
+ * herd cannot name, "syscall 39 of the x32 ABI", "syscall 20 of
+ * architecture 0x40000003" for a foreign one. Returns what snprintf returns.
  */
 int confine_seccomp_describe(const struct confine_seccomp_event *ev, char *buf,
 			     size_t len);

@@ -399,6 +399,9 @@ confine_seccomp_describe(const struct confine_seccomp_event *ev, char *buf,
 	if (ev->arch != NATIVE_ARCH)
 		return snprintf(buf, len, "syscall %d of architecture 0x%08x",
 				ev->nr, ev->arch);
+	if (((uint32_t)ev->nr & X32_BIT) != 0)
+		return snprintf(buf, len, "syscall %d of the x32 ABI",
+				(int)((uint32_t)ev->nr & ~X32_BIT));
 	name = confine_syscall_name(ev->nr);
 	if (name == NULL)
 		return snprintf(buf, len, "syscall %d", ev->nr);
