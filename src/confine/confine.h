@@ -117,7 +117,8 @@ int confine_seccomp_mode_parse(const char *s, enum confine_seccomp_mode *out);
  * *prog holds a heap program (prog->len == 0 for CONFINE_SECCOMP_OFF) to
  * release with confine_seccomp_free. Returns 0; -ENOENT with "unknown
  * syscall NAME" in ERR for a name herd does not know; -ENOMEM; -E2BIG if
- * the program outgrew BPF's limits; -EINVAL for a bad mode.
+ * the program outgrew BPF's limits; -EINVAL for a bad mode;
+ * -EAFNOSUPPORT on an architecture herd has no table for (not x86_64).
  */
 int confine_seccomp_build(enum confine_seccomp_mode mode,
 			  const char *const *allow, const char *const *deny,
