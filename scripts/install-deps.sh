@@ -11,7 +11,7 @@ elif [ "${1:-}" = bench ]; then
 else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
 	python3-pytest curl procps systemd util-linux wrk
-	pkg-config"
+	pkg-config nodejs binutils"
 fi
 missing=""
 for p in $pkgs; do

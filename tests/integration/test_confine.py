@@ -1,0 +1,269 @@
+"""Least privilege for workers, read back from /proc of real workers:
+capabilities (none, a list, root and `user`), resource limits, the seccomp
+filter (a denied call kills the worker and is named in the log; real servers
+and herd's own workers serve under `strict`), Landlock, and all of it across
+a reload and an upgrade."""
+import os
+import re
+import signal
+import subprocess
+import urllib.request
+
+import pytest
+
+from conftest import HERD, alive, status, wait_for
+from zdt import ctl
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="capabilities and users need root")
+
+SLEEP = ["/bin/sleep", "1000"]
+PY = "/usr/bin/python3"
+ALL = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+NET_BIND_SERVICE = 1 << 10
+
+# A server on fd 3, the way socket activation hands it over.
+PY_SERVER = """
+import http.server, socket, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"py ok\\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("", 0), H, bind_and_activate=False)
+srv.socket = socket.socket(fileno=3)
+print("serving", flush=True)
+srv.serve_forever()
+"""
+
+NODE_SERVER = """
+const http = require("http");
+http.createServer((q, r) => r.end("node ok\\n")).listen({fd: 3}, () =>
+    console.log("serving"));
+"""
+
+
+def caps(pid):
+    st = status(pid)
+    return {k: int(st[k], 16) for k in ALL}
+
+
+def get(port, path="/"):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}",
+                                timeout=10) as r:
+        return r.status, r.read()
+
+
+def test_user_means_no_capabilities_in_any_set(herd):
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "2", "--user",
+              "nobody"], SLEEP).started(2)
+    for pid in h.workers():
+        assert caps(pid) == dict.fromkeys(ALL, 0), status(pid)
+
+
+def test_root_without_user_keeps_its_capabilities_unless_told(herd):
+    h = herd(["--listen", "127.0.0.1:0"], SLEEP).started(1)
+    assert caps(h.workers()[0])["CapEff"] == caps(h.pid)["CapEff"] != 0
+    h.stop()
+    h2 = herd(["--listen", "127.0.0.1:0", "--capabilities", "none"],
+              SLEEP).started(1)
+    pid = h2.workers()[0]
+    assert status(pid)["Uid"].split()[0] == "0"
+    assert caps(pid) == dict.fromkeys(ALL, 0), status(pid)
+
+
+def test_a_listed_capability_survives_setuid_and_exec(herd, tmp_path):
+    # net_bind_service lets nobody bind port 80 itself.
+    code = ("import socket; s = socket.socket(); "
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            "try:\n s.bind(('127.0.0.77', 80)); print('bound 80', flush=True)\n"
+            "except PermissionError as e: print('refused', e, flush=True)\n"
+            "import time; time.sleep(1000)")
+    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody",
+              "--capabilities", "NET_BIND_SERVICE"], [PY, "-c", code])
+    h.started(1)
+    h.wait_log(r"bound 80")
+    pid = h.workers()[0]
+    assert caps(pid) == dict.fromkeys(ALL, NET_BIND_SERVICE), status(pid)
+    assert status(pid)["Uid"].split()[0] != "0"
+
+
+def test_capabilities_a_master_cannot_give_are_refused(tmp_path):
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", HERD, "-t", "--listen",
+                        "127.0.0.1:0", "--capabilities", "net_raw", "--",
+                        "/bin/true"], capture_output=True, text=True)
+    assert r.returncode == 78, r
+    assert "--capabilities" in r.stderr and "CAP_SETPCAP" in r.stderr, r
+
+
+def test_rlimits(herd):
+    h = herd(["--listen", "127.0.0.1:0", "--rlimit", "nofile=100:200",
+              "--rlimit", "core=0", "--rlimit", "nproc=unlimited:unlimited",
+              "--rlimit", "nofile=123:456"], SLEEP).started(1)
+    with open(f"/proc/{h.workers()[0]}/limits") as f:
+        limits = f.read()
+    assert re.search(r"Max open files\s+123\s+456\s", limits), limits
+    assert re.search(r"Max core file size\s+0\s+0\s", limits), limits
+    assert re.search(r"Max processes\s+unlimited\s+unlimited", limits)
+
+
+def test_rlimit_above_the_hard_limit_is_refused_when_herd_cannot_raise():
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", "prlimit", "--nofile=64:64", HERD,
+                        "-t", "--listen", "127.0.0.1:0", "--rlimit",
+                        "nofile=100:1000", "--", "/bin/true"],
+                       capture_output=True, text=True)
+    assert r.returncode == 78, r
+    assert "--rlimit: nofile: hard limit above herd's own (64)" in r.stderr
+
+
+def test_seccomp_default_with_user_and_off_without(herd):
+    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody"],
+             SLEEP).started(1)
+    assert status(h.workers()[0])["Seccomp"] == "2"
+    h.stop()
+    h2 = herd(["--listen", "127.0.0.1:0"], SLEEP).started(1)
+    assert status(h2.workers()[0])["Seccomp"] == "0"
+
+
+@pytest.mark.parametrize("call,nr,code", [
+    ("ptrace", 101, "import ctypes; ctypes.CDLL(None).ptrace(0, 0, 0, 0)"),
+    ("mount", 165, "import ctypes; ctypes.CDLL(None).syscall(165, 0, 0, 0, "
+                   "0, 0)"),
+    ("bpf", 321, "import ctypes; ctypes.CDLL(None).syscall(321, 0, 0, 0)"),
+])
+def test_a_denied_call_kills_the_worker_and_is_named(herd, call, nr, code):
+    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody",
+              "--restart-burst", "100"],
+             [PY, "-c", "print('up', flush=True); import time; "
+              "time.sleep(0.2); " + code + "; print('survived')"])
+    h.wait_log(rf"worker 0 \(pid \d+, gen 1\): killed by seccomp: "
+               rf"syscall {call} \({nr}\) after [\d.]+ s", timeout=10)
+    assert "survived" not in h.log()
+
+
+@pytest.mark.parametrize("name,argv,body", [
+    ("python", [PY, "-c", PY_SERVER], b"py ok\n"),
+    ("node", ["/usr/bin/node", "-e", NODE_SERVER], b"node ok\n"),
+])
+def test_servers_serve_under_strict(herd, name, argv, body):
+    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody", "--seccomp",
+              "strict"], argv)
+    h.started(1)
+    h.wait_log(r"\): serving", timeout=20)
+    assert status(h.workers()[0])["Seccomp"] == "2"
+    for _ in range(3):
+        assert get(h.port()) == (200, body)
+    assert "seccomp" not in h.log().replace("seccomp strict", "")
+
+
+def test_herds_own_workers_serve_under_strict_with_landlock(herd, tmp_path):
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "index.html").write_text("hi\n")
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "2", "--app",
+              f"static:{tmp_path / 'www'}", "--seccomp", "strict",
+              "--landlock", f"ro:{tmp_path / 'www'}"]).started(2)
+    for pid in h.workers():
+        assert status(pid)["Seccomp"] == "2"
+    for _ in range(5):
+        assert get(h.port(), "/index.html") == (200, b"hi\n")
+
+
+LANDLOCK_PROBE = """
+import errno, os, sys, time
+def try_(what, f):
+    try:
+        f()
+        print(what, "ok", flush=True)
+    except OSError as e:
+        print(what, errno.errorcode[e.errno], flush=True)
+d = sys.argv[1]
+try_("read-ro", lambda: open(d + "/ro/f").read())
+try_("write-ro", lambda: open(d + "/ro/g", "w"))
+try_("write-rw", lambda: open(d + "/rw/g", "w").write("x"))
+try_("read-no", lambda: open(d + "/no/f").read())
+try_("read-etc-shadow", lambda: open("/etc/shadow").read())
+try_("listener", lambda: os.fstat(3))
+time.sleep(1000)
+"""
+
+
+def test_landlock_allows_beneath_its_paths_only(herd, tmp_path):
+    for sub in ("ro", "rw", "no"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "f").write_text("x")
+    h = herd(["--listen", "127.0.0.1:0", "--landlock",
+              f"ro:/usr,ro:/etc/ld.so.cache,ro:{tmp_path}/ro,"
+              f"rw:{tmp_path}/rw"],
+             [PY, "-c", LANDLOCK_PROBE, str(tmp_path)]).started(1)
+    h.wait_log(r"listener ok")
+    log = h.log()
+    for line in ("read-ro ok", "write-ro EACCES", "write-rw ok",
+                 "read-no EACCES", "read-etc-shadow EACCES"):
+        assert line in log, log
+    assert (tmp_path / "rw" / "g").read_text() == "x"
+
+
+def test_landlock_path_missing_is_refused_at_test_config(tmp_path):
+    r = subprocess.run([HERD, "-t", "--listen", "127.0.0.1:0", "--landlock",
+                        "ro:/nonexistent-herd", "--", "/bin/true"],
+                       capture_output=True, text=True)
+    assert r.returncode == 78, r
+    assert "--landlock: /nonexistent-herd: No such file or directory" \
+        in r.stderr, r.stderr
+
+
+def test_unknown_syscall_name_is_refused_with_file_and_line(tmp_path):
+    conf = tmp_path / "herd.conf"
+    conf.write_text("listen = 127.0.0.1:0\nseccomp = strict\n"
+                    "seccomp-allow = read,frobnicate\ncommand = /bin/true\n")
+    r = subprocess.run([HERD, "-t", "-c", str(conf)], capture_output=True,
+                       text=True)
+    assert r.returncode == 78, r
+    assert f"{conf}:3: seccomp-allow: unknown syscall frobnicate" \
+        in r.stderr, r.stderr
+
+
+def confined(pid):
+    st = status(pid)
+    with open(f"/proc/{pid}/limits") as f:
+        limits = f.read()
+    return (st["Seccomp"], int(st["CapBnd"], 16),
+            re.search(r"Max open files\s+(\d+)", limits).group(1))
+
+
+def test_confinement_holds_across_reload_and_upgrade(herd, tmp_path):
+    conf = tmp_path / "herd.conf"
+    conf.write_text("listen = 127.0.0.1:0\n"
+                    f"pid-file = {tmp_path / 'herd.pid'}\n"
+                    "workers = 2\nexec-settle = 100ms\n"
+                    "user = nobody\ncapabilities = net_bind_service\n"
+                    "rlimit = nofile=77\n"
+                    "command = /bin/sleep 1000\n")
+    h = herd(["-c", str(conf)])
+    h.wait_log(r"master: ready")
+    h.started(2)
+    want = ("2", NET_BIND_SERVICE, "77")
+    assert [confined(p) for p in h.workers()] == [want, want]
+    h.wait_log(r"master: workers get: capabilities net_bind_service, "
+               r"seccomp default, rlimit nofile=77:77")
+    conf.write_text(conf.read_text().replace("nofile=77", "nofile=78"))
+    r = ctl(conf, "reload")
+    assert r.returncode == 0, r
+    want = ("2", NET_BIND_SERVICE, "78")
+    wait_for(lambda: [confined(p) for p in h.workers()] == [want, want], 10,
+             "the new generation confined")
+    old = h.pid
+    r = ctl(conf, "upgrade")
+    assert r.returncode == 0, r
+    h.pid = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
+    wait_for(lambda: not alive(old), 20, "old master gone")
+    wait_for(lambda: len(h.workers()) == 2 and
+             [confined(p) for p in h.workers()] == [want, want], 10,
+             "the new master's workers confined")
+    os.kill(h.pid, signal.SIGQUIT)
