@@ -132,8 +132,11 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
-layering:
-	@scripts/check-layering.sh
+# From the objects' symbols (nm), then the same check on a copy with a
+# planted upward call, which it must refuse.
+layering: $(CORE_OBJ) $(B)/src/main.o
+	@scripts/check-layering.sh $(B)/src
+	@CC=$(CC) scripts/check-layering.sh --self-test $(B)/src
 
 # The whole test command: what CI and a new contributor run.
 test:

@@ -4,7 +4,9 @@
  *
  * Every app is a struct herd_app (include/herd.h) and talks to herd only
  * through that public API, exactly as an outside app does. Nothing here
- * knows about workers or the master.
+ * knows about workers or the master. So apps/ sits above worker/ (which
+ * implements herd.h) and below master/, which resolves the app and hands it
+ * to the worker; the worker calls an app only through its pointers.
  */
 #ifndef HERD_APPS_H
 #define HERD_APPS_H

@@ -257,6 +257,17 @@ void master_describe(const struct master *m, char *buf, size_t len);
  */
 int master_app_prepare(struct master *m, const struct config *cfg, char *err,
 		       size_t errlen);
+/*
+ * The app a new in-process worker runs, in two steps around the fork. In
+ * the master: master_app_plan sets hp->app to the preloaded app or
+ * herd_main()'s, or leaves it NULL when each worker loads cfg->app itself.
+ * In the child, before worker_http_run: master_app_worker loads it then,
+ * into *buf, so that each new worker runs the newest code; it reports on
+ * stderr (the master's relay) and returns 0 or -errno.
+ */
+struct worker_http_plan;
+void master_app_plan(const struct master *m, struct worker_http_plan *hp);
+int master_app_worker(struct worker_http_plan *hp, struct herd_app *buf);
 
 /* Start-up and the loop (start.c, loop.c). */
 int master_start(struct master *m);

@@ -97,6 +97,10 @@ free_slot(struct master *m)
 static int
 run_in_process(void *arg)
 {
+	struct herd_app app;
+
+	if (master_app_worker(arg, &app) < 0)
+		return 1;
 	return worker_http_run(arg);
 }
 
@@ -116,8 +120,6 @@ spawn_in_process(struct master *m, struct worker *w, int out,
 		.number = w->number,
 		.generation = m->generation,
 		.notify_addr = m->notify_fd >= 0 ? m->notify_addr : NULL,
-		.app = m->app_loaded ? &m->app : NULL,
-		.linked = m->linked,
 		.slot = &m->sb.slots[w - m->slots],
 	};
 	struct proc_plan plan = {0};
@@ -126,6 +128,7 @@ spawn_in_process(struct master *m, struct worker *w, int out,
 
 	if (fds == NULL)
 		return -ENOMEM;
+	master_app_plan(m, &hp);
 	scoreboard_slot_reset(hp.slot, proc_now_ms());
 	fds[0] = m->devnull;
 	fds[1] = fds[2] = out;

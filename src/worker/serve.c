@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apps/apps.h"
 #include "fd/fd.h"
 #include "notify/notify.h"
 #include "proc/proc.h"
@@ -235,29 +234,19 @@ setup_signals(struct serve *srv)
 	return 0;
 }
 
-/* The app this worker runs: the master's, or loaded here. */
+/*
+ * The app arrives resolved (master/app.c): the worker never looks one up by
+ * name. Its preload hook runs here unless the master ran it already.
+ */
 static int
-load_app(const struct worker_http_plan *plan, struct herd_app *app)
+preload_app(const struct worker_http_plan *plan)
 {
-	char err[512];
-	void *handle;
+	const struct herd_app *app = plan->app;
 	int rc;
 
-	if (plan->app != NULL) {
-		*app = *plan->app;
+	if (plan->preloaded || app->preload == NULL)
 		return 0;
-	}
-	if (plan->cfg->app == NULL && plan->linked != NULL) {
-		*app = *plan->linked;
-	} else {
-		rc = apps_resolve(plan->cfg->app, true, app, &handle, err,
-				  sizeof(err));
-		if (rc < 0) {
-			serve_say("app %s: %s", plan->cfg->app, err);
-			return rc;
-		}
-	}
-	if (app->preload != NULL && (rc = app->preload(app->data)) < 0) {
+	if ((rc = app->preload(app->data)) < 0) {
 		serve_say("app %s: preload failed (%d)",
 			  app->name ? app->name : plan->cfg->app, rc);
 		return -EINVAL;
@@ -318,7 +307,8 @@ worker_http_run(const struct worker_http_plan *plan)
 		serve_say("worker set-up: %s", strerror(errno));
 		return 1;
 	}
-	if (load_app(plan, &app) < 0)
+	app = *plan->app;
+	if (preload_app(plan) < 0)
 		return 1;
 	srv.app = &app;
 	if (plan->cfg->access_log != NULL &&

@@ -50,16 +50,23 @@ struct worker_http_plan {
 	int nls;
 	int number, generation;
 	const char *notify_addr; /* the master's NOTIFY_SOCKET, or NULL */
-	/* The app, loaded (and preloaded) by the master; NULL: load
-	 * cfg->app here, so each new worker runs the newest code. */
+	/*
+	 * The app, resolved by the master (master/app.c): the preloaded
+	 * copy, herd_main()'s app, or cfg->app loaded in this child just
+	 * after fork so that each new worker runs the newest code. Never
+	 * NULL here; worker/ calls it through its pointers only and never
+	 * looks an app up by name. preloaded: its preload hook ran in the
+	 * master; false: worker_http_run runs it.
+	 */
 	const struct herd_app *app;
-	const struct herd_app *linked; /* herd_main()'s app, or NULL */
+	bool preloaded;
 	/* Where to publish state and heartbeats (scoreboard.h). */
 	struct scoreboard_slot *slot;
 };
 
 /*
- * The worker's whole life after fork: loads the app if needed, runs
+ * The worker's whole life after fork: runs the app's preload hook if
+ * the master did not, then
  * worker_init, reports READY=1, serves until told to stop (TERM or QUIT:
  * drain; INT: at once), runs worker_exit. Returns the exit status. Errors
  * go to stderr, which the master relays into its log.
