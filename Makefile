@@ -26,7 +26,7 @@ CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc
 CFLAGS := -std=gnu11 $(WARN) $(CFLAGS_$(VARIANT)) -fPIC -MMD -MP
 LDFLAGS := $(LDFLAGS_$(VARIANT))
 LDLIBS := -ldl
-HERD_PC_VERSION := $(shell sed -n 's/^\#define HERD_VERSION "\(.*\)"/\1/p' src/cli/cli.h)
+HERD_PC_VERSION := $(shell sed -n 's/^\#define HERD_VERSION "\(.*\)"/\1/p' include/herd.h)
 
 B := build/$(VARIANT)
 
@@ -37,7 +37,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/helpers/%)
-TEST_APPS := $(B)/tests/testapp.so
+ABI_WAYS := current none wrong short lie older newer newer_unset
+TEST_APPS := $(B)/tests/testapp.so $(ABI_WAYS:%=$(B)/tests/abi-%.so)
 EXAMPLE_BIN := $(B)/herd-hello $(B)/examples/greet $(B)/examples/greet.so \
 	$(B)/examples/greet-shared
 LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/libherd.so.0
@@ -101,6 +102,12 @@ $(B)/examples/greet.so: examples/greet.c include/herd.h
 $(B)/tests/%.so: tests/apps/%.c include/herd.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $<
+
+# One app per way of building struct herd_app's head (test_abi.py).
+$(B)/tests/abi-%.so: tests/apps/abiapp.c include/herd.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DABI_$(shell echo $* | tr a-z A-Z) \
+		-shared -o $@ $<
 
 # The bundled exec-mode demo: a small HTTP program that takes its sockets
 # the systemd way. `herd` with no command supervises it.

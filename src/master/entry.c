@@ -117,7 +117,10 @@ out:
 int
 herd_main(int argc, char **argv, const struct herd_app *app)
 {
-	char **saved_argv;
+	/* The caller's app as this herd defines it (apps_adopt): a program
+	 * may run against a libherd.so newer than its herd.h. */
+	static struct herd_app adopted;
+	char **saved_argv, err[512];
 	int rc, strays[32], nstrays;
 
 	/*
@@ -126,6 +129,14 @@ herd_main(int argc, char **argv, const struct herd_app *app)
 	 * guaranteed to be open.
 	 */
 	nstrays = fd_sanitize_startup(3 + activation_fds(), strays, 32);
+	if (app != NULL) {
+		if (apps_adopt(app, 0, "herd_main", &adopted, err,
+			       sizeof(err)) < 0) {
+			fprintf(stderr, "herd: %s\n", err);
+			return CLI_EX_CONFIG;
+		}
+		app = &adopted;
+	}
 	proc_title_init(argc, argv, &saved_argv);
 	if (argc > 1 && strcmp(saved_argv[1], "ctl") == 0) {
 		rc = cli_ctl_main(argc - 1, saved_argv + 1);

@@ -144,6 +144,7 @@ testapp_handle(struct herd_request *req, struct herd_response *res, void *data)
 }
 
 const struct herd_app herd_app = {
+	HERD_APP_INIT,
 	.name = "testapp",
 	.handle = testapp_handle,
 	.preload = testapp_preload,
