@@ -492,16 +492,15 @@ dispatch(struct conn *c)
 		.conn = c,
 		.buf = c->in,
 		.http = &c->req,
+		.body = c->in + c->req.head_len,
 		.stream = srv->app->stream_body,
 	};
 	int rc;
 
-	/* A streamed body is read by the app (conn_body_read), and then
-	 * never lies in in[head_len..body_end). */
-	if (!r.stream) {
-		r.body = c->in + c->req.head_len;
+	/* A streamed body is the app's to read (conn_body_read): none lies
+	 * in in[head_len..body_end) then. */
+	if (!r.stream)
 		r.bodylen = c->body_end - c->req.head_len;
-	}
 	api_response_reset(&c->res);
 	c->sent_body = 0;
 	scoreboard_handler_begin(srv->sb, c->in, c->req.head_len, srv->now_ms);

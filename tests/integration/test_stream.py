@@ -2,12 +2,14 @@
 piece by piece as it arrives, in pieces smaller than its framing, with a
 pipelined request behind it; a streamed response, chunked on HTTP/1.1 and
 up to the close on HTTP/1.0, to a client slower than the worker; a client
-that leaves mid-stream. The app is testapp.so's testapp_stream symbol."""
+that leaves mid-stream; the bytes it reads counted in the status. The app is testapp.so's testapp_stream symbol."""
+import json
 import os
 import socket
+import subprocess
 import time
 
-from conftest import BUILD, SLOW
+from conftest import BUILD, HERD, SLOW
 
 APP = os.path.join(BUILD, "tests", "testapp.so") + ":testapp_stream"
 
@@ -186,3 +188,21 @@ def test_client_leaving_mid_stream_costs_only_its_connection(herd):
         s.sendall(b"GET /stream/3 HTTP/1.1\r\nHost: x\r\n\r\n")
         assert read_response(f)[2] == b"abc"
     assert h.workers() == before
+
+
+def test_streamed_body_counts_in_the_status_bytes_in(herd, tmp_path):
+    conf = tmp_path / "herd.conf"
+    conf.write_text(f"listen = 127.0.0.1:0\nworkers = 1\napp = {APP}\n")
+    h = herd(["-c", str(conf)]).started(1)
+    body = pattern(200000)
+    with connect(h.port()) as s, s.makefile("rb") as f:
+        s.sendall(b"POST /echo/4096 HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body))
+        for i in range(0, len(body), 65536):
+            s.sendall(body[i:i + 65536])
+        assert read_response(f)[2] == body
+    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r
+    [w] = json.loads(r.stdout)["workers"]
+    assert w["scoreboard"]["bytes_in"] >= len(body)
