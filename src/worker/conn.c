@@ -183,9 +183,10 @@ in_max(const struct conn *c)
 
 /*
  * Reads what the socket has into buf[0..len). Returns >0 (bytes), 0 at
- * EOF, -EAGAIN when nothing is there (readable cleared) or -errno.
+ * EOF, -EAGAIN when nothing is there (readable cleared) or -errno. Inline:
+ * fill() is on every request's path.
  */
-static ssize_t
+static inline ssize_t
 recv_some(struct conn *c, char *buf, size_t len)
 {
 	ssize_t n;
