@@ -19,7 +19,8 @@
  *
  * POST /echo/N      reads the body N bytes at a time with
  *                   herd_request_read() and writes each piece back with
- *                   herd_response_write() as it comes
+ *                   herd_response_write() as it comes; then the value of
+ *                   the request's X-Tag field, taken before the reads
  * GET /stream/N     N bytes, byte i being 'a' + i % 26, written in pieces
  *                   of at most 64 KiB with herd_response_write()
  */
@@ -157,17 +158,23 @@ static int
 echo_stream(struct herd_request *req, struct herd_response *res, long n)
 {
 	char *buf = n > 0 && n <= (1L << 20) ? malloc((size_t)n) : NULL;
+	struct herd_str tag = {"", 0};
 	ssize_t got;
 	int rc = 0;
 
 	if (buf == NULL)
 		return -1;
+	/* Held across the reads: herd keeps request strings valid until
+	 * the handler returns. */
+	herd_request_header(req, "X-Tag", &tag);
 	herd_response_header(res, "Content-Type", "application/octet-stream");
 	while ((got = herd_request_read(req, buf, (size_t)n)) > 0)
 		if ((rc = herd_response_write(res, buf, (size_t)got)) < 0)
 			break;
 	free(buf);
-	return got < 0 ? (int)got : rc;
+	if (got < 0 || rc < 0)
+		return got < 0 ? (int)got : rc;
+	return tag.len > 0 ? herd_response_write(res, tag.ptr, tag.len) : 0;
 }
 
 /* GET /stream/N: N pattern bytes, in pieces of at most 64 KiB. */

@@ -98,6 +98,21 @@ def test_body_read_in_pieces_smaller_than_its_framing_then_pipelined(herd):
         assert code == 200 and got == b"abcde"
 
 
+def test_request_strings_stay_valid_while_a_chunked_body_is_read(herd):
+    """A head that fills the first input buffer exactly (4096 bytes): the
+    body read behind it must not move it, since the app holds X-Tag."""
+    port = start(herd).port()
+    head = (b"POST /echo/100 HTTP/1.1\r\nHost: x\r\nX-Tag: tag-end\r\n"
+            b"Transfer-Encoding: chunked\r\nX-Pad: ")
+    head += b"p" * (4096 - len(head) - 4) + b"\r\n\r\n"
+    assert len(head) == 4096
+    body = pattern(3000)
+    with connect(port) as s, s.makefile("rb") as f:
+        s.sendall(head + chunked(body, 1000))
+        code, _, got = read_response(f)
+    assert code == 200 and got == body + b"tag-end"
+
+
 def test_body_is_read_as_it_arrives(herd):
     """Each piece is echoed before the client sends the next: the app
     reads what came, not the whole body."""
