@@ -349,6 +349,11 @@ void reload_release_retired(struct master *m);
 int master_upgrade(struct master *m, const char *origin, char *why,
 		   size_t whylen);
 void upgrade_on_report(struct master *m);
+/*
+ * At start: reads and removes what an old master put in our environment
+ * for an upgrade (upgrade.c writes it), or systemd's NOTIFY_SOCKET.
+ */
+void upgrade_take_environment(struct master *m);
 void upgrade_on_ready(struct master *m);
 /* A notify message from the new master: what it is, and READY=1. */
 void upgrade_on_message(struct master *m, const struct notify_msg *msg);

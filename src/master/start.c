@@ -275,26 +275,8 @@ master_start(struct master *m)
 	 * old master started us for an upgrade, that master (and systemd by
 	 * the name it passed on). Neither reaches our workers.
 	 */
-	if (getenv("HERD_UPGRADE_FROM") != NULL) {
-		const char *gen = getenv("HERD_UPGRADE_GENERATION");
-
-		m->upgraded = true;
-		/* Generations go on counting across the upgrade. */
-		if (gen != NULL && atoi(gen) > 0 && atoi(gen) < 1000000000)
-			m->generation = m->generation_seq = atoi(gen) + 1;
-		if (getenv("NOTIFY_SOCKET") != NULL)
-			m->parent_notify = strdup(getenv("NOTIFY_SOCKET"));
-		if (getenv("HERD_SYSTEMD_NOTIFY") != NULL)
-			m->systemd_notify =
-				strdup(getenv("HERD_SYSTEMD_NOTIFY"));
-	} else if (getenv("NOTIFY_SOCKET") != NULL) {
-		m->systemd_notify = strdup(getenv("NOTIFY_SOCKET"));
-	}
+	upgrade_take_environment(m);
 	announce_to_old_master(m);
-	unsetenv("NOTIFY_SOCKET");
-	unsetenv("HERD_SYSTEMD_NOTIFY");
-	unsetenv("HERD_UPGRADE_FROM");
-	unsetenv("HERD_UPGRADE_GENERATION");
 	/* An upgrade's new master is detached already: no second fork. */
 	if (cfg->daemon && !m->upgraded) {
 		if (cfg->log == NULL)

@@ -33,72 +33,68 @@
 extern char **environ;
 
 #define UPGRADE_GRACE_MS 10000
-
-static bool
-ours(const char *var)
-{
-	return strncmp(var, "LISTEN_", 7) == 0 ||
-	       strncmp(var, "NOTIFY_SOCKET=", 14) == 0 ||
-	       strncmp(var, "HERD_UPGRADE_", 13) == 0 ||
-	       strncmp(var, "HERD_SYSTEMD_NOTIFY=", 20) == 0;
-}
+#define UPGRADE_VARS_MAX 4
 
 static void
-free_env(char **env)
+free_vars(char **vars)
 {
 	int i;
 
-	for (i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
+	for (i = 0; i < UPGRADE_VARS_MAX; i++)
+		free(vars[i]);
 }
 
-/* The new master's environment; *pid_slot is where its LISTEN_PID goes. */
-static char **
-build_env(struct master *m, char **pid_slot)
+/*
+ * What the new master learns from us besides its sockets, in its
+ * environment: who started it (HERD_UPGRADE_FROM), the generation to count
+ * on from, where to report (NOTIFY_SOCKET: ours) and systemd's notify
+ * socket, if we have one, under a name of its own. Written by upgrade_vars
+ * and read by upgrade_take_environment: this protocol lives in this file.
+ */
+static int
+upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
 {
-	size_t len = 1;
-	char **env, *names, *p;
-	int n = 0, i, count = 0;
+	int n = 0;
 
-	while (environ[count] != NULL)
-		count++;
-	env = calloc((size_t)count + 9, sizeof(*env));
-	for (i = 0; i < m->nlisteners; i++)
-		len += strlen(m->listeners[i].spec.name) + 1;
-	names = malloc(len);
-	if (env == NULL || names == NULL)
-		goto nomem;
-	for (p = names, i = 0; i < m->nlisteners; i++)
-		p += sprintf(p, "%s%s", i ? ":" : "",
-			     m->listeners[i].spec.name);
-	*p = '\0';
-	for (i = 0; i < count; i++)
-		if (!ours(environ[i]) &&
-		    (env[n++] = strdup(environ[i])) == NULL)
-			goto nomem;
-	if (asprintf(&env[n++], "LISTEN_FDS=%d", m->nlisteners) < 0 ||
-	    asprintf(&env[n++], "LISTEN_FDNAMES=%s", names) < 0 ||
-	    asprintf(&env[n++], "HERD_UPGRADE_FROM=%d", (int)getpid()) < 0 ||
-	    asprintf(&env[n++], "HERD_UPGRADE_GENERATION=%d",
+	memset(vars, 0, UPGRADE_VARS_MAX * sizeof(*vars));
+	if (asprintf(&vars[n++], "HERD_UPGRADE_FROM=%d", (int)getpid()) < 0 ||
+	    asprintf(&vars[n++], "HERD_UPGRADE_GENERATION=%d",
 		     m->generation_seq) < 0 ||
-	    asprintf(&env[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0)
-		goto nomem;
-	if (m->systemd_notify != NULL &&
-	    asprintf(&env[n++], "HERD_SYSTEMD_NOTIFY=%s", m->systemd_notify) <
-		    0)
-		goto nomem;
-	env[n] = calloc(1, 32);
-	if (env[n] == NULL)
-		goto nomem;
-	strcpy(env[n], "LISTEN_PID=");
-	*pid_slot = env[n] + strlen("LISTEN_PID=");
-	free(names);
-	return env;
-nomem:
-	free(names);
-	free_env(env);
-	return NULL;
+	    asprintf(&vars[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0 ||
+	    (m->systemd_notify != NULL &&
+	     asprintf(&vars[n++], "HERD_SYSTEMD_NOTIFY=%s", m->systemd_notify) <
+		     0)) {
+		/* asprintf leaves its pointer undefined on failure; the
+		 * caller frees the rest. */
+		vars[n - 1] = NULL;
+		return -ENOMEM;
+	}
+	return n;
+}
+
+void
+upgrade_take_environment(struct master *m)
+{
+	const char *gen = getenv("HERD_UPGRADE_GENERATION");
+	const char *notify = getenv("NOTIFY_SOCKET");
+	const char *systemd = getenv("HERD_SYSTEMD_NOTIFY");
+
+	if (getenv("HERD_UPGRADE_FROM") != NULL) {
+		m->upgraded = true;
+		/* Generations go on counting across the upgrade. */
+		if (gen != NULL && atoi(gen) > 0 && atoi(gen) < 1000000000)
+			m->generation = m->generation_seq = atoi(gen) + 1;
+		if (notify != NULL)
+			m->parent_notify = strdup(notify);
+		if (systemd != NULL)
+			m->systemd_notify = strdup(systemd);
+	} else if (notify != NULL) {
+		m->systemd_notify = strdup(notify);
+	}
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("HERD_SYSTEMD_NOTIFY");
+	unsetenv("HERD_UPGRADE_FROM");
+	unsetenv("HERD_UPGRADE_GENERATION");
 }
 
 /*
@@ -148,8 +144,10 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 {
 	struct proc_plan plan;
 	struct proc_child child;
-	char **env, *pid_slot = NULL, *oldbin = NULL;
-	int *fds, i, rc;
+	static const int stdio[3] = {0, 1, 2};
+	struct listen_handover ho;
+	char *vars[UPGRADE_VARS_MAX], *oldbin = NULL;
+	int nvars, rc;
 
 	if (m->stop != MASTER_RUNNING) {
 		snprintf(why, whylen, "the master is stopping");
@@ -176,26 +174,24 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 		return -1;
 	}
 	m->upgrade.exe[0] = m->upgrade.version[0] = '\0';
-	env = build_env(m, &pid_slot);
-	fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
-	if (env == NULL || fds == NULL) {
-		free_env(env);
-		free(fds);
+	/* Our own stdio goes along; the listeners land at 3…. */
+	nvars = upgrade_vars(m, vars);
+	if (nvars < 0 ||
+	    listen_handover_build(&ho, LISTEN_HEIR_MASTER, stdio, m->listeners,
+				  m->nlisteners, environ, vars, nvars,
+				  NULL) < 0) {
+		free_vars(vars);
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	/* Our own stdio goes along; the listeners land at 3…. */
-	for (i = 0; i < 3; i++)
-		fds[i] = i;
-	for (i = 0; i < m->nlisteners; i++)
-		fds[3 + i] = m->listeners[i].fd;
+	free_vars(vars);
 	memset(&plan, 0, sizeof(plan));
 	plan.path = m->exe;
 	plan.argv = m->argv;
-	plan.envp = env;
-	plan.pid_slots[0] = pid_slot;
-	plan.fds = fds;
-	plan.nfds = 3 + m->nlisteners;
+	plan.envp = ho.envp;
+	plan.pid_slots[0] = ho.pid_slots[0];
+	plan.fds = ho.fds;
+	plan.nfds = ho.nfds;
 	plan.parent = getpid();
 	plan.successor = true;
 
@@ -208,16 +204,14 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 			free(m->upgrade.pid_path);
 			m->upgrade.pid_path = NULL;
 			free(oldbin);
-			free_env(env);
-			free(fds);
+			listen_handover_release(&ho);
 			log_error("master: %s failed: %s", origin, why);
 			return -1;
 		}
 		free(oldbin);
 	}
 	rc = proc_spawn(&plan, &child);
-	free_env(env);
-	free(fds);
+	listen_handover_release(&ho);
 	if (rc < 0) {
 		snprintf(why, whylen, "fork: %s", strerror(-rc));
 		if (m->upgrade.pid_path != NULL)
