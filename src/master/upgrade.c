@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -393,10 +392,7 @@ upgrade_on_timer(struct master *m, int64_t now)
 	log_warn("master: upgrade: new master pid %d %s", (int)m->upgrade.pid,
 		 m->upgrade.why);
 	m->upgrade.deadline_ms = 0;
-	if (m->upgrade.pidfd < 0 ||
-	    syscall(SYS_pidfd_send_signal, m->upgrade.pidfd, SIGKILL, NULL, 0) <
-		    0)
-		kill(m->upgrade.pid, SIGKILL);
+	(void)proc_signal(m->upgrade.pidfd, m->upgrade.pid, SIGKILL);
 }
 
 int64_t

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,11 +74,7 @@ set_state(struct worker *w, enum worker_state to)
 void
 worker_signal(struct worker *w, int sig)
 {
-	if (w->pidfd >= 0 &&
-	    syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0) == 0)
-		return;
-	if (w->pid > 0)
-		kill(w->pid, sig);
+	(void)proc_signal(w->pidfd, w->pid, sig);
 }
 
 static struct worker *
