@@ -262,7 +262,11 @@ int master_app_prepare(struct master *m, const struct config *cfg, char *err,
 int master_start(struct master *m);
 void master_finish(struct master *m);
 int master_loop(struct master *m);
-void master_handle_signal(struct master *m, int sig);
+/*
+ * USR1's action, also `herd ctl reopen-logs`: reopens the log and has the
+ * workers reopen theirs. origin names who asked, for the log.
+ */
+void master_reopen_logs(struct master *m, const char *origin);
 void master_set_title(struct master *m, bool old);
 
 /*
@@ -272,6 +276,11 @@ void master_set_title(struct master *m, bool old);
  */
 int master_watch(struct master *m, int fd, enum master_tag tag, uint32_t slot);
 int master_unwatch(struct master *m, int fd);
+/*
+ * QUIT's and TERM/INT's action, also `herd ctl quit` and `stop`: a
+ * graceful or a fast stop (a second fast stop kills at once). why names
+ * who asked, for the log.
+ */
 void master_begin_stop(struct master *m, enum master_stop how, const char *why);
 
 /*
