@@ -357,11 +357,11 @@ master_finish(struct master *m)
 				close(r->ls[i].fd);
 		free(r->ls);
 	}
-	if (m->prev_cfg != NULL) {
-		config_free(m->prev_cfg);
-		free(m->prev_cfg);
+	if (m->prev.cfg != NULL) {
+		config_free(m->prev.cfg);
+		free(m->prev.cfg);
 	}
-	free(m->prev_listeners);
+	free(m->prev.listeners);
 	control_close(m, !m->upgrade.handed_over);
 	m->notify_fd = fd_close(m->notify_fd);
 	m->upgrade.pidfd = fd_close(m->upgrade.pidfd);

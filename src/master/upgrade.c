@@ -138,76 +138,126 @@ resolve_exe(const struct master *m, char *buf, size_t len, char *why,
 	return 0;
 }
 
-int
-master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
+/* An upgrade that cannot start now: says why (and logs it), returns true. */
+static bool
+upgrade_refused(const struct master *m, const char *origin, char *why,
+		size_t whylen)
 {
-	struct proc_plan plan;
-	struct proc_child child;
-	static const int stdio[3] = {0, 1, 2};
-	struct listen_handover ho;
-	char *vars[UPGRADE_VARS_MAX], *oldbin = NULL;
-	int nvars, rc;
-
-	if (m->stop != MASTER_RUNNING) {
+	if (m->stop != MASTER_RUNNING)
 		snprintf(why, whylen, "the master is stopping");
-	} else if (m->upgrade.active) {
+	else if (m->upgrade.active)
 		snprintf(why, whylen,
 			 "an upgrade is already under way (new master pid %d)",
 			 (int)m->upgrade.pid);
-	} else if (m->upgrade.handed_over) {
+	else if (m->upgrade.handed_over)
 		snprintf(why, whylen,
 			 "this is the old master of an upgrade (new master "
 			 "pid %d)",
 			 (int)m->upgrade.pid);
-	} else if (m->rolling) {
+	else if (m->rolling)
 		snprintf(why, whylen, "a reload is under way");
-	} else {
-		why[0] = '\0';
-	}
-	if (why[0] != '\0') {
-		log_warn("master: %s refused: %s", origin, why);
+	else
+		return false;
+	log_warn("master: %s refused: %s", origin, why);
+	return true;
+}
+
+/*
+ * What the new master inherits: our own stdio, the listeners at 3…, the
+ * activation variables and ours (upgrade_vars). 0 or -ENOMEM.
+ */
+static int
+successor_plan(struct master *m, struct listen_handover *ho,
+	       struct proc_plan *plan)
+{
+	static const int stdio[3] = {0, 1, 2};
+	char *vars[UPGRADE_VARS_MAX];
+	int nvars, rc;
+
+	nvars = upgrade_vars(m, vars);
+	rc = nvars < 0 ? nvars
+		       : listen_handover_build(ho, LISTEN_HEIR_MASTER, stdio,
+					       m->listeners, m->nlisteners,
+					       environ, vars, nvars, NULL);
+	free_vars(vars);
+	if (rc < 0)
+		return rc;
+	memset(plan, 0, sizeof(*plan));
+	plan->path = m->exe;
+	plan->argv = m->argv;
+	plan->envp = ho->envp;
+	plan->pid_slots[0] = ho->pid_slots[0];
+	plan->fds = ho->fds;
+	plan->nfds = ho->nfds;
+	plan->parent = getpid();
+	plan->successor = true;
+	return 0;
+}
+
+/* PIDFILE becomes PIDFILE.oldbin; upgrade.pid_path keeps the name. */
+static int
+pidfile_to_oldbin(struct master *m, char *why, size_t whylen)
+{
+	char *oldbin = NULL;
+
+	if (m->pidfile.fd < 0)
+		return 0;
+	if (asprintf(&oldbin, "%s.oldbin", m->pidfile.path) < 0 ||
+	    (m->upgrade.pid_path = strdup(m->pidfile.path)) == NULL ||
+	    proc_pidfile_rename(&m->pidfile, oldbin) < 0) {
+		snprintf(why, whylen, "renaming the pid file: %s",
+			 strerror(errno));
+		free(m->upgrade.pid_path);
+		m->upgrade.pid_path = NULL;
+		free(oldbin);
 		return -1;
 	}
+	free(oldbin);
+	return 0;
+}
+
+/* The new master runs: watch it, with a deadline to become ready. */
+static void
+track_successor(struct master *m, const struct proc_child *child)
+{
+	m->upgrade.active = true;
+	m->upgrade.pid = child->pid;
+	m->upgrade.pidfd = child->pidfd;
+	m->upgrade.report_fd = child->report_fd;
+	m->upgrade.started_ms = proc_now_ms();
+	m->upgrade.deadline_ms = m->cfg->boot_timeout_ms > 0
+					 ? m->upgrade.started_ms +
+						   m->cfg->boot_timeout_ms +
+						   UPGRADE_GRACE_MS
+					 : 0;
+	m->upgrade.why[0] = '\0';
+	master_watch(m, child->pidfd, MASTER_TAG_UPGRADE_PIDFD, 0);
+	master_watch(m, child->report_fd, MASTER_TAG_UPGRADE_REPORT, 0);
+}
+
+int
+master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
+{
+	struct listen_handover ho;
+	struct proc_plan plan;
+	struct proc_child child;
+	int rc;
+
+	if (upgrade_refused(m, origin, why, whylen))
+		return -1;
 	if (resolve_exe(m, m->exe, sizeof(m->exe), why, whylen) < 0) {
 		log_error("master: %s failed: %s", origin, why);
 		return -1;
 	}
 	m->upgrade.exe[0] = m->upgrade.version[0] = '\0';
-	/* Our own stdio goes along; the listeners land at 3…. */
-	nvars = upgrade_vars(m, vars);
-	if (nvars < 0 ||
-	    listen_handover_build(&ho, LISTEN_HEIR_MASTER, stdio, m->listeners,
-				  m->nlisteners, environ, vars, nvars,
-				  NULL) < 0) {
-		free_vars(vars);
+	if (successor_plan(m, &ho, &plan) < 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	free_vars(vars);
-	memset(&plan, 0, sizeof(plan));
-	plan.path = m->exe;
-	plan.argv = m->argv;
-	plan.envp = ho.envp;
-	plan.pid_slots[0] = ho.pid_slots[0];
-	plan.fds = ho.fds;
-	plan.nfds = ho.nfds;
-	plan.parent = getpid();
-	plan.successor = true;
-
-	if (m->pidfile.fd >= 0) {
-		if (asprintf(&oldbin, "%s.oldbin", m->pidfile.path) < 0 ||
-		    (m->upgrade.pid_path = strdup(m->pidfile.path)) == NULL ||
-		    proc_pidfile_rename(&m->pidfile, oldbin) < 0) {
-			snprintf(why, whylen, "renaming the pid file: %s",
-				 strerror(errno));
-			free(m->upgrade.pid_path);
-			m->upgrade.pid_path = NULL;
-			free(oldbin);
-			listen_handover_release(&ho);
-			log_error("master: %s failed: %s", origin, why);
-			return -1;
-		}
-		free(oldbin);
+	if (pidfile_to_oldbin(m, why, whylen) < 0) {
+		listen_handover_release(&ho);
+		log_error("master: %s failed: %s", origin, why);
+		return -1;
 	}
 	rc = proc_spawn(&plan, &child);
 	listen_handover_release(&ho);
@@ -220,19 +270,7 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 		log_error("master: %s failed: %s", origin, why);
 		return -1;
 	}
-	m->upgrade.active = true;
-	m->upgrade.pid = child.pid;
-	m->upgrade.pidfd = child.pidfd;
-	m->upgrade.report_fd = child.report_fd;
-	m->upgrade.started_ms = proc_now_ms();
-	m->upgrade.deadline_ms = m->cfg->boot_timeout_ms > 0
-					 ? m->upgrade.started_ms +
-						   m->cfg->boot_timeout_ms +
-						   UPGRADE_GRACE_MS
-					 : 0;
-	m->upgrade.why[0] = '\0';
-	master_watch(m, child.pidfd, MASTER_TAG_UPGRADE_PIDFD, 0);
-	master_watch(m, child.report_fd, MASTER_TAG_UPGRADE_REPORT, 0);
+	track_successor(m, &child);
 	master_set_title(m, true);
 	log_info("master: %s: started new master pid %d (%s)", origin,
 		 (int)child.pid, m->exe);
@@ -258,8 +296,6 @@ upgrade_on_report(struct master *m)
 static void
 give_up(struct master *m, const char *why)
 {
-	log_error("master: upgrade failed: %s; the old master keeps serving",
-		  why);
 	if (m->upgrade.pid_path != NULL) {
 		if (proc_pidfile_rename(&m->pidfile, m->upgrade.pid_path) < 0)
 			log_error("master: renaming the pid file back: %s",
@@ -268,8 +304,8 @@ give_up(struct master *m, const char *why)
 		m->upgrade.pid_path = NULL;
 	}
 	master_set_title(m, false);
-	master_record(m, &m->last_upgrade, false, why);
-	control_outcome(m, CONTROL_WAIT_UPGRADE, false, why);
+	master_outcome(m, CONTROL_WAIT_UPGRADE, false, why,
+		       "the old master keeps serving");
 	/* The new master may have taken the control socket's name. */
 	if (control_rebind(m) < 0)
 		log_warn("master: control socket %s: could not take it back",
@@ -307,9 +343,7 @@ upgrade_on_ready(struct master *m)
 		 m->upgrade.exe[0] ? m->upgrade.exe : m->exe,
 		 m->upgrade.version[0] ? "herd " : "version not reported",
 		 m->upgrade.version);
-	log_info("master: upgrade: %s", why);
-	master_record(m, &m->last_upgrade, true, why);
-	control_outcome(m, CONTROL_WAIT_UPGRADE, true, why);
+	master_outcome(m, CONTROL_WAIT_UPGRADE, true, why, NULL);
 	if (m->cfg->upgrade_handover == CLI_HANDOVER_MANUAL) {
 		log_info("master: upgrade-handover = manual: WINCH stops our "
 			 "workers, QUIT ends this master, HUP brings our "

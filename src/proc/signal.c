@@ -14,7 +14,8 @@
 int
 proc_signal(int pidfd, pid_t pid, int sig)
 {
-	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0)
+	if (pidfd >= 0 &&
+	    syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0)
 		return 0;
 	if (pid <= 0)
 		return -ESRCH;
