@@ -46,25 +46,32 @@ split_names(const char *text, int n)
 }
 
 int
-listen_inherit(int **fds, char ***names)
+listen_activation_count(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
-	const char *fdnames = getenv("LISTEN_FDNAMES");
 	char *end;
-	long n = 0;
-	int i, rc = 0;
+	long n;
+
+	if (pid == NULL || count == NULL ||
+	    strtol(pid, &end, 10) != (long)getpid() || *end != '\0')
+		return 0;
+	n = strtol(count, &end, 10);
+	if (*end != '\0' || n < 0 || n > LISTEN_FDS_MAX)
+		return -EINVAL;
+	return (int)n;
+}
+
+int
+listen_inherit(int **fds, char ***names)
+{
+	const char *fdnames = getenv("LISTEN_FDNAMES");
+	int n = listen_activation_count(), i, rc = n < 0 ? n : 0;
 
 	*fds = NULL;
 	*names = NULL;
-	if (pid != NULL && count != NULL &&
-	    strtol(pid, &end, 10) == (long)getpid() && *end == '\0') {
-		n = strtol(count, &end, 10);
-		if (*end != '\0' || n < 0 || n > LISTEN_FDS_MAX)
-			rc = -EINVAL;
-	}
 	if (rc == 0 && n > 0) {
 		*fds = calloc((size_t)n, sizeof(int));
-		*names = split_names(fdnames, (int)n);
+		*names = split_names(fdnames, n);
 		if (*fds == NULL || *names == NULL)
 			rc = -ENOMEM;
 		for (i = 0; rc == 0 && i < n; i++) {
@@ -84,7 +91,7 @@ listen_inherit(int **fds, char ***names)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	return rc < 0 ? rc : (int)n;
+	return rc < 0 ? rc : n;
 }
 
 static bool

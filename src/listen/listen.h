@@ -87,6 +87,15 @@ int listen_format(int fd, char *buf, size_t len);
 void listen_close(struct listener *l);
 
 /*
+ * How many sockets the systemd protocol hands this process, at fds 3…,
+ * without taking them: 0 when LISTEN_PID or LISTEN_FDS is missing or
+ * LISTEN_PID names another process (sd_listen_fds(3): they are not ours),
+ * -EINVAL when LISTEN_FDS is not a count. For what runs before
+ * listen_inherit (closing strays, defaulting a listener).
+ */
+int listen_activation_count(void);
+
+/*
  * Sockets handed to this process by the systemd protocol. Reads LISTEN_PID
  * (must equal getpid()), LISTEN_FDS and LISTEN_FDNAMES, marks fds 3… close-
  * on-exec and removes the three variables from the environment (always, even

@@ -206,6 +206,9 @@ inherit_child(void)
 	setenv("LISTEN_PID", pid, 1);
 	setenv("LISTEN_FDS", "2", 1);
 	setenv("LISTEN_FDNAMES", "web:admin", 1);
+	/* Counted without being taken. */
+	if (listen_activation_count() != 2 || getenv("LISTEN_FDS") == NULL)
+		return 10;
 	n = listen_inherit(&fds, &names);
 	if (n != 2 || fds[0] != 3 || fds[1] != 4)
 		return 3;
@@ -234,8 +237,15 @@ inherit_child(void)
 	/* LISTEN_PID for someone else: nothing, and the variables go. */
 	setenv("LISTEN_PID", "1", 1);
 	setenv("LISTEN_FDS", "2", 1);
+	if (listen_activation_count() != 0)
+		return 11;
 	if (listen_inherit(&fds, &names) != 0 || getenv("LISTEN_FDS"))
 		return 9;
+	/* Ours, but not a count. */
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", "2x", 1);
+	if (listen_activation_count() != -EINVAL)
+		return 12;
 	return 0;
 }
 
