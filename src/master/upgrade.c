@@ -287,7 +287,8 @@ upgrade_on_report(struct master *m)
 		return;
 	if (rc == 0)
 		snprintf(m->upgrade.why, sizeof(m->upgrade.why),
-			 "%s %.100s: %s", proc_stage_name(r.stage), m->exe,
+			 "%s %.100s: %s",
+			 proc_stage_name((enum proc_stage)r.stage), m->exe,
 			 strerror(r.err));
 	m->upgrade.report_fd = master_unwatch(m, m->upgrade.report_fd);
 }

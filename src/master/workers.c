@@ -550,7 +550,7 @@ worker_on_report(struct master *m, struct worker *w)
 		return;
 	if (rc == 0) {
 		log_error("worker %d: %s %s: %s", w->number,
-			  proc_stage_name(r.stage),
+			  proc_stage_name((enum proc_stage)r.stage),
 			  r.stage == PROC_STAGE_EXEC ? m->cfg->command[0]
 			  : r.stage == PROC_STAGE_CHDIR
 				  ? m->cfg->working_directory

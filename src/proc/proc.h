@@ -82,7 +82,7 @@ enum proc_stage {
 };
 
 struct proc_report {
-	int32_t stage; /* enum proc_stage */
+	int32_t stage; /* enum proc_stage, fixed-size on the pipe: cast back */
 	int32_t err;   /* errno */
 };
 
