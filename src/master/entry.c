@@ -34,11 +34,10 @@ free_argv(char **argv, int argc)
 static int
 activation_fds(void)
 {
-	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	int n = listen_activation_count();
 
-	if (pid == NULL || n == NULL || atol(pid) != (long)getpid())
-		return 0;
-	return atoi(n) < 0 ? 0 : atoi(n);
+	/* Not a count: listen_inherit refuses it at start, by name. */
+	return n > 0 ? n : 0;
 }
 
 static void
@@ -86,8 +85,8 @@ run(int argc, char **argv, const int *strays, int nstrays,
 	}
 	/* What the config names is checked too (master_config_check), the
 	 * same way for -t and for a start: a config -t passes can start. */
-	rc = master_config_complete(&cfg, getenv("LISTEN_FDS") != NULL,
-				    linked != NULL, err, sizeof(err));
+	rc = master_config_complete(&cfg, activation_fds() > 0, linked != NULL,
+				    err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "herd: %s\n", err);
 		rc = CLI_EX_CONFIG;
