@@ -215,6 +215,7 @@ testapp_stream_handle(struct herd_request *req, struct herd_response *res,
 }
 
 const struct herd_app testapp_stream = {
+	HERD_APP_INIT,
 	.name = "testapp-stream",
 	.handle = testapp_stream_handle,
 	.stream_body = true,
