@@ -39,7 +39,7 @@ PIE_release := -pie
 PIE_clang := -pie
 PIE := $(PIE_$(VARIANT))
 LDLIBS := -ldl
-HERD_PC_VERSION := $(shell sed -n 's/^\#define HERD_VERSION "\(.*\)"/\1/p' src/cli/cli.h)
+HERD_PC_VERSION := $(shell sed -n 's/^\#define HERD_VERSION "\(.*\)"/\1/p' include/herd.h)
 
 B := build/$(VARIANT)
 
@@ -53,7 +53,8 @@ PRELOAD_SRC := $(wildcard tests/helpers/*-preload.c)
 PRELOAD_LIB := $(PRELOAD_SRC:tests/helpers/%.c=$(B)/helpers/%.so)
 HELPER_SRC := $(filter-out $(PRELOAD_SRC),$(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/helpers/%)
-TEST_APPS := $(B)/tests/testapp.so
+ABI_WAYS := current none wrong short lie older newer newer_unset
+TEST_APPS := $(B)/tests/testapp.so $(ABI_WAYS:%=$(B)/tests/abi-%.so)
 EXAMPLE_BIN := $(B)/herd-hello $(B)/examples/greet $(B)/examples/greet.so \
 	$(B)/examples/greet-shared
 LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/libherd.so.0
@@ -119,6 +120,12 @@ $(B)/tests/%.so: tests/apps/%.c include/herd.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $<
 
+# One app per way of building struct herd_app's head (test_abi.py).
+$(B)/tests/abi-%.so: tests/apps/abiapp.c include/herd.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DABI_$(shell echo $* | tr a-z A-Z) \
+		-shared -o $@ $<
+
 # The bundled exec-mode demo: a small HTTP program that takes its sockets
 # the systemd way. `herd` with no command supervises it.
 $(B)/herd-hello: $(B)/examples/herd-hello.o
@@ -154,8 +161,11 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
-layering:
-	@scripts/check-layering.sh
+# From the objects' symbols (nm), then the same check on a copy with a
+# planted upward call, which it must refuse.
+layering: $(CORE_OBJ) $(B)/src/main.o
+	@scripts/check-layering.sh $(B)/src
+	@CC=$(CC) scripts/check-layering.sh --self-test $(B)/src
 
 # The whole test command: what CI and a new contributor run.
 test:

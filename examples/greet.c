@@ -55,6 +55,7 @@ greet(struct herd_request *req, struct herd_response *res, void *data)
 
 /* --app ./greet.so looks for this symbol. */
 const struct herd_app herd_app = {
+	HERD_APP_INIT,
 	.name = "greet",
 	.handle = greet,
 	.worker_init = greet_init,

@@ -25,7 +25,19 @@
  * to have); open them in worker_init.
  *
  * Functions return 0 or a negative errno value unless they say otherwise.
- * Fields may be added at the end of struct herd_app in later versions.
+ *
+ * Every struct herd_app starts with HERD_APP_INIT, which records the ABI
+ * version and the struct's size as this header defines them:
+ *
+ *   const struct herd_app herd_app = {HERD_APP_INIT, .handle = hello};
+ *
+ * Fields may be added at the end of struct herd_app in later versions: herd
+ * reads an app's struct only up to the size it recorded and takes the
+ * fields past it as zero (absent), so an app built against an older header
+ * keeps working. herd refuses, with a message saying why, an app without
+ * HERD_APP_INIT, with another ABI version, one too small to hold the
+ * fields every version has, or one that sets fields this herd does not
+ * know (built against a newer header).
  */
 #ifndef HERD_H
 #define HERD_H
@@ -40,7 +52,15 @@
 extern "C" {
 #endif
 
-#define HERD_API_VERSION 1
+/* The release this header comes with: `herd --version` and herd.pc. */
+#define HERD_VERSION "0.2.0"
+
+/*
+ * The layout of struct herd_app's first fields (abi, size) and of those
+ * it has in common with every version: changes only if a field is
+ * removed or changes meaning, which then no older app survives.
+ */
+#define HERD_ABI_VERSION 1
 
 /* A slice of bytes, not NUL-terminated. */
 struct herd_str {
@@ -52,6 +72,9 @@ struct herd_request;
 struct herd_response;
 
 struct herd_app {
+	/* HERD_ABI_VERSION and sizeof(struct herd_app): HERD_APP_INIT. */
+	uint32_t abi;
+	uint32_t size;
 	/* For logs ("hello"); NULL: the --app argument. */
 	const char *name;
 	/* Passed to every hook. */
@@ -77,6 +100,10 @@ struct herd_app {
 	 */
 	bool stream_body;
 };
+
+/* The first thing in every struct herd_app initializer. */
+#define HERD_APP_INIT \
+	.abi = HERD_ABI_VERSION, .size = (uint32_t)sizeof(struct herd_app)
 
 /*
  * Runs herd with app as the app: parses argv as `herd` does (an `--app` or
@@ -151,7 +178,12 @@ int herd_response_file(struct herd_response *res, int fd, off_t offset,
 int herd_response_write(struct herd_response *res, const void *data,
 			size_t len);
 
-/* The worker's number (1…) and the master's generation of workers. */
+/*
+ * The number of the worker the caller runs in: 0 to `workers` - 1, taken
+ * over by the worker that replaces it (a respawn, a reload), so it can
+ * name a per-worker resource. Meaningful in worker_init, handle and
+ * worker_exit; 0 elsewhere (preload in the master).
+ */
 int herd_worker_number(void);
 
 #ifdef __cplusplus

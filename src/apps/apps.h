@@ -4,7 +4,9 @@
  *
  * Every app is a struct herd_app (include/herd.h) and talks to herd only
  * through that public API, exactly as an outside app does. Nothing here
- * knows about workers or the master.
+ * knows about workers or the master. So apps/ sits above worker/ (which
+ * implements herd.h) and below master/, which resolves the app and hands it
+ * to the worker; the worker calls an app only through its pointers.
  */
 #ifndef HERD_APPS_H
 #define HERD_APPS_H
@@ -32,6 +34,19 @@
  */
 int apps_resolve(const char *spec, bool keep, struct herd_app *app,
 		 void **handle, char *err, size_t errlen);
+
+/*
+ * Copies the struct herd_app that found points to (from a shared object,
+ * or herd_main()'s) into *app as this herd defines it: up to the size the
+ * app recorded, the fields past it zero. what names it in err. Refuses
+ * with -EPROTO and one line in err an app without HERD_APP_INIT or with
+ * another ABI version, -EINVAL one smaller than the fields every version
+ * has, -E2BIG one that sets fields past this herd's struct (built for a
+ * newer herd). limit, when not 0, is the size of the object found points
+ * into (from its symbol): a recorded size past it is refused, not read.
+ */
+int apps_adopt(const struct herd_app *found, size_t limit, const char *what,
+	       struct herd_app *app, char *err, size_t errlen);
 
 /* Closes what apps_resolve() kept open. NULL is fine. */
 void apps_unload(void *handle);

@@ -116,6 +116,7 @@ echo_handle(struct herd_request *req, struct herd_response *res, void *data)
 }
 
 const struct herd_app apps_echo = {
+	HERD_APP_INIT,
 	.name = "echo",
 	.handle = echo_handle,
 };

@@ -52,6 +52,7 @@ hello_handle(struct herd_request *req, struct herd_response *res, void *data)
 }
 
 const struct herd_app apps_hello = {
+	HERD_APP_INIT,
 	.name = "hello",
 	.handle = hello_handle,
 };

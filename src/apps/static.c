@@ -459,9 +459,11 @@ apps_static_make(const char *dir, struct herd_app *app, char *err,
 		return -ENOMEM;
 	}
 	sd->fd = fd;
-	memset(app, 0, sizeof(*app));
-	app->name = "static";
-	app->data = sd;
-	app->handle = static_handle;
+	*app = (struct herd_app){
+		HERD_APP_INIT,
+		.name = "static",
+		.data = sd,
+		.handle = static_handle,
+	};
 	return 0;
 }

@@ -25,11 +25,6 @@
 
 #define CLI_WORKERS_MAX 1024
 
-/* The release, printed by --version; the build may override it. */
-#ifndef HERD_VERSION
-#define HERD_VERSION "0.1.0"
-#endif
-
 /* Exit statuses, from sysexits.h. */
 /* `timeout` left to herd: 30 s for its own workers, off for a command. */
 #define CLI_TIMEOUT_AUTO (-1)

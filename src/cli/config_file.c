@@ -68,7 +68,7 @@ utf8_valid(const unsigned char *s, size_t len)
 	while (i < len) {
 		unsigned char c = s[i];
 		unsigned int cp;
-		int more, k;
+		size_t more, k; /* offsets into s, like i */
 
 		if (c < 0x80) {
 			i++;
@@ -85,7 +85,7 @@ utf8_valid(const unsigned char *s, size_t len)
 		} else {
 			return false;
 		}
-		if (len - i <= (size_t)more)
+		if (len - i <= more)
 			return false;
 		for (k = 1; k <= more; k++) {
 			if ((s[i + k] & 0xc0) != 0x80)
@@ -95,7 +95,7 @@ utf8_valid(const unsigned char *s, size_t len)
 		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
 		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 			return false;
-		i += (size_t)more + 1;
+		i += more + 1;
 	}
 	return true;
 }

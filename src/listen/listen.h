@@ -87,6 +87,15 @@ int listen_format(int fd, char *buf, size_t len);
 void listen_close(struct listener *l);
 
 /*
+ * How many sockets the systemd protocol hands this process, at fds 3…,
+ * without taking them: 0 when LISTEN_PID or LISTEN_FDS is missing or
+ * LISTEN_PID names another process (sd_listen_fds(3): they are not ours),
+ * -EINVAL when LISTEN_FDS is not a count. For what runs before
+ * listen_inherit (closing strays, defaulting a listener).
+ */
+int listen_activation_count(void);
+
+/*
  * Sockets handed to this process by the systemd protocol. Reads LISTEN_PID
  * (must equal getpid()), LISTEN_FDS and LISTEN_FDNAMES, marks fds 3… close-
  * on-exec and removes the three variables from the environment (always, even
@@ -112,5 +121,53 @@ void listen_match(struct listener *ls, int n, const int *fds,
  * the given name or "listen<index>". Returns 0 or -errno.
  */
 int listen_adopt(struct listener *l, int fd, const char *name, int index);
+
+/*
+ * The other side of listen_inherit: what a child inherits through the
+ * socket-activation protocol, built in this one place for a worker (exec
+ * and in-process mode) and for the next master of an upgrade. fds[i] lands
+ * at descriptor i: stdio at 0, 1, 2, the listeners at 3… in their order.
+ * envp (exec only) is the inherited environment, minus what the heir must
+ * not inherit, minus each variable that `add` sets again, plus `add`, plus
+ * LISTEN_FDS, LISTEN_FDNAMES (the listeners' names, ':'-separated) and a
+ * LISTEN_PID= whose value the child writes: pid_slots[0] points at it.
+ * With pid_var ("WATCHDOG_PID"), pid_slots[1] is a second such slot.
+ *
+ * Never inherited, by either heir: LISTEN_* (our own activation is over),
+ * NOTIFY_SOCKET (the parent gives its own or none) and WATCHDOG_*
+ * (systemd's watchdog is the master's to keep, and WATCHDOG_PID names a
+ * process that is not the child; herd does not ping it, so a next master
+ * has no use for it either). A worker also loses every HERD_* (the
+ * parent sets HERD_WORKER and the rest again); the next master keeps
+ * them (an operator's HERD_TEST_* hooks) except HERD_UPGRADE_* and
+ * HERD_SYSTEMD_NOTIFY, which the old master sets in `add`.
+ */
+enum listen_heir {
+	LISTEN_HEIR_WORKER,
+	LISTEN_HEIR_MASTER,
+};
+
+struct listen_handover {
+	int *fds;
+	int nfds;
+	char **envp;	    /* NULL without an environment to build */
+	char *pid_slots[2]; /* for struct proc_plan's pid_slots */
+};
+
+/*
+ * Builds h. env is the environment to inherit from (environ), or NULL for
+ * a child that keeps ours without an exec (in-process mode: only fds are
+ * built then). Returns 0 or -ENOMEM; h is released on failure.
+ */
+int listen_handover_build(struct listen_handover *h, enum listen_heir heir,
+			  const int stdio[3], const struct listener *ls,
+			  int nls, char *const *env, char *const *add, int nadd,
+			  const char *pid_var);
+
+/* Frees what listen_handover_build allocated; idempotent. */
+void listen_handover_release(struct listen_handover *h);
+
+/* Is var ("NAME=value") one the heir must not inherit? (exposed for tests) */
+bool listen_heir_drops(enum listen_heir heir, const char *var);
 
 #endif

@@ -12,9 +12,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apps/apps.h"
 #include "log/log.h"
+#include "worker/worker.h"
 
 bool
 master_in_process(const struct master *m, const struct config *cfg)
@@ -78,5 +80,36 @@ master_app_prepare(struct master *m, const struct config *cfg, char *err,
 	m->app_handle = handle;
 	m->app_loaded = true;
 	log_info("master: app %s preloaded", app.name ? app.name : "(linked)");
+	return 0;
+}
+
+void
+master_app_plan(const struct master *m, struct worker_http_plan *hp)
+{
+	hp->preloaded = m->app_loaded;
+	if (m->app_loaded)
+		hp->app = &m->app;
+	else if (hp->cfg->app == NULL)
+		hp->app = m->linked;
+	else
+		hp->app = NULL;
+}
+
+int
+master_app_worker(struct worker_http_plan *hp, struct herd_app *buf)
+{
+	char err[512];
+	void *handle;
+	int rc;
+
+	if (hp->app != NULL)
+		return 0;
+	/* The handle stays open for the worker's life. */
+	rc = apps_resolve(hp->cfg->app, true, buf, &handle, err, sizeof(err));
+	if (rc < 0) {
+		dprintf(STDERR_FILENO, "app %s: %s\n", hp->cfg->app, err);
+		return rc;
+	}
+	hp->app = buf;
 	return 0;
 }

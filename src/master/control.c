@@ -147,14 +147,14 @@ run_command(struct master *m, struct control_client *c, const char *line,
 		return;
 	case CLI_CTL_STOP:
 		reply_fmt(m, c, true, "fast stop");
-		master_handle_signal(m, SIGTERM);
+		master_begin_stop(m, MASTER_STOP_FAST, "ctl stop");
 		return;
 	case CLI_CTL_QUIT:
 		reply_fmt(m, c, true, "graceful stop");
-		master_handle_signal(m, SIGQUIT);
+		master_begin_stop(m, MASTER_STOP_GRACEFUL, "ctl quit");
 		return;
 	case CLI_CTL_REOPEN_LOGS:
-		master_handle_signal(m, SIGUSR1);
+		master_reopen_logs(m, "ctl reopen-logs");
 		reply_fmt(m, c, true, "logs reopened");
 		return;
 	}

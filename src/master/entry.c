@@ -34,11 +34,10 @@ free_argv(char **argv, int argc)
 static int
 activation_fds(void)
 {
-	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	int n = listen_activation_count();
 
-	if (pid == NULL || n == NULL || atol(pid) != (long)getpid())
-		return 0;
-	return atoi(n) < 0 ? 0 : atoi(n);
+	/* Not a count: listen_inherit refuses it at start, by name. */
+	return n > 0 ? n : 0;
 }
 
 static void
@@ -86,8 +85,8 @@ run(int argc, char **argv, const int *strays, int nstrays,
 	}
 	/* What the config names is checked too (master_config_check), the
 	 * same way for -t and for a start: a config -t passes can start. */
-	rc = master_config_complete(&cfg, getenv("LISTEN_FDS") != NULL,
-				    linked != NULL, err, sizeof(err));
+	rc = master_config_complete(&cfg, activation_fds() > 0, linked != NULL,
+				    err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "herd: %s\n", err);
 		rc = CLI_EX_CONFIG;
@@ -117,7 +116,10 @@ out:
 int
 herd_main(int argc, char **argv, const struct herd_app *app)
 {
-	char **saved_argv;
+	/* The caller's app as this herd defines it (apps_adopt): a program
+	 * may run against a libherd.so newer than its herd.h. */
+	static struct herd_app adopted;
+	char **saved_argv, err[512];
 	int rc, strays[32], nstrays;
 
 	/*
@@ -126,6 +128,14 @@ herd_main(int argc, char **argv, const struct herd_app *app)
 	 * guaranteed to be open.
 	 */
 	nstrays = fd_sanitize_startup(3 + activation_fds(), strays, 32);
+	if (app != NULL) {
+		if (apps_adopt(app, 0, "herd_main", &adopted, err,
+			       sizeof(err)) < 0) {
+			fprintf(stderr, "herd: %s\n", err);
+			return CLI_EX_CONFIG;
+		}
+		app = &adopted;
+	}
 	proc_title_init(argc, argv, &saved_argv);
 	if (argc > 1 && strcmp(saved_argv[1], "ctl") == 0) {
 		rc = cli_ctl_main(argc - 1, saved_argv + 1);

@@ -108,107 +108,150 @@ master_begin_stop(struct master *m, enum master_stop how, const char *why)
 	workers_stop_all(m, SIGTERM, MASTER_FAST_STOP_MS);
 }
 
-void
-master_handle_signal(struct master *m, int sig)
+/* TTIN: one worker more. */
+static void
+act_more(struct master *m, const char *origin)
 {
-	switch (sig) {
-	case SIGCHLD:
-		workers_reap_all(m);
+	if (m->stop != MASTER_RUNNING)
 		return;
-	case SIGQUIT:
-		master_begin_stop(m, MASTER_STOP_GRACEFUL, "QUIT");
+	if (m->wanted >= CLI_WORKERS_MAX) {
+		log_warn("master: %s: already at the maximum of %d workers",
+			 origin, CLI_WORKERS_MAX);
 		return;
-	case SIGTERM:
-	case SIGINT:
-		master_begin_stop(m, MASTER_STOP_FAST, sigabbrev_np(sig));
-		return;
-	case SIGTTIN:
-		if (m->stop != MASTER_RUNNING)
-			return;
-		if (m->wanted >= CLI_WORKERS_MAX) {
-			log_warn("master: TTIN: already at the maximum of %d "
-				 "workers",
-				 CLI_WORKERS_MAX);
-			return;
-		}
-		m->wanted++;
-		log_info("master: TTIN: %d workers wanted", m->wanted);
-		workers_ensure(m);
-		return;
-	case SIGTTOU:
-		if (m->stop != MASTER_RUNNING || m->wanted == 0)
-			return;
-		m->wanted--;
-		log_info("master: TTOU: %d workers wanted", m->wanted);
-		workers_ensure(m);
-		return;
-	case SIGWINCH:
-		/*
-		 * Unicorn's rule: on a terminal, WINCH is a window resize,
-		 * not an operator's request to stop the workers.
-		 */
-		if (isatty(STDIN_FILENO) && !m->upgrade.handed_over) {
-			log_info("master: WINCH ignored: attached to a "
-				 "terminal");
-			return;
-		}
-		if (m->stop != MASTER_RUNNING)
-			return;
-		log_info("master: WINCH: stopping all workers, master stays "
-			 "(TTIN starts them again)");
-		m->wanted = 0;
-		workers_ensure(m);
-		return;
-	case SIGUSR1: {
-		char why[256];
-		int err = log_reopen(why, sizeof(why));
+	}
+	m->wanted++;
+	log_info("master: %s: %d workers wanted", origin, m->wanted);
+	workers_ensure(m);
+}
 
-		if (err < 0)
-			log_error("master: USR1: reopening the log %s: %s; "
-				  "keeping the old file",
-				  m->cfg->log, why);
-		else
-			log_info("master: USR1: log reopened");
-		/* herd's own workers reopen their access logs on USR1. */
-		if (master_in_process(m, m->cfg))
-			workers_signal_all(m, SIGUSR1);
-		else if (m->cfg->reopen_signal != 0)
-			workers_signal_all(m, m->cfg->reopen_signal);
+/* TTOU: one worker less. */
+static void
+act_fewer(struct master *m, const char *origin)
+{
+	if (m->stop != MASTER_RUNNING || m->wanted == 0)
+		return;
+	m->wanted--;
+	log_info("master: %s: %d workers wanted", origin, m->wanted);
+	workers_ensure(m);
+}
+
+/* WINCH: stop every worker, keep the master. */
+static void
+act_stop_workers(struct master *m, const char *origin)
+{
+	/*
+	 * Unicorn's rule: on a terminal, WINCH is a window resize, not an
+	 * operator's request to stop the workers.
+	 */
+	if (isatty(STDIN_FILENO) && !m->upgrade.handed_over) {
+		log_info("master: %s ignored: attached to a terminal", origin);
 		return;
 	}
-	case SIGHUP: {
-		char why[256];
+	if (m->stop != MASTER_RUNNING)
+		return;
+	log_info("master: %s: stopping all workers, master stays (TTIN "
+		 "starts them again)",
+		 origin);
+	m->wanted = 0;
+	workers_ensure(m);
+}
 
-		/* nginx's manual rollback: HUP to the old master. */
-		if (m->upgrade.handed_over) {
-			upgrade_restore_workers(m);
+void
+master_reopen_logs(struct master *m, const char *origin)
+{
+	char why[256];
+	int err = log_reopen(why, sizeof(why));
+
+	if (err < 0)
+		log_error("master: %s: reopening the log %s: %s; keeping the "
+			  "old file",
+			  origin, m->cfg->log, why);
+	else
+		log_info("master: %s: log reopened", origin);
+	/* herd's own workers reopen their access logs on USR1. */
+	if (master_in_process(m, m->cfg))
+		workers_signal_all(m, SIGUSR1);
+	else if (m->cfg->reopen_signal != 0)
+		workers_signal_all(m, m->cfg->reopen_signal);
+}
+
+/* HUP: reload, or after a reload under way, once more. */
+static void
+act_reload(struct master *m, const char *origin)
+{
+	char why[256];
+
+	/* nginx's manual rollback: HUP to the old master. */
+	if (m->upgrade.handed_over) {
+		upgrade_restore_workers(m);
+		return;
+	}
+	/*
+	 * The config may have changed again since the reload under way read
+	 * it: one more reload follows it (any number of HUPs meanwhile
+	 * coalesce into that one).
+	 */
+	if (m->rolling) {
+		if (!m->reload_queued)
+			log_info("master: %s: a reload is under way; another "
+				 "follows it",
+				 origin);
+		m->reload_queued = m->stop == MASTER_RUNNING;
+		return;
+	}
+	master_reload(m, origin, why, sizeof(why));
+}
+
+static void
+act_upgrade(struct master *m, const char *origin)
+{
+	char why[256];
+
+	master_upgrade(m, origin, why, sizeof(why));
+}
+
+static void
+act_graceful_stop(struct master *m, const char *origin)
+{
+	master_begin_stop(m, MASTER_STOP_GRACEFUL, origin);
+}
+
+static void
+act_fast_stop(struct master *m, const char *origin)
+{
+	master_begin_stop(m, MASTER_STOP_FAST, origin);
+}
+
+static void
+act_reap(struct master *m, const char *origin)
+{
+	(void)origin;
+	workers_reap_all(m);
+}
+
+/* DESIGN.md's signal vocabulary: each signal names one action. */
+static const struct {
+	int sig;
+	void (*act)(struct master *m, const char *origin);
+} signal_actions[] = {
+	{SIGCHLD, act_reap},	      {SIGQUIT, act_graceful_stop},
+	{SIGTERM, act_fast_stop},     {SIGINT, act_fast_stop},
+	{SIGTTIN, act_more},	      {SIGTTOU, act_fewer},
+	{SIGWINCH, act_stop_workers}, {SIGUSR1, master_reopen_logs},
+	{SIGHUP, act_reload},	      {SIGUSR2, act_upgrade},
+};
+
+static void
+handle_signal(struct master *m, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(signal_actions) / sizeof(signal_actions[0]); i++)
+		if (signal_actions[i].sig == sig) {
+			signal_actions[i].act(m, sigabbrev_np(sig));
 			return;
 		}
-		/*
-		 * The config may have changed again since the reload under
-		 * way read it: one more reload follows it (any number of HUPs
-		 * meanwhile coalesce into that one).
-		 */
-		if (m->rolling) {
-			if (!m->reload_queued)
-				log_info("master: HUP: a reload is under way; "
-					 "another follows it");
-			m->reload_queued = m->stop == MASTER_RUNNING;
-			return;
-		}
-		master_reload(m, "HUP", why, sizeof(why));
-		return;
-	}
-	case SIGUSR2: {
-		char why[256];
-
-		master_upgrade(m, "USR2", why, sizeof(why));
-		return;
-	}
-	default:
-		log_warn("master: unexpected signal %s", sigabbrev_np(sig));
-		return;
-	}
+	log_warn("master: unexpected signal %s", sigabbrev_np(sig));
 }
 
 static void
@@ -225,7 +268,7 @@ read_signals(struct master *m)
 		if (n <= 0)
 			return;
 		for (i = 0; i < n / (ssize_t)sizeof(si[0]); i++)
-			master_handle_signal(m, (int)si[i].ssi_signo);
+			handle_signal(m, (int)si[i].ssi_signo);
 	}
 }
 

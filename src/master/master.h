@@ -131,6 +131,21 @@ struct retired_set {
 	int generation; /* in use while a worker of this gen or older lives */
 };
 
+/*
+ * What a reload replaces as one: the config, the listeners, the workers'
+ * credentials and how many workers are wanted. The running generation is
+ * struct master's cfg, listeners, creds and wanted; a reload builds the
+ * next one and swaps it in, keeping the one before in m->prev until the
+ * new workers are ready, and a rollback swaps that one back.
+ */
+struct generation {
+	struct config *cfg; /* NULL: none */
+	struct listener *listeners;
+	int nlisteners;
+	struct proc_creds creds;
+	int wanted;
+};
+
 /* A new master we started for a binary upgrade. */
 struct upgrade {
 	bool active;	  /* it is starting */
@@ -198,11 +213,8 @@ struct master {
 
 	/* Rolling reload (reload.c). */
 	bool rolling;
-	bool reload_queued; /* a HUP came during a reload: one more after */
-	struct config *prev_cfg; /* kept for a rollback */
-	struct listener *prev_listeners;
-	int prev_nlisteners;
-	int prev_wanted;
+	bool reload_queued;	/* a HUP came during a reload: one more after */
+	struct generation prev; /* the one before, kept for a rollback */
 	int64_t roll_started_ms;
 	char roll_origin[32];
 	struct retired_set retired[MASTER_RETIRED_MAX];
@@ -257,12 +269,27 @@ void master_describe(const struct master *m, char *buf, size_t len);
  */
 int master_app_prepare(struct master *m, const struct config *cfg, char *err,
 		       size_t errlen);
+/*
+ * The app a new in-process worker runs, in two steps around the fork. In
+ * the master: master_app_plan sets hp->app to the preloaded app or
+ * herd_main()'s, or leaves it NULL when each worker loads cfg->app itself.
+ * In the child, before worker_http_run: master_app_worker loads it then,
+ * into *buf, so that each new worker runs the newest code; it reports on
+ * stderr (the master's relay) and returns 0 or -errno.
+ */
+struct worker_http_plan;
+void master_app_plan(const struct master *m, struct worker_http_plan *hp);
+int master_app_worker(struct worker_http_plan *hp, struct herd_app *buf);
 
 /* Start-up and the loop (start.c, loop.c). */
 int master_start(struct master *m);
 void master_finish(struct master *m);
 int master_loop(struct master *m);
-void master_handle_signal(struct master *m, int sig);
+/*
+ * USR1's action, also `herd ctl reopen-logs`: reopens the log and has the
+ * workers reopen theirs. origin names who asked, for the log.
+ */
+void master_reopen_logs(struct master *m, const char *origin);
 void master_set_title(struct master *m, bool old);
 
 /*
@@ -272,6 +299,11 @@ void master_set_title(struct master *m, bool old);
  */
 int master_watch(struct master *m, int fd, enum master_tag tag, uint32_t slot);
 int master_unwatch(struct master *m, int fd);
+/*
+ * QUIT's and TERM/INT's action, also `herd ctl quit` and `stop`: a
+ * graceful or a fast stop (a second fast stop kills at once). why names
+ * who asked, for the log.
+ */
 void master_begin_stop(struct master *m, enum master_stop how, const char *why);
 
 /*
@@ -349,6 +381,11 @@ void reload_release_retired(struct master *m);
 int master_upgrade(struct master *m, const char *origin, char *why,
 		   size_t whylen);
 void upgrade_on_report(struct master *m);
+/*
+ * At start: reads and removes what an old master put in our environment
+ * for an upgrade (upgrade.c writes it), or systemd's NOTIFY_SOCKET.
+ */
+void upgrade_take_environment(struct master *m);
 void upgrade_on_ready(struct master *m);
 /* A notify message from the new master: what it is, and READY=1. */
 void upgrade_on_message(struct master *m, const struct notify_msg *msg);
@@ -371,8 +408,14 @@ void control_outcome(struct master *m, enum control_wait kind, bool ok,
 		     const char *reason);
 char *master_status_json(struct master *m);
 int master_set_workers(struct master *m, int n, char *why, size_t whylen);
-void master_record(struct master *m, struct master_result *r, bool ok,
-		   const char *reason);
+/*
+ * The one way a reload's or an upgrade's outcome (kind) is reported: the
+ * log line (why, then what happens next when `then` is not NULL), the
+ * result kept for status, the answer to waiting `herd ctl` clients, and
+ * for a reload READY=1 with the status to systemd (reload.c).
+ */
+void master_outcome(struct master *m, enum control_wait kind, bool ok,
+		    const char *why, const char *then);
 
 /* A growing JSON document (json.c). */
 struct json {

@@ -20,9 +20,8 @@
 
 #include "log/log.h"
 
-void
-master_record(struct master *m, struct master_result *r, bool ok,
-	      const char *reason)
+static void
+record(struct master *m, struct master_result *r, bool ok, const char *reason)
 {
 	r->done = true;
 	r->ok = ok;
@@ -31,25 +30,40 @@ master_record(struct master *m, struct master_result *r, bool ok,
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
 }
 
-static void
-announce(struct master *m)
+void
+master_outcome(struct master *m, enum control_wait kind, bool ok,
+	       const char *why, const char *then)
 {
+	bool reload = kind == CONTROL_WAIT_RELOAD;
+	const char *what = reload ? (ok ? "reload done" : "reload failed")
+				  : (ok ? "upgrade" : "upgrade failed");
 	char text[200], status[128];
 
-	master_status_text(m, status, sizeof(status));
-	snprintf(text, sizeof(text), "READY=1\nSTATUS=%s", status);
-	master_notify_systemd(m, text);
+	if (ok)
+		log_info("master: %s: %s%s%s", what, why, then ? "; " : "",
+			 then ? then : "");
+	else
+		log_error("master: %s: %s%s%s", what, why, then ? "; " : "",
+			  then ? then : "");
+	record(m, reload ? &m->last_reload : &m->last_upgrade, ok, why);
+	control_outcome(m, kind, ok, why);
+	/*
+	 * A reload ends the RELOADING=1 it told systemd with READY=1. An
+	 * upgrade told systemd nothing when it began; the new master says
+	 * MAINPID= itself when it is ready.
+	 */
+	if (reload) {
+		master_status_text(m, status, sizeof(status));
+		snprintf(text, sizeof(text), "READY=1\nSTATUS=%s", status);
+		master_notify_systemd(m, text);
+	}
 }
 
 static void
 fail(struct master *m, const char *why)
 {
-	log_error("master: reload failed: %s; the running configuration "
-		  "stays in force",
-		  why);
-	master_record(m, &m->last_reload, false, why);
-	control_outcome(m, CONTROL_WAIT_RELOAD, false, why);
-	announce(m);
+	master_outcome(m, CONTROL_WAIT_RELOAD, false, why,
+		       "the running configuration stays in force");
 }
 
 static bool
@@ -207,31 +221,165 @@ master_reload_upgrades(const struct master *m)
 	return m->app_loaded;
 }
 
-int
-master_reload(struct master *m, const char *origin, char *why, size_t whylen)
+/* The running generation and g trade places. */
+static void
+generation_swap(struct master *m, struct generation *g)
 {
-	struct config *next;
-	struct proc_creds creds;
-	struct listener *ls;
-	char err[512];
-	int n, rc;
+	struct generation running = {
+		.cfg = m->cfg,
+		.listeners = m->listeners,
+		.nlisteners = m->nlisteners,
+		.creds = m->creds,
+		.wanted = m->wanted,
+	};
 
+	m->cfg = g->cfg;
+	m->listeners = g->listeners;
+	m->nlisteners = g->nlisteners;
+	m->creds = g->creds;
+	m->wanted = g->wanted;
+	*g = running;
+}
+
+/*
+ * Lets go of g, a generation no longer running: its listeners stay open
+ * while workers of `generation` or older live (retire), its config goes.
+ */
+static void
+generation_drop(struct master *m, struct generation *g, int generation)
+{
+	if (g->listeners != NULL)
+		retire(m, g->listeners, g->nlisteners, generation);
+	if (g->cfg != NULL) {
+		config_free(g->cfg);
+		free(g->cfg);
+	}
+	memset(g, 0, sizeof(*g));
+}
+
+/* A reload that cannot start now: says why (and logs it) and returns true. */
+static bool
+reload_refused(struct master *m, const char *origin, char *why, size_t whylen)
+{
 	if (m->stop != MASTER_RUNNING) {
 		snprintf(why, whylen, "the master is stopping");
-		return -1;
+		return true;
 	}
-	if (m->rolling) {
+	if (m->rolling)
 		snprintf(why, whylen,
 			 "a reload to generation %d is still under way",
 			 m->generation);
-		log_warn("master: %s: refused: %s", origin, why);
-		return -1;
-	}
-	if (m->upgrade.active || m->upgrade.handed_over) {
+	else if (m->upgrade.active || m->upgrade.handed_over)
 		snprintf(why, whylen, "a binary upgrade is under way");
-		log_warn("master: %s: refused: %s", origin, why);
+	else
+		return false;
+	log_warn("master: %s: refused: %s", origin, why);
+	return true;
+}
+
+static void
+announce_reloading(struct master *m)
+{
+	char text[96];
+
+	snprintf(text, sizeof(text), "RELOADING=1\nMONOTONIC_USEC=%lld",
+		 (long long)proc_now_ms() * 1000);
+	master_notify_systemd(m, text);
+}
+
+/*
+ * Builds the next generation: the config read again and checked as at
+ * start, the app checked, the credentials resolved and the listeners
+ * (reused or bound). Returns 0, or -1 with the reason in why and nothing
+ * of ours changed.
+ */
+static int
+next_generation(struct master *m, struct generation *next, char *why,
+		size_t whylen)
+{
+	char err[512];
+	int rc;
+
+	memset(next, 0, sizeof(*next));
+	next->cfg = calloc(1, sizeof(*next->cfg));
+	if (next->cfg == NULL) {
+		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
+	rc = cli_parse(m->argc, m->argv, next->cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = master_config_complete(next->cfg, m->adopted,
+					    m->linked != NULL, err,
+					    sizeof(err));
+	if (rc == 0)
+		rc = master_app_prepare(m, next->cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = proc_resolve_creds(next->cfg->user, next->cfg->group,
+					&next->creds, err, sizeof(err));
+	if (rc != 0)
+		snprintf(why, whylen, "%s", err);
+	else
+		next->listeners = next_listeners(
+			m, next->cfg, &next->nlisteners, why, whylen);
+	if (rc != 0 || next->listeners == NULL) {
+		config_free(next->cfg);
+		free(next->cfg);
+		next->cfg = NULL;
+		return -1;
+	}
+	next->wanted = next->cfg->workers;
+	return 0;
+}
+
+/* What only a new master can change stays as it is, said once. */
+static void
+warn_master_only(const struct config *cur, const struct config *next)
+{
+	if ((next->pid_file == NULL) != (cur->pid_file == NULL) ||
+	    (next->pid_file && strcmp(next->pid_file, cur->pid_file)) ||
+	    next->daemon != cur->daemon)
+		log_warn("master: pid-file and daemon take effect only with a "
+			 "binary upgrade (USR2)");
+}
+
+static void
+switch_log(const struct config *cur, const struct config *next)
+{
+	int rc;
+
+	if ((next->log == NULL) == (cur->log == NULL) &&
+	    (next->log == NULL || strcmp(next->log, cur->log) == 0))
+		return;
+	rc = log_open(next->log);
+	if (rc < 0)
+		log_error("master: log %s: %s; keeping the old log", next->log,
+			  strerror(-rc));
+}
+
+/* next becomes the running generation; the one before waits in m->prev. */
+static void
+begin_roll(struct master *m, struct generation *next, const char *origin)
+{
+	m->prev = *next;
+	generation_swap(m, &m->prev);
+	m->generation = ++m->generation_seq;
+	m->rolling = true;
+	m->roll_started_ms = proc_now_ms();
+	snprintf(m->roll_origin, sizeof(m->roll_origin), "%s", origin);
+	log_info("master: starting generation %d (%d workers, max-surge %d, "
+		 "max-unavailable %d)",
+		 m->generation, m->wanted, m->cfg->max_surge,
+		 m->cfg->max_unavailable);
+	reload_step(m);
+}
+
+int
+master_reload(struct master *m, const char *origin, char *why, size_t whylen)
+{
+	struct generation next;
+
+	if (reload_refused(m, origin, why, whylen))
+		return -1;
 	if (master_reload_upgrades(m)) {
 		log_info("master: %s: the app is preloaded in this master, so "
 			 "new code needs a new master: upgrading (re-exec) "
@@ -242,74 +390,14 @@ master_reload(struct master *m, const char *origin, char *why, size_t whylen)
 	log_info("master: %s: reloading %s", origin,
 		 m->cfg->config_file ? m->cfg->config_file
 				     : "(command line only)");
-	{
-		char text[96];
-
-		snprintf(text, sizeof(text), "RELOADING=1\nMONOTONIC_USEC=%lld",
-			 (long long)proc_now_ms() * 1000);
-		master_notify_systemd(m, text);
-	}
-	next = calloc(1, sizeof(*next));
-	if (next == NULL) {
-		snprintf(why, whylen, "out of memory");
+	announce_reloading(m);
+	if (next_generation(m, &next, why, whylen) < 0) {
 		fail(m, why);
 		return -1;
 	}
-	rc = cli_parse(m->argc, m->argv, next, err, sizeof(err));
-	if (rc == 0)
-		rc = master_config_complete(next, m->adopted, m->linked != NULL,
-					    err, sizeof(err));
-	if (rc == 0)
-		rc = master_app_prepare(m, next, err, sizeof(err));
-	if (rc == 0)
-		rc = proc_resolve_creds(next->user, next->group, &creds, err,
-					sizeof(err));
-	if (rc != 0) {
-		snprintf(why, whylen, "%s", err);
-		config_free(next);
-		free(next);
-		fail(m, why);
-		return -1;
-	}
-	/* What only a new master can change stays as it is, said once. */
-	if ((next->pid_file == NULL) != (m->cfg->pid_file == NULL) ||
-	    (next->pid_file && strcmp(next->pid_file, m->cfg->pid_file)) ||
-	    next->daemon != m->cfg->daemon)
-		log_warn("master: pid-file and daemon take effect only with a "
-			 "binary upgrade (USR2)");
-	ls = next_listeners(m, next, &n, why, whylen);
-	if (ls == NULL) {
-		config_free(next);
-		free(next);
-		fail(m, why);
-		return -1;
-	}
-	if ((next->log == NULL) != (m->cfg->log == NULL) ||
-	    (next->log && strcmp(next->log, m->cfg->log) != 0)) {
-		rc = log_open(next->log);
-		if (rc < 0)
-			log_error("master: log %s: %s; keeping the old log",
-				  next->log, strerror(-rc));
-	}
-
-	m->prev_cfg = m->cfg;
-	m->cfg = next;
-	m->prev_listeners = m->listeners;
-	m->prev_nlisteners = m->nlisteners;
-	m->listeners = ls;
-	m->nlisteners = n;
-	m->creds = creds;
-	m->prev_wanted = m->wanted;
-	m->wanted = next->workers;
-	m->generation = ++m->generation_seq;
-	m->rolling = true;
-	m->roll_started_ms = proc_now_ms();
-	snprintf(m->roll_origin, sizeof(m->roll_origin), "%s", origin);
-	log_info("master: starting generation %d (%d workers, max-surge %d, "
-		 "max-unavailable %d)",
-		 m->generation, m->wanted, next->max_surge,
-		 next->max_unavailable);
-	reload_step(m);
+	warn_master_only(m->cfg, next.cfg);
+	switch_log(m->cfg, next.cfg);
+	begin_roll(m, &next, origin);
 	return 0;
 }
 
@@ -321,16 +409,9 @@ finish(struct master *m)
 	snprintf(why, sizeof(why), "generation %d ready (%d workers) in %.2f s",
 		 m->generation, m->wanted,
 		 (double)(proc_now_ms() - m->roll_started_ms) / 1000.0);
-	log_info("master: reload done: %s", why);
 	m->rolling = false;
-	retire(m, m->prev_listeners, m->prev_nlisteners, m->generation - 1);
-	m->prev_listeners = NULL;
-	config_free(m->prev_cfg);
-	free(m->prev_cfg);
-	m->prev_cfg = NULL;
-	master_record(m, &m->last_reload, true, why);
-	control_outcome(m, CONTROL_WAIT_RELOAD, true, why);
-	announce(m);
+	generation_drop(m, &m->prev, m->generation - 1);
+	master_outcome(m, CONTROL_WAIT_RELOAD, true, why, NULL);
 }
 
 void
@@ -389,19 +470,26 @@ reload_step(struct master *m)
 		finish(m);
 }
 
+/* The generation of the workers that kept serving while g started. */
+static int
+serving_generation(const struct master *m, int g)
+{
+	int i, serving = 0;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].used && m->slots[i].generation < g &&
+		    m->slots[i].generation > serving)
+			serving = m->slots[i].generation;
+	return serving != 0 ? serving : g - 1;
+}
+
 void
 reload_worker_failed(struct master *m, struct worker *failed, const char *why)
 {
-	struct config *next = m->cfg;
 	char reason[320];
 	int i, g = m->generation;
 
 	(void)failed;
-	snprintf(reason, sizeof(reason),
-		 "generation %d could not start: %s; rolled back to "
-		 "generation %d",
-		 g, why, m->prev_cfg ? m->generation - 1 : g);
-	log_error("master: reload failed: %s", reason);
 	m->rolling = false;
 	for (i = 0; i < m->nslots; i++) {
 		struct worker *w = &m->slots[i];
@@ -413,31 +501,15 @@ reload_worker_failed(struct master *m, struct worker *failed, const char *why)
 		else
 			worker_stop(m, w, "its generation is rolled back");
 	}
-	/* The old generation's config and listeners, as they were. */
-	retire(m, m->listeners, m->nlisteners, g);
-	m->listeners = m->prev_listeners;
-	m->nlisteners = m->prev_nlisteners;
-	m->prev_listeners = NULL;
-	m->cfg = m->prev_cfg;
-	m->prev_cfg = NULL;
-	m->wanted = m->prev_wanted;
-	proc_resolve_creds(m->cfg->user, m->cfg->group, &m->creds, reason,
-			   sizeof(reason));
-	/* The generation of the workers that kept serving. */
-	for (i = 0, m->generation = 0; i < m->nslots; i++)
-		if (m->slots[i].used && m->slots[i].generation < g &&
-		    m->slots[i].generation > m->generation)
-			m->generation = m->slots[i].generation;
-	if (m->generation == 0)
-		m->generation = g - 1;
-	config_free(next);
-	free(next);
+	/* The old generation's config, listeners and credentials, as they
+	 * were; the failed one's listeners live on while its workers stop. */
+	generation_swap(m, &m->prev);
+	generation_drop(m, &m->prev, g);
+	m->generation = serving_generation(m, g);
 	snprintf(reason, sizeof(reason),
 		 "generation %d could not start: %s; rolled back to "
 		 "generation %d",
 		 g, why, m->generation);
-	master_record(m, &m->last_reload, false, reason);
-	control_outcome(m, CONTROL_WAIT_RELOAD, false, reason);
-	announce(m);
+	master_outcome(m, CONTROL_WAIT_RELOAD, false, reason, NULL);
 	workers_ensure(m);
 }

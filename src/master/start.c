@@ -225,19 +225,17 @@ master_set_title(struct master *m, bool old)
 	proc_title_set("herd: master%s -- %s", old ? " (old)" : "", cmd);
 }
 
-int
-master_start(struct master *m)
+/* Every descriptor closed-looking (-1) and the counters at their start. */
+static void
+init_state(struct master *m)
 {
-	struct config *cfg = m->cfg;
-	char err[256], path[256];
-	pid_t holder;
-	int rc;
+	int i;
 
 	m->epfd = m->sigfd = m->timerfd = m->devnull = m->ready_fd = -1;
 	m->notify_fd = m->control_fd = -1;
 	m->upgrade.pidfd = m->upgrade.report_fd = -1;
-	for (rc = 0; rc < CONTROL_CLIENTS_MAX; rc++)
-		m->clients[rc].fd = -1;
+	for (i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		m->clients[i].fd = -1;
 	m->pidfile.fd = -1;
 	m->generation = m->generation_seq = 1;
 	m->started_ms = proc_now_ms();
@@ -247,16 +245,32 @@ master_start(struct master *m)
 	 */
 	if (getcwd(m->start_cwd, sizeof(m->start_cwd)) == NULL)
 		m->start_cwd[0] = '\0';
-	m->wanted = cfg->workers;
+	m->wanted = m->cfg->workers;
+}
+
+/* The worker table and its shared scoreboard, room for a reload's surge. */
+static int
+open_worker_table(struct master *m)
+{
+	int rc;
+
 	m->nslots = 2 * CLI_WORKERS_MAX;
 	m->slots = calloc((size_t)m->nslots, sizeof(*m->slots));
 	if (m->slots == NULL)
 		return -ENOMEM;
 	rc = scoreboard_create(&m->sb, m->nslots);
-	if (rc < 0) {
+	if (rc < 0)
 		log_error("master: scoreboard: %s", strerror(-rc));
-		return rc;
-	}
+	return rc;
+}
+
+/* The workers' credentials, and the app (loaded here with preload). */
+static int
+prepare_workers(struct master *m)
+{
+	struct config *cfg = m->cfg;
+	char err[256];
+	int rc;
 
 	rc = proc_resolve_creds(cfg->user, cfg->group, &m->creds, err,
 				sizeof(err));
@@ -265,77 +279,95 @@ master_start(struct master *m)
 		return rc;
 	}
 	rc = master_app_prepare(m, cfg, err, sizeof(err));
-	if (rc < 0) {
+	if (rc < 0)
 		log_error("master: app %s: %s",
 			  cfg->app ? cfg->app : "(linked)", err);
-		return rc;
-	}
-	/*
-	 * Who to tell that we are ready: systemd (NOTIFY_SOCKET), or, when an
-	 * old master started us for an upgrade, that master (and systemd by
-	 * the name it passed on). Neither reaches our workers.
-	 */
-	if (getenv("HERD_UPGRADE_FROM") != NULL) {
-		const char *gen = getenv("HERD_UPGRADE_GENERATION");
+	return rc;
+}
 
-		m->upgraded = true;
-		/* Generations go on counting across the upgrade. */
-		if (gen != NULL && atoi(gen) > 0 && atoi(gen) < 1000000000)
-			m->generation = m->generation_seq = atoi(gen) + 1;
-		if (getenv("NOTIFY_SOCKET") != NULL)
-			m->parent_notify = strdup(getenv("NOTIFY_SOCKET"));
-		if (getenv("HERD_SYSTEMD_NOTIFY") != NULL)
-			m->systemd_notify =
-				strdup(getenv("HERD_SYSTEMD_NOTIFY"));
-	} else if (getenv("NOTIFY_SOCKET") != NULL) {
-		m->systemd_notify = strdup(getenv("NOTIFY_SOCKET"));
-	}
-	announce_to_old_master(m);
-	unsetenv("NOTIFY_SOCKET");
-	unsetenv("HERD_SYSTEMD_NOTIFY");
-	unsetenv("HERD_UPGRADE_FROM");
-	unsetenv("HERD_UPGRADE_GENERATION");
+static int
+detach(struct master *m)
+{
+	int rc;
+
 	/* An upgrade's new master is detached already: no second fork. */
-	if (cfg->daemon && !m->upgraded) {
-		if (cfg->log == NULL)
-			log_warn("master: --daemon without --log: log lines "
-				 "after start-up are discarded");
-		rc = daemonize(m);
-		if (rc < 0) {
-			log_error("master: daemonize: %s", strerror(-rc));
-			return rc;
-		}
-	}
-	rc = open_event_sources(m);
-	if (rc < 0) {
-		log_error("master: event sources: %s", strerror(-rc));
-		return rc;
-	}
-	if (cfg->pid_file != NULL) {
-		rc = proc_pidfile_acquire(&m->pidfile, cfg->pid_file, getpid(),
-					  &holder);
-		if (rc == -EEXIST) {
-			log_error("master: pid file %s is held by running "
-				  "pid %d; not starting",
-				  cfg->pid_file, (int)holder);
-			return rc;
-		}
-		if (rc < 0) {
-			log_error("master: pid file %s: %s", cfg->pid_file,
-				  strerror(-rc));
-			return rc;
-		}
-	}
-	rc = open_listeners(m);
+	if (!m->cfg->daemon || m->upgraded)
+		return 0;
+	if (m->cfg->log == NULL)
+		log_warn("master: --daemon without --log: log lines after "
+			 "start-up are discarded");
+	rc = daemonize(m);
 	if (rc < 0)
-		return rc;
+		log_error("master: daemonize: %s", strerror(-rc));
+	return rc;
+}
+
+static int
+take_pidfile(struct master *m)
+{
+	const char *path = m->cfg->pid_file;
+	pid_t holder;
+	int rc;
+
+	if (path == NULL)
+		return 0;
+	rc = proc_pidfile_acquire(&m->pidfile, path, getpid(), &holder);
+	if (rc == -EEXIST)
+		log_error("master: pid file %s is held by running pid %d; not "
+			  "starting",
+			  path, (int)holder);
+	else if (rc < 0)
+		log_error("master: pid file %s: %s", path, strerror(-rc));
+	return rc;
+}
+
+/* The socket our workers (and a next master) send sd_notify messages to. */
+static int
+open_notify(struct master *m)
+{
 	m->notify_fd = notify_open(m->notify_addr, sizeof(m->notify_addr));
 	if (m->notify_fd < 0 ||
 	    master_watch(m, m->notify_fd, MASTER_TAG_NOTIFY, 0) < 0) {
 		log_error("master: notify socket: %s", strerror(-m->notify_fd));
 		return m->notify_fd < 0 ? m->notify_fd : -EIO;
 	}
-	rc = control_start(m);
+	return 0;
+}
+
+int
+master_start(struct master *m)
+{
+	char what[256];
+	int rc;
+
+	init_state(m);
+	rc = open_worker_table(m);
+	if (rc == 0)
+		rc = prepare_workers(m);
+	if (rc < 0)
+		return rc;
+	/*
+	 * Who to tell that we are ready: systemd (NOTIFY_SOCKET), or, when an
+	 * old master started us for an upgrade, that master (and systemd by
+	 * the name it passed on). Neither reaches our workers.
+	 */
+	upgrade_take_environment(m);
+	announce_to_old_master(m);
+	rc = detach(m);
+	if (rc < 0)
+		return rc;
+	rc = open_event_sources(m);
+	if (rc < 0) {
+		log_error("master: event sources: %s", strerror(-rc));
+		return rc;
+	}
+	rc = take_pidfile(m);
+	if (rc == 0)
+		rc = open_listeners(m);
+	if (rc == 0)
+		rc = open_notify(m);
+	if (rc == 0)
+		rc = control_start(m);
 	if (rc < 0)
 		return rc;
 	test_hook_careless_open();
@@ -343,9 +375,9 @@ master_start(struct master *m)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("master: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	master_set_title(m, false);
-	master_describe(m, path, sizeof(path));
+	master_describe(m, what, sizeof(what));
 	log_info("master: started (pid %d), %d workers: %s", (int)getpid(),
-		 m->wanted, path);
+		 m->wanted, what);
 	workers_ensure(m);
 	daemon_ready(m);
 	return 0;
@@ -375,11 +407,11 @@ master_finish(struct master *m)
 				close(r->ls[i].fd);
 		free(r->ls);
 	}
-	if (m->prev_cfg != NULL) {
-		config_free(m->prev_cfg);
-		free(m->prev_cfg);
+	if (m->prev.cfg != NULL) {
+		config_free(m->prev.cfg);
+		free(m->prev.cfg);
 	}
-	free(m->prev_listeners);
+	free(m->prev.listeners);
 	control_close(m, !m->upgrade.handed_over);
 	m->notify_fd = fd_close(m->notify_fd);
 	m->upgrade.pidfd = fd_close(m->upgrade.pidfd);

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,72 +32,68 @@
 extern char **environ;
 
 #define UPGRADE_GRACE_MS 10000
-
-static bool
-ours(const char *var)
-{
-	return strncmp(var, "LISTEN_", 7) == 0 ||
-	       strncmp(var, "NOTIFY_SOCKET=", 14) == 0 ||
-	       strncmp(var, "HERD_UPGRADE_", 13) == 0 ||
-	       strncmp(var, "HERD_SYSTEMD_NOTIFY=", 20) == 0;
-}
+#define UPGRADE_VARS_MAX 4
 
 static void
-free_env(char **env)
+free_vars(char **vars)
 {
 	int i;
 
-	for (i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
+	for (i = 0; i < UPGRADE_VARS_MAX; i++)
+		free(vars[i]);
 }
 
-/* The new master's environment; *pid_slot is where its LISTEN_PID goes. */
-static char **
-build_env(struct master *m, char **pid_slot)
+/*
+ * What the new master learns from us besides its sockets, in its
+ * environment: who started it (HERD_UPGRADE_FROM), the generation to count
+ * on from, where to report (NOTIFY_SOCKET: ours) and systemd's notify
+ * socket, if we have one, under a name of its own. Written by upgrade_vars
+ * and read by upgrade_take_environment: this protocol lives in this file.
+ */
+static int
+upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
 {
-	size_t len = 1;
-	char **env, *names, *p;
-	int n = 0, i, count = 0;
+	int n = 0;
 
-	while (environ[count] != NULL)
-		count++;
-	env = calloc((size_t)count + 9, sizeof(*env));
-	for (i = 0; i < m->nlisteners; i++)
-		len += strlen(m->listeners[i].spec.name) + 1;
-	names = malloc(len);
-	if (env == NULL || names == NULL)
-		goto nomem;
-	for (p = names, i = 0; i < m->nlisteners; i++)
-		p += sprintf(p, "%s%s", i ? ":" : "",
-			     m->listeners[i].spec.name);
-	*p = '\0';
-	for (i = 0; i < count; i++)
-		if (!ours(environ[i]) &&
-		    (env[n++] = strdup(environ[i])) == NULL)
-			goto nomem;
-	if (asprintf(&env[n++], "LISTEN_FDS=%d", m->nlisteners) < 0 ||
-	    asprintf(&env[n++], "LISTEN_FDNAMES=%s", names) < 0 ||
-	    asprintf(&env[n++], "HERD_UPGRADE_FROM=%d", (int)getpid()) < 0 ||
-	    asprintf(&env[n++], "HERD_UPGRADE_GENERATION=%d",
+	memset(vars, 0, UPGRADE_VARS_MAX * sizeof(*vars));
+	if (asprintf(&vars[n++], "HERD_UPGRADE_FROM=%d", (int)getpid()) < 0 ||
+	    asprintf(&vars[n++], "HERD_UPGRADE_GENERATION=%d",
 		     m->generation_seq) < 0 ||
-	    asprintf(&env[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0)
-		goto nomem;
-	if (m->systemd_notify != NULL &&
-	    asprintf(&env[n++], "HERD_SYSTEMD_NOTIFY=%s", m->systemd_notify) <
-		    0)
-		goto nomem;
-	env[n] = calloc(1, 32);
-	if (env[n] == NULL)
-		goto nomem;
-	strcpy(env[n], "LISTEN_PID=");
-	*pid_slot = env[n] + strlen("LISTEN_PID=");
-	free(names);
-	return env;
-nomem:
-	free(names);
-	free_env(env);
-	return NULL;
+	    asprintf(&vars[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0 ||
+	    (m->systemd_notify != NULL &&
+	     asprintf(&vars[n++], "HERD_SYSTEMD_NOTIFY=%s", m->systemd_notify) <
+		     0)) {
+		/* asprintf leaves its pointer undefined on failure; the
+		 * caller frees the rest. */
+		vars[n - 1] = NULL;
+		return -ENOMEM;
+	}
+	return n;
+}
+
+void
+upgrade_take_environment(struct master *m)
+{
+	const char *gen = getenv("HERD_UPGRADE_GENERATION");
+	const char *notify = getenv("NOTIFY_SOCKET");
+	const char *systemd = getenv("HERD_SYSTEMD_NOTIFY");
+
+	if (getenv("HERD_UPGRADE_FROM") != NULL) {
+		m->upgraded = true;
+		/* Generations go on counting across the upgrade. */
+		if (gen != NULL && atoi(gen) > 0 && atoi(gen) < 1000000000)
+			m->generation = m->generation_seq = atoi(gen) + 1;
+		if (notify != NULL)
+			m->parent_notify = strdup(notify);
+		if (systemd != NULL)
+			m->systemd_notify = strdup(systemd);
+	} else if (notify != NULL) {
+		m->systemd_notify = strdup(notify);
+	}
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("HERD_SYSTEMD_NOTIFY");
+	unsetenv("HERD_UPGRADE_FROM");
+	unsetenv("HERD_UPGRADE_GENERATION");
 }
 
 /*
@@ -143,81 +138,129 @@ resolve_exe(const struct master *m, char *buf, size_t len, char *why,
 	return 0;
 }
 
-int
-master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
+/* An upgrade that cannot start now: says why (and logs it), returns true. */
+static bool
+upgrade_refused(const struct master *m, const char *origin, char *why,
+		size_t whylen)
 {
-	struct proc_plan plan;
-	struct proc_child child;
-	char **env, *pid_slot = NULL, *oldbin = NULL;
-	int *fds, i, rc;
-
-	if (m->stop != MASTER_RUNNING) {
+	if (m->stop != MASTER_RUNNING)
 		snprintf(why, whylen, "the master is stopping");
-	} else if (m->upgrade.active) {
+	else if (m->upgrade.active)
 		snprintf(why, whylen,
 			 "an upgrade is already under way (new master pid %d)",
 			 (int)m->upgrade.pid);
-	} else if (m->upgrade.handed_over) {
+	else if (m->upgrade.handed_over)
 		snprintf(why, whylen,
 			 "this is the old master of an upgrade (new master "
 			 "pid %d)",
 			 (int)m->upgrade.pid);
-	} else if (m->rolling) {
+	else if (m->rolling)
 		snprintf(why, whylen, "a reload is under way");
-	} else {
-		why[0] = '\0';
-	}
-	if (why[0] != '\0') {
-		log_warn("master: %s refused: %s", origin, why);
+	else
+		return false;
+	log_warn("master: %s refused: %s", origin, why);
+	return true;
+}
+
+/*
+ * What the new master inherits: our own stdio, the listeners at 3…, the
+ * activation variables and ours (upgrade_vars). 0 or -ENOMEM.
+ */
+static int
+successor_plan(struct master *m, struct listen_handover *ho,
+	       struct proc_plan *plan)
+{
+	static const int stdio[3] = {0, 1, 2};
+	char *vars[UPGRADE_VARS_MAX];
+	int nvars, rc;
+
+	nvars = upgrade_vars(m, vars);
+	rc = nvars < 0 ? nvars
+		       : listen_handover_build(ho, LISTEN_HEIR_MASTER, stdio,
+					       m->listeners, m->nlisteners,
+					       environ, vars, nvars, NULL);
+	free_vars(vars);
+	if (rc < 0)
+		return rc;
+	memset(plan, 0, sizeof(*plan));
+	plan->path = m->exe;
+	plan->argv = m->argv;
+	plan->envp = ho->envp;
+	plan->pid_slots[0] = ho->pid_slots[0];
+	plan->fds = ho->fds;
+	plan->nfds = ho->nfds;
+	plan->parent = getpid();
+	plan->successor = true;
+	return 0;
+}
+
+/* PIDFILE becomes PIDFILE.oldbin; upgrade.pid_path keeps the name. */
+static int
+pidfile_to_oldbin(struct master *m, char *why, size_t whylen)
+{
+	char *oldbin = NULL;
+
+	if (m->pidfile.fd < 0)
+		return 0;
+	if (asprintf(&oldbin, "%s.oldbin", m->pidfile.path) < 0 ||
+	    (m->upgrade.pid_path = strdup(m->pidfile.path)) == NULL ||
+	    proc_pidfile_rename(&m->pidfile, oldbin) < 0) {
+		snprintf(why, whylen, "renaming the pid file: %s",
+			 strerror(errno));
+		free(m->upgrade.pid_path);
+		m->upgrade.pid_path = NULL;
+		free(oldbin);
 		return -1;
 	}
+	free(oldbin);
+	return 0;
+}
+
+/* The new master runs: watch it, with a deadline to become ready. */
+static void
+track_successor(struct master *m, const struct proc_child *child)
+{
+	m->upgrade.active = true;
+	m->upgrade.pid = child->pid;
+	m->upgrade.pidfd = child->pidfd;
+	m->upgrade.report_fd = child->report_fd;
+	m->upgrade.started_ms = proc_now_ms();
+	m->upgrade.deadline_ms = m->cfg->boot_timeout_ms > 0
+					 ? m->upgrade.started_ms +
+						   m->cfg->boot_timeout_ms +
+						   UPGRADE_GRACE_MS
+					 : 0;
+	m->upgrade.why[0] = '\0';
+	master_watch(m, child->pidfd, MASTER_TAG_UPGRADE_PIDFD, 0);
+	master_watch(m, child->report_fd, MASTER_TAG_UPGRADE_REPORT, 0);
+}
+
+int
+master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
+{
+	struct listen_handover ho;
+	struct proc_plan plan;
+	struct proc_child child;
+	int rc;
+
+	if (upgrade_refused(m, origin, why, whylen))
+		return -1;
 	if (resolve_exe(m, m->exe, sizeof(m->exe), why, whylen) < 0) {
 		log_error("master: %s failed: %s", origin, why);
 		return -1;
 	}
 	m->upgrade.exe[0] = m->upgrade.version[0] = '\0';
-	env = build_env(m, &pid_slot);
-	fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
-	if (env == NULL || fds == NULL) {
-		free_env(env);
-		free(fds);
+	if (successor_plan(m, &ho, &plan) < 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	/* Our own stdio goes along; the listeners land at 3…. */
-	for (i = 0; i < 3; i++)
-		fds[i] = i;
-	for (i = 0; i < m->nlisteners; i++)
-		fds[3 + i] = m->listeners[i].fd;
-	memset(&plan, 0, sizeof(plan));
-	plan.path = m->exe;
-	plan.argv = m->argv;
-	plan.envp = env;
-	plan.pid_slots[0] = pid_slot;
-	plan.fds = fds;
-	plan.nfds = 3 + m->nlisteners;
-	plan.parent = getpid();
-	plan.successor = true;
-
-	if (m->pidfile.fd >= 0) {
-		if (asprintf(&oldbin, "%s.oldbin", m->pidfile.path) < 0 ||
-		    (m->upgrade.pid_path = strdup(m->pidfile.path)) == NULL ||
-		    proc_pidfile_rename(&m->pidfile, oldbin) < 0) {
-			snprintf(why, whylen, "renaming the pid file: %s",
-				 strerror(errno));
-			free(m->upgrade.pid_path);
-			m->upgrade.pid_path = NULL;
-			free(oldbin);
-			free_env(env);
-			free(fds);
-			log_error("master: %s failed: %s", origin, why);
-			return -1;
-		}
-		free(oldbin);
+	if (pidfile_to_oldbin(m, why, whylen) < 0) {
+		listen_handover_release(&ho);
+		log_error("master: %s failed: %s", origin, why);
+		return -1;
 	}
 	rc = proc_spawn(&plan, &child);
-	free_env(env);
-	free(fds);
+	listen_handover_release(&ho);
 	if (rc < 0) {
 		snprintf(why, whylen, "fork: %s", strerror(-rc));
 		if (m->upgrade.pid_path != NULL)
@@ -227,19 +270,7 @@ master_upgrade(struct master *m, const char *origin, char *why, size_t whylen)
 		log_error("master: %s failed: %s", origin, why);
 		return -1;
 	}
-	m->upgrade.active = true;
-	m->upgrade.pid = child.pid;
-	m->upgrade.pidfd = child.pidfd;
-	m->upgrade.report_fd = child.report_fd;
-	m->upgrade.started_ms = proc_now_ms();
-	m->upgrade.deadline_ms = m->cfg->boot_timeout_ms > 0
-					 ? m->upgrade.started_ms +
-						   m->cfg->boot_timeout_ms +
-						   UPGRADE_GRACE_MS
-					 : 0;
-	m->upgrade.why[0] = '\0';
-	master_watch(m, child.pidfd, MASTER_TAG_UPGRADE_PIDFD, 0);
-	master_watch(m, child.report_fd, MASTER_TAG_UPGRADE_REPORT, 0);
+	track_successor(m, &child);
 	master_set_title(m, true);
 	log_info("master: %s: started new master pid %d (%s)", origin,
 		 (int)child.pid, m->exe);
@@ -256,7 +287,8 @@ upgrade_on_report(struct master *m)
 		return;
 	if (rc == 0)
 		snprintf(m->upgrade.why, sizeof(m->upgrade.why),
-			 "%s %.100s: %s", proc_stage_name(r.stage), m->exe,
+			 "%s %.100s: %s",
+			 proc_stage_name((enum proc_stage)r.stage), m->exe,
 			 strerror(r.err));
 	m->upgrade.report_fd = master_unwatch(m, m->upgrade.report_fd);
 }
@@ -265,8 +297,6 @@ upgrade_on_report(struct master *m)
 static void
 give_up(struct master *m, const char *why)
 {
-	log_error("master: upgrade failed: %s; the old master keeps serving",
-		  why);
 	if (m->upgrade.pid_path != NULL) {
 		if (proc_pidfile_rename(&m->pidfile, m->upgrade.pid_path) < 0)
 			log_error("master: renaming the pid file back: %s",
@@ -275,8 +305,8 @@ give_up(struct master *m, const char *why)
 		m->upgrade.pid_path = NULL;
 	}
 	master_set_title(m, false);
-	master_record(m, &m->last_upgrade, false, why);
-	control_outcome(m, CONTROL_WAIT_UPGRADE, false, why);
+	master_outcome(m, CONTROL_WAIT_UPGRADE, false, why,
+		       "the old master keeps serving");
 	/* The new master may have taken the control socket's name. */
 	if (control_rebind(m) < 0)
 		log_warn("master: control socket %s: could not take it back",
@@ -314,9 +344,7 @@ upgrade_on_ready(struct master *m)
 		 m->upgrade.exe[0] ? m->upgrade.exe : m->exe,
 		 m->upgrade.version[0] ? "herd " : "version not reported",
 		 m->upgrade.version);
-	log_info("master: upgrade: %s", why);
-	master_record(m, &m->last_upgrade, true, why);
-	control_outcome(m, CONTROL_WAIT_UPGRADE, true, why);
+	master_outcome(m, CONTROL_WAIT_UPGRADE, true, why, NULL);
 	if (m->cfg->upgrade_handover == CLI_HANDOVER_MANUAL) {
 		log_info("master: upgrade-handover = manual: WINCH stops our "
 			 "workers, QUIT ends this master, HUP brings our "
@@ -399,10 +427,7 @@ upgrade_on_timer(struct master *m, int64_t now)
 	log_warn("master: upgrade: new master pid %d %s", (int)m->upgrade.pid,
 		 m->upgrade.why);
 	m->upgrade.deadline_ms = 0;
-	if (m->upgrade.pidfd < 0 ||
-	    syscall(SYS_pidfd_send_signal, m->upgrade.pidfd, SIGKILL, NULL, 0) <
-		    0)
-		kill(m->upgrade.pid, SIGKILL);
+	(void)proc_signal(m->upgrade.pidfd, m->upgrade.pid, SIGKILL);
 }
 
 int64_t

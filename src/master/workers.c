@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,11 +74,7 @@ set_state(struct worker *w, enum worker_state to)
 void
 worker_signal(struct worker *w, int sig)
 {
-	if (w->pidfd >= 0 &&
-	    syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0) == 0)
-		return;
-	if (w->pid > 0)
-		kill(w->pid, sig);
+	(void)proc_signal(w->pidfd, w->pid, sig);
 }
 
 static struct worker *
@@ -97,17 +92,21 @@ free_slot(struct master *m)
 static int
 run_in_process(void *arg)
 {
+	struct herd_app app;
+
+	if (master_app_worker(arg, &app) < 0)
+		return 1;
 	return worker_http_run(arg);
 }
 
 /*
- * Forks an in-process worker: the same descriptor placement as exec mode
- * (stdin, the output pipe, listeners at 3…), everything else closed, then
- * herd's HTTP worker instead of an exec.
+ * Forks worker w: one plan for both modes (worker_plan_prepare), the same
+ * descriptor placement (stdin, the output pipe, listeners at 3…), then an
+ * exec of the command or, in-process, herd's HTTP worker.
  */
 static int
-spawn_in_process(struct master *m, struct worker *w, int out,
-		 struct proc_child *child)
+spawn_child(struct master *m, struct worker *w, int out,
+	    struct proc_child *child)
 {
 	struct worker_http_plan hp = {
 		.cfg = m->cfg,
@@ -116,48 +115,32 @@ spawn_in_process(struct master *m, struct worker *w, int out,
 		.number = w->number,
 		.generation = m->generation,
 		.notify_addr = m->notify_fd >= 0 ? m->notify_addr : NULL,
-		.app = m->app_loaded ? &m->app : NULL,
-		.linked = m->linked,
 		.slot = &m->sb.slots[w - m->slots],
 	};
-	struct proc_plan plan = {0};
-	int *fds = calloc((size_t)m->nlisteners + 3, sizeof(int));
-	int i, err;
-
-	if (fds == NULL)
-		return -ENOMEM;
-	scoreboard_slot_reset(hp.slot, proc_now_ms());
-	fds[0] = m->devnull;
-	fds[1] = fds[2] = out;
-	for (i = 0; i < m->nlisteners; i++)
-		fds[3 + i] = m->listeners[i].fd;
-	plan.fds = fds;
-	plan.nfds = m->nlisteners + 3;
-	plan.creds = &m->creds;
-	plan.no_new_privs = m->cfg->no_new_privs;
-	plan.cwd = m->cfg->working_directory;
-	plan.parent = getpid();
-	plan.run = run_in_process;
-	plan.run_arg = &hp; /* the child's copy of this stack frame */
-	err = proc_spawn(&plan, child);
-	free(fds);
-	return err;
-}
-
-static int
-spawn_exec(struct master *m, struct worker *w, int out,
-	   struct proc_child *child)
-{
-	struct worker_exec we;
+	struct worker_spawn ws = {
+		.cfg = m->cfg,
+		.ls = m->listeners,
+		.nls = m->nlisteners,
+		.creds = &m->creds,
+		.number = w->number,
+		.generation = m->generation,
+		.devnull = m->devnull,
+		.out = out,
+		.notify_addr = hp.notify_addr,
+		.run = w->in_process ? run_in_process : NULL,
+		.run_arg = &hp, /* the child's copy of this stack frame */
+	};
+	struct worker_child wc;
 	int err;
 
-	err = worker_exec_prepare(&we, m->cfg, m->listeners, m->nlisteners,
-				  &m->creds, w->number, m->generation,
-				  m->devnull, out,
-				  m->notify_fd >= 0 ? m->notify_addr : NULL);
+	if (w->in_process) {
+		master_app_plan(m, &hp);
+		scoreboard_slot_reset(hp.slot, proc_now_ms());
+	}
+	err = worker_plan_prepare(&wc, &ws);
 	if (err == 0) {
-		err = proc_spawn(&we.plan, child);
-		worker_exec_release(&we);
+		err = proc_spawn(&wc.plan, child);
+		worker_plan_release(&wc);
 	}
 	return err;
 }
@@ -206,8 +189,7 @@ spawn(struct master *m, struct worker *w)
 		return;
 	}
 	w->in_process = master_in_process(m, m->cfg);
-	err = w->in_process ? spawn_in_process(m, w, out[1], &child)
-			    : spawn_exec(m, w, out[1], &child);
+	err = spawn_child(m, w, out[1], &child);
 	close(out[1]);
 	if (err < 0) {
 		close(out[0]);
@@ -572,7 +554,7 @@ worker_on_report(struct master *m, struct worker *w)
 		return;
 	if (rc == 0) {
 		log_error("worker %d: %s %s: %s", w->number,
-			  proc_stage_name(r.stage),
+			  proc_stage_name((enum proc_stage)r.stage),
 			  r.stage == PROC_STAGE_EXEC ? m->cfg->command[0]
 			  : r.stage == PROC_STAGE_CHDIR
 				  ? m->cfg->working_directory

@@ -82,7 +82,7 @@ enum proc_stage {
 };
 
 struct proc_report {
-	int32_t stage; /* enum proc_stage */
+	int32_t stage; /* enum proc_stage, fixed-size on the pipe: cast back */
 	int32_t err;   /* errno */
 };
 
@@ -98,6 +98,13 @@ const char *proc_stage_name(enum proc_stage stage);
  * before exec.
  */
 int proc_spawn(const struct proc_plan *plan, struct proc_child *child);
+
+/*
+ * Sends sig to a child: through pidfd when it is >= 0, else (or when
+ * that fails) to pid, when pid > 0. Returns 0, or -errno (-ESRCH when
+ * there is neither). Async-signal-safe.
+ */
+int proc_signal(int pidfd, pid_t pid, int sig);
 
 /*
  * Reads the exec report: returns 1 when exec succeeded (EOF), 0 when a

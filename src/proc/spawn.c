@@ -48,7 +48,7 @@ proc_stage_name(enum proc_stage stage)
 static void __attribute__((noreturn))
 child_fail(int report, enum proc_stage stage, int err)
 {
-	struct proc_report r = {.stage = stage, .err = err};
+	struct proc_report r = {.stage = (int32_t)stage, .err = err};
 	ssize_t n;
 
 	do

@@ -1,21 +1,20 @@
 /*
  * The public request and response API (include/herd.h) over a connection
  * of the in-process worker. A request is a view of the connection's input
- * buffer; a response collects what the app sets until the handler returns,
- * except a streamed one, which this file writes as the app goes (the
- * handler runs synchronously, so those writes wait on the socket with
- * poll(), bounded by write-timeout without progress).
+ * buffer that conn.c builds; a response collects what the app sets until
+ * the handler returns, except a streamed one, which this file frames
+ * (chunks) and hands to conn.c's blocking calls as the app goes. A
+ * streamed request body is read through conn.c too: this file never
+ * touches the connection's buffers or its socket.
  */
 #include "worker/serve.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fd/fd.h"
@@ -24,27 +23,6 @@ static struct herd_str
 slice(const struct herd_request *req, struct http_slice s)
 {
 	return (struct herd_str){req->buf + s.off, s.len};
-}
-
-void
-api_request_init(struct herd_request *r, struct conn *c)
-{
-	memset(r, 0, sizeof(*r));
-	r->conn = c;
-	r->buf = c->in;
-	r->http = &c->req;
-	r->body = c->in + c->req.head_len;
-	r->bodylen = c->body_end - c->req.head_len;
-	if (c->srv->app->stream_body) {
-		r->body_left = c->req.chunked ? 0
-			       : c->req.content_length > 0
-				       ? (uint64_t)c->req.content_length
-				       : 0;
-		r->body_done = !c->req.chunked && r->body_left == 0;
-		r->bodylen = 0;
-	} else {
-		r->body_done = true;
-	}
 }
 
 struct herd_str
@@ -132,131 +110,20 @@ herd_request_listener(const struct herd_request *req)
 	return req->conn->srv->plan->ls[req->conn->listener].spec.name;
 }
 
-int
-api_wait(struct conn *c, short events, int64_t timeout_ms)
-{
-	struct pollfd p = {.fd = c->fd, .events = events};
-	int n;
-
-	do
-		n = poll(&p, 1,
-			 timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -ETIMEDOUT;
-	return 0;
-}
-
-/* Reads more raw input for a streaming body, waiting up to read-timeout. */
-static ssize_t
-read_wait(struct conn *c, void *buf, size_t len)
-{
-	ssize_t n;
-	int rc;
-
-	for (;;) {
-		n = read(c->fd, buf, len);
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		rc = api_wait(c, POLLIN, c->srv->plan->cfg->read_timeout_ms);
-		if (rc < 0)
-			return rc;
-	}
-}
-
-/* Chunked: decodes buffered input into buf, reading more when needed. */
-static ssize_t
-read_chunked(struct herd_request *req, char *buf, size_t len)
-{
-	struct conn *c = req->conn;
-	enum http_outcome o;
-	size_t consumed, out, take;
-	ssize_t n;
-
-	for (;;) {
-		take = c->inlen - c->raw_off < len ? c->inlen - c->raw_off
-						   : len;
-		o = http_chunked_decode(&c->chunked, c->in + c->raw_off, take,
-					&c->srv->limits, &consumed, &out);
-		if (o != HTTP_OUTCOME_NEED_MORE && o != HTTP_OUTCOME_DONE)
-			return o == HTTP_OUTCOME_BODY_TOO_LARGE ? -EMSGSIZE
-								: -EBADMSG;
-		memcpy(buf, c->in + c->raw_off, out);
-		c->raw_off += consumed;
-		if (o == HTTP_OUTCOME_DONE)
-			req->body_done = true;
-		if (out > 0 || req->body_done)
-			return (ssize_t)out;
-		/* Keep the head (the app holds slices of it); drop the rest
-		 * that was decoded, then read more after it. */
-		memmove(c->in + c->req.head_len, c->in + c->raw_off,
-			c->inlen - c->raw_off);
-		c->inlen -= c->raw_off - c->req.head_len;
-		c->raw_off = c->req.head_len;
-		if (c->inlen == c->incap) {
-			char *p = realloc(c->in, c->incap * 2);
-
-			if (p == NULL)
-				return -ENOMEM;
-			c->in = p;
-			c->incap *= 2;
-			req->buf = p;
-		}
-		n = read_wait(c, c->in + c->inlen, c->incap - c->inlen);
-		if (n <= 0)
-			return n == 0 ? -EPIPE : n;
-		c->inlen += (size_t)n;
-	}
-}
-
 ssize_t
 herd_request_read(struct herd_request *req, void *buf, size_t len)
 {
-	struct conn *c = req->conn;
-	size_t have, take;
-	ssize_t n;
+	size_t take;
 
-	if (!c->srv->app->stream_body) {
-		/* Buffered: hand out what is left of the body. */
-		take = req->bodylen < len ? req->bodylen : len;
+	if (req->stream)
+		return conn_body_read(req->conn, buf, len);
+	/* Buffered: hand out what is left of the body. */
+	take = req->bodylen < len ? req->bodylen : len;
+	if (take > 0)
 		memcpy(buf, req->body, take);
-		req->body += take;
-		req->bodylen -= take;
-		return (ssize_t)take;
-	}
-	if (req->body_done || len == 0)
-		return 0;
-	if (c->req.chunked)
-		return read_chunked(req, buf, len);
-	take = req->body_left < len ? (size_t)req->body_left : len;
-	have = c->inlen - c->raw_off;
-	if (have > 0) {
-		if (take > have)
-			take = have;
-		memcpy(buf, c->in + c->raw_off, take);
-		c->raw_off += take;
-		n = (ssize_t)take;
-	} else {
-		/* Straight into the app's buffer, never past the body: what
-		 * follows it is the next request's. */
-		n = read_wait(c, buf, take);
-		if (n == 0)
-			return -EPIPE;
-		if (n < 0)
-			return n;
-		/* Past the body in the buffer now: nothing. */
-		c->raw_off = c->inlen;
-	}
-	req->body_left -= (uint64_t)n;
-	if (req->body_left == 0)
-		req->body_done = true;
-	return n;
+	req->body += take;
+	req->bodylen -= take;
+	return (ssize_t)take;
 }
 
 /* Responses ------------------------------------------------------------- */
@@ -404,62 +271,25 @@ herd_response_file(struct herd_response *res, int fd, off_t offset, size_t len)
 	return 0;
 }
 
-/* Writes all of iov, waiting while the client is slow to read. */
-static int
-write_all(struct conn *c, struct iovec *iov, int n)
-{
-	ssize_t w;
-	int rc;
-
-	while (n > 0) {
-		w = writev(c->fd, iov, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			rc = api_wait(c, POLLOUT,
-				      c->srv->plan->cfg->write_timeout_ms);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)w);
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
-}
-
 /* Sends the head (first call), then data as one chunk. */
 static int
 stream(struct herd_response *res, const void *data, size_t len, bool last)
 {
 	struct conn *c = res->conn;
-	struct iovec iov[4];
+	struct iovec iov[CONN_SEND_IOV];
 	char size[24];
-	bool body = !c->req.head && res->status != 204 && res->status != 304;
+	bool body = !conn_bodiless(c, res->status);
 	int n = 0, rc;
 
 	if (res->failed)
 		return -EPIPE;
 	if (!res->head_sent) {
-		res->chunked = c->req.version >= 11;
-		if (!res->chunked)
-			c->close_after = true; /* the close ends the body */
-		rc = conn_head(c, res->status,
-			       res->chunked ? -1 : HTTP_LENGTH_NONE,
-			       res->fields, res->fieldslen);
+		/* The head goes with the first conn_send(). */
+		rc = conn_stream_head(c, res->status, res->fields,
+				      res->fieldslen);
 		if (rc < 0)
 			return rc;
-		iov[n++] = (struct iovec){c->out, c->outlen};
+		res->chunked = rc == 1;
 		res->head_sent = true;
 	}
 	if (body && res->chunked && (len > 0 || last)) {
@@ -473,7 +303,7 @@ stream(struct herd_response *res, const void *data, size_t len, bool last)
 	} else if (body && len > 0) {
 		iov[n++] = (struct iovec){(void *)data, len};
 	}
-	rc = write_all(c, iov, n);
+	rc = conn_send(c, iov, n);
 	if (rc < 0) {
 		res->failed = true;
 		return rc;

@@ -11,11 +11,18 @@
  * a client that pipelines but does not read stops being read), and a
  * pipelined request waiting in the buffer is parsed as soon as the one
  * before it is answered.
+ *
+ * This file owns the connection's buffers and its socket. Apps reach them
+ * only through the blocking calls at the end (conn_body_read, conn_send),
+ * which api.c maps the streaming API onto: the handler runs synchronously,
+ * so they wait on this one socket with poll(), each wait bounded by
+ * read-timeout or write-timeout without progress.
  */
 #include "worker/serve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +33,7 @@
 #include <unistd.h>
 
 #include "fd/fd.h"
+#include "proc/proc.h"
 
 static void run(struct conn *c);
 static void format_peer(struct conn *c);
@@ -174,13 +182,42 @@ in_max(const struct conn *c)
 }
 
 /*
- * Reads what the socket has into in. Returns >0 (bytes), 0 at EOF,
- * -EAGAIN when nothing is there (readable cleared) or -errno.
+ * Reads what the socket has into buf[0..len). Returns >0 (bytes), 0 at
+ * EOF, -EAGAIN when nothing is there (readable cleared) or -errno. Inline:
+ * fill() is on every request's path.
+ */
+static inline ssize_t
+recv_some(struct conn *c, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!c->readable)
+		return -EAGAIN;
+	/* recv, not read: a socket call skips the VFS layer (about 0.15 us
+	 * a call on this project's machines). */
+	do
+		n = recv(c->fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			c->readable = false;
+		return -errno;
+	}
+	/* Short of the space offered: the socket is empty for now. */
+	if ((size_t)n < len && n > 0)
+		c->readable = false;
+	SCOREBOARD_ADD(c->srv->sb, bytes_in, (uint64_t)n);
+	return n;
+}
+
+/*
+ * Reads what the socket has into in, growing it up to in_max(). Returns
+ * as recv_some(), or -ENOBUFS when in is full at its largest.
  */
 static ssize_t
 fill(struct conn *c)
 {
-	size_t space, cap;
+	size_t cap;
 	ssize_t n;
 	char *p;
 
@@ -196,26 +233,14 @@ fill(struct conn *c)
 		c->in = p;
 		c->incap = cap;
 	}
-	space = c->incap - c->inlen;
-	/* recv, not read: a socket call skips the VFS layer (about 0.15 us
-	 * a call on this project's machines). */
-	do
-		n = recv(c->fd, c->in + c->inlen, space, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno == EAGAIN)
-			c->readable = false;
-		return -errno;
-	}
-	/* Short of the space offered: the socket is empty for now. */
-	if ((size_t)n < space && n > 0)
-		c->readable = false;
-	if (n > 0 && c->inlen == 0 && c->state == CONN_HEAD) {
+	n = recv_some(c, c->in + c->inlen, c->incap - c->inlen);
+	if (n <= 0)
+		return n;
+	if (c->inlen == 0 && c->state == CONN_HEAD) {
 		c->started_ms = c->srv->now_ms;
 		conn_set_timer(c, CONN_TIMER_HEAD);
 	}
 	c->inlen += (size_t)n;
-	SCOREBOARD_ADD(c->srv->sb, bytes_in, (uint64_t)n);
 	return n;
 }
 
@@ -239,7 +264,6 @@ out_reserve(struct conn *c, size_t need)
 	return 0;
 }
 
-/* The socket is full: from now on, hear when it drains. */
 /*
  * Puts c in the epoll set (edge-triggered), with EPOLLOUT when out is set:
  * only once a write blocks, since a fresh socket is writable and that edge
@@ -350,7 +374,12 @@ bodiless(const struct conn *c, int status)
 	       (status >= 100 && status < 200);
 }
 
-int
+/*
+ * Writes the response head into out: status, Date, framing from length
+ * (the body's, -1 for chunked, HTTP_LENGTH_NONE for up to the close),
+ * the app's fields, Connection. Returns 0 or -ENOMEM.
+ */
+static int
 conn_head(struct conn *c, int status, int64_t length, const char *fields,
 	  size_t fieldslen)
 {
@@ -378,13 +407,15 @@ conn_head(struct conn *c, int status, int64_t length, const char *fields,
 /*
  * Lines up a response body from memory. A small one is copied behind the
  * head, so that the whole response leaves with one send of one buffer; a
- * larger one is sent from where it is, after the head.
+ * larger one is sent from where it is, after the head, unless copy says
+ * that body does not outlive this call. Returns 0, or -ENOMEM when a body
+ * to copy could not be.
  */
-static void
-set_body(struct conn *c, const char *body, size_t len)
+static int
+set_body(struct conn *c, const char *body, size_t len, bool copy)
 {
 	c->obodyoff = 0;
-	if (len <= SERVE_BODY_MERGE_MAX &&
+	if ((len <= SERVE_BODY_MERGE_MAX || copy) &&
 	    out_reserve(c, c->outlen + len) == 0) {
 		if (len > 0) /* body may be NULL then */
 			memcpy(c->out + c->outlen, body, len);
@@ -392,27 +423,30 @@ set_body(struct conn *c, const char *body, size_t len)
 		c->sent_body = len; /* logged only once all is sent */
 		c->obody = NULL;
 		c->obodylen = 0;
-		return;
+		return 0;
 	}
+	if (copy)
+		return -ENOMEM;
 	c->obody = body;
 	c->obodylen = len;
+	return 0;
 }
 
 /* A response herd writes itself: errors, 500 for a failed handler. */
 static void
 respond_plain(struct conn *c, int status)
 {
-	static char body[64];
+	char body[64];
 	int n;
 
 	c->close_after = true;
 	n = snprintf(body, sizeof(body), "%d %s\n", status,
 		     http_status_reason(status));
-	if (conn_head(c, status, n, "Content-Type: text/plain\r\n", 26) < 0) {
+	if (conn_head(c, status, n, "Content-Type: text/plain\r\n", 26) < 0 ||
+	    set_body(c, body, bodiless(c, status) ? 0 : (size_t)n, true) < 0) {
 		c->state = CONN_CLOSE;
 		return;
 	}
-	set_body(c, body, bodiless(c, status) ? 0 : (size_t)n);
 	c->state = CONN_WRITE;
 	conn_set_timer(c, CONN_TIMER_WRITE);
 }
@@ -439,7 +473,8 @@ respond_app(struct conn *c)
 		respond_plain(c, 500);
 		return;
 	}
-	set_body(c, res->body, bodiless(c, res->status) ? 0 : res->bodylen);
+	set_body(c, res->body, bodiless(c, res->status) ? 0 : res->bodylen,
+		 false);
 	if (res->file_fd >= 0) {
 		c->file_fd = res->file_fd;
 		c->file_off = res->file_off;
@@ -454,18 +489,27 @@ static void
 dispatch(struct conn *c)
 {
 	struct serve *srv = c->srv;
-	struct herd_request r;
+	struct herd_request r = {
+		.conn = c,
+		.buf = c->in,
+		.http = &c->req,
+		.body = c->in + c->req.head_len,
+		.stream = srv->app->stream_body,
+	};
 	int rc;
 
-	api_request_init(&r, c);
+	/* A streamed body is the app's to read (conn_body_read): none lies
+	 * in in[head_len..body_end) then. */
+	if (!r.stream)
+		r.bodylen = c->body_end - c->req.head_len;
 	api_response_reset(&c->res);
 	c->sent_body = 0;
 	scoreboard_handler_begin(srv->sb, c->in, c->req.head_len, srv->now_ms);
 	rc = srv->app->handle(&r, &c->res, srv->app->data);
 	/* The handler may have run for long: time moved on. */
-	srv->now_ms = serve_now_ms();
+	srv->now_ms = proc_now_ms();
 	scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
-	if (srv->app->stream_body && !r.body_done)
+	if (!c->body_done)
 		c->close_after = true; /* the rest of the body is unread */
 	if (c->res.streaming) {
 		if (rc >= 0 && !c->res.failed)
@@ -489,6 +533,28 @@ dispatch(struct conn *c)
 }
 
 /* Requests -------------------------------------------------------------- */
+
+/*
+ * A streamed chunked body is read into in behind the head, which stays
+ * where it is while the handler runs: the app holds slices of it. So in is
+ * grown, if it must be, now, before the app has any.
+ */
+static void
+stream_room(struct conn *c)
+{
+	size_t cap = c->req.head_len + SERVE_IN_FIRST / 4;
+	char *p;
+
+	if (c->incap >= cap)
+		return;
+	cap = c->incap + SERVE_IN_FIRST;
+	p = realloc(c->in, cap);
+	/* Without it, reads find no room and fail with -ENOMEM. */
+	if (p == NULL)
+		return;
+	c->in = p;
+	c->incap = cap;
+}
 
 static void
 send_continue(struct conn *c)
@@ -517,10 +583,16 @@ start_request(struct conn *c)
 		c->close_after = true;
 	c->raw_off = c->body_end = c->req.head_len;
 	memset(&c->chunked, 0, sizeof(c->chunked));
+	/* Herd reads a body the app does not stream before dispatch(). */
+	c->body_done = !has_body(c) || !srv->app->stream_body;
+	c->body_left =
+		c->req.content_length > 0 ? (uint64_t)c->req.content_length : 0;
 	if (!has_body(c) || srv->app->stream_body) {
 		if (has_body(c) && c->req.expect_continue &&
 		    c->inlen == c->req.head_len)
 			send_continue(c);
+		if (c->req.chunked && srv->app->stream_body)
+			stream_room(c);
 		dispatch(c);
 		return;
 	}
@@ -768,4 +840,185 @@ conn_drain(struct conn *c)
 	c->close_after = true;
 	if (c->state == CONN_HEAD && c->inlen == 0)
 		conn_set_timer(c, CONN_TIMER_DRAIN);
+}
+
+/* Blocking I/O for a handler -------------------------------------------- */
+
+/* Waits for the socket to become readable or writable, up to timeout. */
+static int
+wait_io(struct conn *c, short events, int64_t timeout_ms)
+{
+	struct pollfd p = {.fd = c->fd, .events = events};
+	int n;
+
+	do
+		n = poll(&p, 1,
+			 timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* recv_some(), waiting up to read-timeout for something to read. */
+static ssize_t
+recv_wait(struct conn *c, char *buf, size_t len)
+{
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		n = recv_some(c, buf, len);
+		if (n != -EAGAIN)
+			return n;
+		rc = wait_io(c, POLLIN, c->srv->plan->cfg->read_timeout_ms);
+		if (rc < 0)
+			return rc;
+		c->readable = true;
+	}
+}
+
+/* Chunked: decodes buffered input into buf, reading more when none. */
+static ssize_t
+body_read_chunked(struct conn *c, char *buf, size_t len)
+{
+	enum http_outcome o;
+	size_t consumed, out, take;
+	ssize_t n;
+
+	for (;;) {
+		if (c->raw_off < c->inlen) {
+			take = c->inlen - c->raw_off < len
+				       ? c->inlen - c->raw_off
+				       : len;
+			o = http_chunked_decode(&c->chunked, c->in + c->raw_off,
+						take, &c->srv->limits,
+						&consumed, &out);
+			if (o != HTTP_OUTCOME_NEED_MORE &&
+			    o != HTTP_OUTCOME_DONE)
+				return o == HTTP_OUTCOME_BODY_TOO_LARGE
+					       ? -EMSGSIZE
+					       : -EBADMSG;
+			memcpy(buf, c->in + c->raw_off, out);
+			c->raw_off += consumed;
+			c->body_done = o == HTTP_OUTCOME_DONE;
+			/* Only framing was decoded: go on with what is
+			 * left, which may be in the buffer still. */
+			if (out > 0 || c->body_done)
+				return (ssize_t)out;
+			continue;
+		}
+		/* All that came is decoded: drop it, keeping the head (the
+		 * app holds slices of it), and read more behind it. */
+		c->inlen = c->raw_off = c->req.head_len;
+		if (c->inlen == c->incap)
+			return -ENOMEM; /* stream_room() failed */
+		n = recv_wait(c, c->in + c->inlen, c->incap - c->inlen);
+		if (n <= 0)
+			return n == 0 ? -EPIPE : n;
+		c->inlen += (size_t)n;
+	}
+}
+
+ssize_t
+conn_body_read(struct conn *c, void *buf, size_t len)
+{
+	size_t have, take;
+	ssize_t n;
+
+	if (c->body_done || len == 0)
+		return 0;
+	if (c->req.chunked)
+		return body_read_chunked(c, buf, len);
+	take = c->body_left < len ? (size_t)c->body_left : len;
+	have = c->inlen - c->raw_off;
+	if (have > 0) {
+		if (take > have)
+			take = have;
+		memcpy(buf, c->in + c->raw_off, take);
+		c->raw_off += take;
+		n = (ssize_t)take;
+	} else {
+		/* Straight into the app's buffer, never past the body: what
+		 * follows it is the next request's. */
+		n = recv_wait(c, buf, take);
+		if (n == 0)
+			return -EPIPE;
+		if (n < 0)
+			return n;
+	}
+	c->body_left -= (uint64_t)n;
+	if (c->body_left == 0)
+		c->body_done = true;
+	return n;
+}
+
+bool
+conn_bodiless(const struct conn *c, int status)
+{
+	return bodiless(c, status);
+}
+
+int
+conn_stream_head(struct conn *c, int status, const char *fields,
+		 size_t fieldslen)
+{
+	bool chunked = c->req.version >= 11;
+	int rc;
+
+	if (!chunked)
+		c->close_after = true; /* the close ends the body */
+	rc = conn_head(c, status, chunked ? -1 : HTTP_LENGTH_NONE, fields,
+		       fieldslen);
+	return rc < 0 ? rc : chunked;
+}
+
+int
+conn_send(struct conn *c, const struct iovec *iov, int n)
+{
+	struct iovec v[CONN_SEND_IOV + 1], *p = v;
+	struct msghdr msg = {.msg_iov = v};
+	ssize_t w;
+	int k = 0, rc;
+
+	if (n < 0 || n > CONN_SEND_IOV)
+		return -EINVAL;
+	/* The head conn_stream_head() wrote leaves with the first data. */
+	if (c->outoff < c->outlen)
+		v[k++] = (struct iovec){c->out + c->outoff,
+					c->outlen - c->outoff};
+	c->outlen = c->outoff = 0;
+	while (n-- > 0)
+		v[k++] = *iov++;
+	while (k > 0) {
+		msg.msg_iov = p;
+		msg.msg_iovlen = (size_t)k;
+		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			c->writable = false;
+			rc = wait_io(c, POLLOUT,
+				     c->srv->plan->cfg->write_timeout_ms);
+			if (rc < 0)
+				return rc;
+			c->writable = true;
+			continue;
+		}
+		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)w);
+		while (k > 0 && (size_t)w >= p->iov_len) {
+			w -= (ssize_t)p->iov_len;
+			p++;
+			k--;
+		}
+		if (k > 0) {
+			p->iov_base = (char *)p->iov_base + w;
+			p->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
 }

@@ -20,10 +20,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "apps/apps.h"
 #include "fd/fd.h"
 #include "notify/notify.h"
 #include "proc/proc.h"
@@ -59,17 +57,9 @@ serve_say(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
-int64_t
-serve_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* Stops accepting and lets every connection finish its last request. */
 static void
-drain(struct serve *srv, const char *why)
+drain(struct serve *srv)
 {
 	struct conn *c, *next;
 	int t;
@@ -89,7 +79,6 @@ drain(struct serve *srv, const char *why)
 	if (srv->sb != NULL)
 		atomic_store_explicit(&srv->sb->draining, 1,
 				      memory_order_relaxed);
-	(void)why;
 	/*
 	 * Idle connections get a grace period to send one last request: they
 	 * move to the DRAIN list, which is empty until now and is not walked
@@ -112,12 +101,12 @@ on_signal(struct serve *srv)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGQUIT:
-			drain(srv, "stop signal");
+			drain(srv);
 			break;
 		case SIGINT:
 			srv->exit_status = 0;
 			srv->draining = true;
-			srv->nconns = -1; /* leave now */
+			srv->leaving = true;
 			return;
 		case SIGUSR1:
 			if (access_log_reopen(&srv->alog) < 0)
@@ -181,14 +170,14 @@ loop(struct serve *srv)
 	int64_t d;
 	int n, i, timeout;
 
-	while (!(srv->draining && srv->nconns <= 0)) {
+	while (!srv->leaving && !(srv->draining && srv->nconns == 0)) {
 		d = next_deadline(srv);
 		timeout = d < 0		     ? -1
 			  : d <= srv->now_ms ? 0
 					     : (int)(d - srv->now_ms);
 		scoreboard_set_phase(srv->sb, SCOREBOARD_WAITING, srv->now_ms);
 		n = epoll_wait(srv->epfd, ev, EVENTS_MAX, timeout);
-		srv->now_ms = serve_now_ms();
+		srv->now_ms = proc_now_ms();
 		scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
 		if (n < 0 && errno != EINTR) {
 			serve_say("epoll_wait: %s", strerror(errno));
@@ -235,29 +224,19 @@ setup_signals(struct serve *srv)
 	return 0;
 }
 
-/* The app this worker runs: the master's, or loaded here. */
+/*
+ * The app arrives resolved (master/app.c): the worker never looks one up by
+ * name. Its preload hook runs here unless the master ran it already.
+ */
 static int
-load_app(const struct worker_http_plan *plan, struct herd_app *app)
+preload_app(const struct worker_http_plan *plan)
 {
-	char err[512];
-	void *handle;
+	const struct herd_app *app = plan->app;
 	int rc;
 
-	if (plan->app != NULL) {
-		*app = *plan->app;
+	if (plan->preloaded || app->preload == NULL)
 		return 0;
-	}
-	if (plan->cfg->app == NULL && plan->linked != NULL) {
-		*app = *plan->linked;
-	} else {
-		rc = apps_resolve(plan->cfg->app, true, app, &handle, err,
-				  sizeof(err));
-		if (rc < 0) {
-			serve_say("app %s: %s", plan->cfg->app, err);
-			return rc;
-		}
-	}
-	if (app->preload != NULL && (rc = app->preload(app->data)) < 0) {
+	if ((rc = app->preload(app->data)) < 0) {
 		serve_say("app %s: preload failed (%d)",
 			  app->name ? app->name : plan->cfg->app, rc);
 		return -EINVAL;
@@ -302,7 +281,7 @@ worker_http_run(const struct worker_http_plan *plan)
 	srv.sb = plan->slot;
 	if (srv.sb != NULL)
 		atomic_store(&srv.sb->pid, (int32_t)getpid());
-	srv.now_ms = serve_now_ms();
+	srv.now_ms = proc_now_ms();
 	limits_from(&srv.limits, plan->cfg);
 	srv.timer_ms[CONN_TIMER_IDLE] = plan->cfg->keepalive_timeout_ms;
 	srv.timer_ms[CONN_TIMER_HEAD] = plan->cfg->read_timeout_ms;
@@ -318,7 +297,8 @@ worker_http_run(const struct worker_http_plan *plan)
 		serve_say("worker set-up: %s", strerror(errno));
 		return 1;
 	}
-	if (load_app(plan, &app) < 0)
+	app = *plan->app;
+	if (preload_app(plan) < 0)
 		return 1;
 	srv.app = &app;
 	if (plan->cfg->access_log != NULL &&
@@ -346,8 +326,8 @@ worker_http_run(const struct worker_http_plan *plan)
 			  strerror(-rc));
 
 	rc = loop(&srv);
-	scoreboard_set_phase(srv.sb, SCOREBOARD_EXITING, serve_now_ms());
-	if (app.worker_exit != NULL && srv.nconns >= 0)
+	scoreboard_set_phase(srv.sb, SCOREBOARD_EXITING, proc_now_ms());
+	if (app.worker_exit != NULL && !srv.leaving)
 		app.worker_exit(app.data);
 	access_log_close(&srv.alog);
 	return rc;

@@ -74,14 +74,14 @@ struct herd_response {
 	uint64_t bytes; /* body bytes sent, for the access log */
 };
 
+/* A view of the request in its connection's input, built by conn.c. */
 struct herd_request {
 	struct conn *conn;
 	const char *buf; /* conn->in: slices point into it */
 	struct http_request *http;
-	const char *body; /* buffered body */
+	const char *body; /* buffered body (not stream) */
 	size_t bodylen;
-	uint64_t body_left; /* streaming, Content-Length: still to read */
-	bool body_done;	    /* streaming: the whole body was read */
+	bool stream; /* the app reads the body: conn_body_read() */
 };
 
 struct conn {
@@ -102,6 +102,8 @@ struct conn {
 	struct http_chunked chunked;
 	size_t body_end; /* chunked: decoded body is in[head_len..body_end) */
 	size_t raw_off;	 /* chunked: undecoded input starts here */
+	uint64_t body_left; /* streamed, Content-Length: still to read */
+	bool body_done;	    /* the whole body was read (or there is none) */
 	int64_t started_ms; /* first byte of this request */
 
 	/* Output: out[outoff..outlen), then the response body, then the file.
@@ -148,6 +150,7 @@ struct serve {
 	int nls;
 	bool listening;
 	bool draining;
+	bool leaving; /* SIGINT: out of the loop now, without worker_exit */
 	int64_t drain_started_ms;
 	int64_t drain_deadline_ms; /* close whatever is left then */
 	int64_t accept_resume_ms;  /* paused after EMFILE; 0: not paused */
@@ -172,8 +175,6 @@ struct serve {
 /* The shared listeners are at descriptors 3… in every worker. */
 #define SERVE_LISTEN_FD0 3
 
-/* serve.c: CLOCK_MONOTONIC in ms (the vDSO: no system call). */
-int64_t serve_now_ms(void);
 /* One line on stderr, which the master relays into its log. */
 void serve_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -201,24 +202,45 @@ const char *conn_peer_text(struct conn *c);
 void conn_drain(struct conn *c);
 void conn_close(struct conn *c);
 void conn_set_timer(struct conn *c, enum conn_timer t);
-/*
- * Writes the response head into c->out: status, Date, framing from length
- * (the body's, -1 for chunked, HTTP_LENGTH_NONE for up to the close),
- * the app's fields, Connection. Returns 0 or -ENOMEM.
- */
-int conn_head(struct conn *c, int status, int64_t length, const char *fields,
-	      size_t fieldslen);
 
-/* api.c: the objects the app sees, reset per request. */
-void api_request_init(struct herd_request *r, struct conn *c);
+/*
+ * conn.c, blocking I/O for the app's handler (the streaming API). The
+ * handler runs synchronously, so these wait on this connection's socket
+ * alone, each wait bounded by read-timeout or write-timeout without
+ * progress; the worker serves nobody else meanwhile.
+ */
+/*
+ * Reads the next part of a streamed request body into buf[0..len): returns
+ * the bytes put there (> 0), 0 at the end of the body, -EPIPE when the
+ * client closed before it, -ETIMEDOUT past read-timeout, -EMSGSIZE past
+ * body-max, -EBADMSG for a malformed chunked body, -ENOMEM, or -errno. It
+ * never consumes input past the body (a pipelined request).
+ */
+ssize_t conn_body_read(struct conn *c, void *buf, size_t len);
+/* Whether a response with this status has no body (HEAD, 1xx, 204, 304). */
+bool conn_bodiless(const struct conn *c, int status);
+/*
+ * Starts a streamed response: writes its head into the output buffer,
+ * framed with chunks for an HTTP/1.1 client, else by the close (the
+ * connection closes after it). The head leaves with the next conn_send().
+ * Returns 1 (chunked), 0 (up to the close) or -ENOMEM.
+ */
+int conn_stream_head(struct conn *c, int status, const char *fields,
+		     size_t fieldslen);
+#define CONN_SEND_IOV 4
+/*
+ * Sends what conn_stream_head() wrote, if not sent yet, then all of
+ * iov[0..n) (n <= CONN_SEND_IOV; iov is not changed), waiting while the
+ * client is slow to read. Returns 0, -ETIMEDOUT past write-timeout without
+ * progress, -EINVAL for too many pieces, or -errno (-EPIPE, -ECONNRESET:
+ * the client went).
+ */
+int conn_send(struct conn *c, const struct iovec *iov, int n);
+
+/* api.c: the response the app sees, reset per request. */
 void api_response_init(struct herd_response *res, struct conn *c);
 void api_response_reset(struct herd_response *res);
 void api_response_free(struct herd_response *res);
-/*
- * Blocking helpers for apps that stream (the handler runs synchronously):
- * wait for the connection to become readable or writable, up to timeout.
- */
-int api_wait(struct conn *c, short events, int64_t timeout_ms);
 /* Ends a streamed response (the last chunk). Returns 0 or -errno. */
 int api_stream_end(struct herd_response *res);
 

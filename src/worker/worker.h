@@ -1,12 +1,13 @@
 /*
  * worker — the child side of a worker, prepared in the master.
  *
- * For exec mode this module turns the configuration into a proc_plan: the
- * environment of the systemd socket-activation protocol (LISTEN_FDS,
- * LISTEN_PID, LISTEN_FDNAMES) plus HERD_WORKER and HERD_GENERATION, and the
- * descriptor plan (stdin /dev/null, stdout and stderr to the master's
- * relay pipe, listeners at 3…). Everything is built before fork and owned
- * by struct worker_exec until worker_exec_release().
+ * This module turns the configuration into a proc_plan, for both modes in
+ * one place: the descriptor plan (stdin /dev/null, stdout and stderr to the
+ * master's relay pipe, listeners at 3…), the credentials and the working
+ * directory; for exec mode also the environment of the systemd
+ * socket-activation protocol (listen_handover_build) plus HERD_WORKER,
+ * HERD_GENERATION, NOTIFY_SOCKET and the watchdog. Everything is built
+ * before fork and owned by struct worker_child until worker_plan_release().
  */
 #ifndef HERD_WORKER_H
 #define HERD_WORKER_H
@@ -16,26 +17,38 @@
 #include "listen/listen.h"
 #include "proc/proc.h"
 
-struct worker_exec {
+/* What the master knows about the worker it is about to start. */
+struct worker_spawn {
+	const struct config *cfg;
+	const struct listener *ls;
+	int nls;
+	const struct proc_creds *creds;
+	int number, generation;
+	int devnull, out;	 /* stdin; stdout and stderr */
+	const char *notify_addr; /* NOTIFY_SOCKET, or NULL */
+	/*
+	 * In-process mode: the child runs run(run_arg) instead of an exec of
+	 * cfg->command, and keeps the master's environment.
+	 */
+	int (*run)(void *arg);
+	void *run_arg;
+};
+
+struct worker_child {
 	struct proc_plan plan;
+	struct listen_handover ho;
 	char *path;
-	char **envp;
-	int *fds;
 };
 
 /*
- * Builds the plan for worker `number` of `generation`. devnull and out are
- * the master's descriptors for stdin and for stdout+stderr; notify_addr,
- * when not NULL, becomes NOTIFY_SOCKET (and, with cfg->timeout_ms set,
- * WATCHDOG_USEC and WATCHDOG_PID come with it). Returns 0 or -ENOMEM.
+ * Builds the plan for worker ws->number of ws->generation. In exec mode,
+ * notify_addr, when not NULL, becomes NOTIFY_SOCKET (and, with
+ * cfg->timeout_ms set, WATCHDOG_USEC and WATCHDOG_PID come with it), after
+ * the configured `env` entries. Returns 0 or -ENOMEM.
  */
-int worker_exec_prepare(struct worker_exec *we, const struct config *cfg,
-			const struct listener *ls, int nls,
-			const struct proc_creds *creds, int number,
-			int generation, int devnull, int out,
-			const char *notify_addr);
+int worker_plan_prepare(struct worker_child *wc, const struct worker_spawn *ws);
 
-void worker_exec_release(struct worker_exec *we);
+void worker_plan_release(struct worker_child *wc);
 
 /*
  * In-process mode: what a forked worker needs to serve HTTP itself. The
@@ -50,16 +63,23 @@ struct worker_http_plan {
 	int nls;
 	int number, generation;
 	const char *notify_addr; /* the master's NOTIFY_SOCKET, or NULL */
-	/* The app, loaded (and preloaded) by the master; NULL: load
-	 * cfg->app here, so each new worker runs the newest code. */
+	/*
+	 * The app, resolved by the master (master/app.c): the preloaded
+	 * copy, herd_main()'s app, or cfg->app loaded in this child just
+	 * after fork so that each new worker runs the newest code. Never
+	 * NULL here; worker/ calls it through its pointers only and never
+	 * looks an app up by name. preloaded: its preload hook ran in the
+	 * master; false: worker_http_run runs it.
+	 */
 	const struct herd_app *app;
-	const struct herd_app *linked; /* herd_main()'s app, or NULL */
+	bool preloaded;
 	/* Where to publish state and heartbeats (scoreboard.h). */
 	struct scoreboard_slot *slot;
 };
 
 /*
- * The worker's whole life after fork: loads the app if needed, runs
+ * The worker's whole life after fork: runs the app's preload hook if
+ * the master did not, then
  * worker_init, reports READY=1, serves until told to stop (TERM or QUIT:
  * drain; INT: at once), runs worker_exit. Returns the exit status. Errors
  * go to stderr, which the master relays into its log.

@@ -13,6 +13,16 @@
  * GET /spin/N      burns CPU for N ms without a system call
  * GET /pid         the worker's pid
  * GET /bytes/N     N bytes from memory, byte i being 'a' + i % 26
+ *
+ * The symbol testapp_stream (`--app testapp.so:testapp_stream`) reads
+ * bodies itself (stream_body) and streams its answers:
+ *
+ * POST /echo/N      reads the body N bytes at a time with
+ *                   herd_request_read() and writes each piece back with
+ *                   herd_response_write() as it comes; then the value of
+ *                   the request's X-Tag field, taken before the reads
+ * GET /stream/N     N bytes, byte i being 'a' + i % 26, written in pieces
+ *                   of at most 64 KiB with herd_response_write()
  */
 #include <herd.h>
 #include <stdint.h>
@@ -143,7 +153,76 @@ testapp_handle(struct herd_request *req, struct herd_response *res, void *data)
 	return herd_response_body(res, text, (size_t)len);
 }
 
+/* POST /echo/N: each piece read is written back at once. */
+static int
+echo_stream(struct herd_request *req, struct herd_response *res, long n)
+{
+	char *buf = n > 0 && n <= (1L << 20) ? malloc((size_t)n) : NULL;
+	struct herd_str tag = {"", 0};
+	ssize_t got;
+	int rc = 0;
+
+	if (buf == NULL)
+		return -1;
+	/* Held across the reads: herd keeps request strings valid until
+	 * the handler returns. */
+	herd_request_header(req, "X-Tag", &tag);
+	herd_response_header(res, "Content-Type", "application/octet-stream");
+	while ((got = herd_request_read(req, buf, (size_t)n)) > 0)
+		if ((rc = herd_response_write(res, buf, (size_t)got)) < 0)
+			break;
+	free(buf);
+	if (got < 0 || rc < 0)
+		return got < 0 ? (int)got : rc;
+	return tag.len > 0 ? herd_response_write(res, tag.ptr, tag.len) : 0;
+}
+
+/* GET /stream/N: N pattern bytes, in pieces of at most 64 KiB. */
+static int
+stream_bytes(struct herd_response *res, long n)
+{
+	char piece[65536];
+	long sent = 0, len, i;
+	int rc;
+
+	herd_response_header(res, "Content-Type", "text/plain");
+	while (sent < n) {
+		len = n - sent < (long)sizeof(piece) ? n - sent
+						     : (long)sizeof(piece);
+		for (i = 0; i < len; i++)
+			piece[i] = (char)('a' + (sent + i) % 26);
+		if ((rc = herd_response_write(res, piece, (size_t)len)) < 0)
+			return rc;
+		sent += len;
+	}
+	return 0;
+}
+
+static int
+testapp_stream_handle(struct herd_request *req, struct herd_response *res,
+		      void *data)
+{
+	struct herd_str path = herd_request_path(req);
+	long n;
+
+	(void)data;
+	if ((n = path_number(path, "/echo/")) > 0)
+		return echo_stream(req, res, n);
+	if ((n = path_number(path, "/stream/")) >= 0)
+		return stream_bytes(res, n);
+	herd_response_status(res, 404);
+	return herd_response_body(res, "no such path\n", 13);
+}
+
+const struct herd_app testapp_stream = {
+	HERD_APP_INIT,
+	.name = "testapp-stream",
+	.handle = testapp_stream_handle,
+	.stream_body = true,
+};
+
 const struct herd_app herd_app = {
+	HERD_APP_INIT,
 	.name = "testapp",
 	.handle = testapp_handle,
 	.preload = testapp_preload,

@@ -96,6 +96,8 @@ def test_stop_is_fast(herd, tmp_path):
     h, conf, port = start(herd, tmp_path)
     r = ctl(conf, "stop")
     assert r.returncode == 0 and "fast stop" in r.stdout
+    # The action itself, named for who asked: not a TERM the master faked.
+    h.wait_log(r"master: ctl stop: fast stop")
     assert h.wait_exit() == 0
 
 

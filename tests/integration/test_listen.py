@@ -120,6 +120,20 @@ def test_socket_activation_without_listen_adopts_all(herd, tmp_path):
     assert "hello from herd" in http_get(port)
 
 
+def test_activation_for_another_process_is_not_ours(herd):
+    """LISTEN_FDS with a LISTEN_PID naming another process hands us
+    nothing (sd_listen_fds(3)): herd binds its default listener as if the
+    variables were not there, instead of starting with no listener."""
+    h = herd(["--workers", "1"], [HELLO],
+             env={"LISTEN_FDS": "1", "LISTEN_PID": "1"},
+             expect_errors=[r"listen 127\.0\.0\.1:8080"])
+    # Bound, or refused because the port is taken on this machine: either
+    # way the default listener was wanted.
+    wait_for(lambda: "127.0.0.1:8080" in h.log() or
+             "master: started" in h.log(), 10, "start-up")
+    assert "127.0.0.1:8080" in h.log(), h.log()
+
+
 def listener_option(pid, level, option, fd=3):
     """An option of the socket at fd in process pid, read through a copy
     of the descriptor (pidfd_getfd, Linux 5.6; the tests run as root)."""

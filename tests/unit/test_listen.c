@@ -206,6 +206,9 @@ inherit_child(void)
 	setenv("LISTEN_PID", pid, 1);
 	setenv("LISTEN_FDS", "2", 1);
 	setenv("LISTEN_FDNAMES", "web:admin", 1);
+	/* Counted without being taken. */
+	if (listen_activation_count() != 2 || getenv("LISTEN_FDS") == NULL)
+		return 10;
 	n = listen_inherit(&fds, &names);
 	if (n != 2 || fds[0] != 3 || fds[1] != 4)
 		return 3;
@@ -234,8 +237,15 @@ inherit_child(void)
 	/* LISTEN_PID for someone else: nothing, and the variables go. */
 	setenv("LISTEN_PID", "1", 1);
 	setenv("LISTEN_FDS", "2", 1);
+	if (listen_activation_count() != 0)
+		return 11;
 	if (listen_inherit(&fds, &names) != 0 || getenv("LISTEN_FDS"))
 		return 9;
+	/* Ours, but not a count. */
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDS", "2x", 1);
+	if (listen_activation_count() != -EINVAL)
+		return 12;
 	return 0;
 }
 
@@ -272,6 +282,89 @@ test_defer_default(void)
 	}
 }
 
+static const char *
+env_find(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+/*
+ * What a child inherits: the same fds, names and pid slot for both heirs;
+ * the filter differs where it says so (HERD_*), and neither heir gets
+ * systemd's WATCHDOG_* or a stale LISTEN_* / NOTIFY_SOCKET.
+ */
+static void
+test_handover(void)
+{
+	char *env[] = {
+		"PATH=/bin",
+		"LISTEN_FDS=9",
+		"LISTEN_PID=1",
+		"NOTIFY_SOCKET=/run/systemd/notify",
+		"WATCHDOG_USEC=30000000",
+		"WATCHDOG_PID=1",
+		"HERD_TEST_CARELESS_OPEN=/x",
+		"HERD_UPGRADE_FROM=5",
+		"HERD_SYSTEMD_NOTIFY=/old",
+		"KEEP=inherited",
+		NULL,
+	};
+	char *add[] = {"KEEP=added", "NOTIFY_SOCKET=@ours"};
+	const int stdio[3] = {10, 11, 12};
+	struct listen_handover h;
+	struct listener ls[2];
+	int heir;
+
+	memset(ls, 0, sizeof(ls));
+	strcpy(ls[0].spec.name, "web");
+	ls[0].fd = 7;
+	strcpy(ls[1].spec.name, "admin");
+	ls[1].fd = 9;
+	for (heir = LISTEN_HEIR_WORKER; heir <= LISTEN_HEIR_MASTER; heir++) {
+		CHECK_INT(listen_handover_build(&h, (enum listen_heir)heir,
+						stdio, ls, 2, env, add, 2,
+						NULL),
+			  0);
+		CHECK_INT(h.nfds, 5);
+		CHECK_INT(h.fds[0], 10);
+		CHECK_INT(h.fds[2], 12);
+		CHECK_INT(h.fds[3], 7);
+		CHECK_INT(h.fds[4], 9);
+		CHECK_STR(env_find(h.envp, "LISTEN_FDS"), "2");
+		CHECK_STR(env_find(h.envp, "LISTEN_FDNAMES"), "web:admin");
+		CHECK(env_find(h.envp, "LISTEN_PID") == h.pid_slots[0]);
+		CHECK(h.pid_slots[1] == NULL);
+		CHECK_STR(env_find(h.envp, "NOTIFY_SOCKET"), "@ours");
+		CHECK_STR(env_find(h.envp, "KEEP"), "added");
+		CHECK_STR(env_find(h.envp, "PATH"), "/bin");
+		CHECK(env_find(h.envp, "WATCHDOG_USEC") == NULL);
+		CHECK(env_find(h.envp, "WATCHDOG_PID") == NULL);
+		CHECK(env_find(h.envp, "HERD_UPGRADE_FROM") == NULL);
+		CHECK(env_find(h.envp, "HERD_SYSTEMD_NOTIFY") == NULL);
+		/* The next master keeps the operator's HERD_* hooks. */
+		CHECK((env_find(h.envp, "HERD_TEST_CARELESS_OPEN") != NULL) ==
+		      (heir == LISTEN_HEIR_MASTER));
+		listen_handover_release(&h);
+		CHECK(h.envp == NULL && h.fds == NULL);
+	}
+	/* A second pid slot; no environment for an in-process child. */
+	CHECK_INT(listen_handover_build(&h, LISTEN_HEIR_WORKER, stdio, ls, 2,
+					env, NULL, 0, "WATCHDOG_PID"),
+		  0);
+	CHECK(env_find(h.envp, "WATCHDOG_PID") == h.pid_slots[1]);
+	listen_handover_release(&h);
+	CHECK_INT(listen_handover_build(&h, LISTEN_HEIR_WORKER, stdio, ls, 2,
+					NULL, NULL, 0, NULL),
+		  0);
+	CHECK(h.envp == NULL && h.pid_slots[0] == NULL && h.nfds == 5);
+	listen_handover_release(&h);
+}
+
 int
 main(void)
 {
@@ -280,6 +373,7 @@ main(void)
 
 	test_parse();
 	test_defer_default();
+	test_handover();
 	test_bind_tcp();
 	test_bind_unix();
 	pid = fork();

@@ -381,6 +381,53 @@ test_rseq_unregister(void)
 	CHECK_INT(WEXITSTATUS(status), 0);
 }
 
+/* A child that waits to be signalled, and how it ended. */
+static pid_t
+paused_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static int
+death_signal(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
+		return -1;
+	return WTERMSIG(status);
+}
+
+/* By pidfd, by pid when there is no pidfd (or it fails), else -ESRCH. */
+static void
+test_signal(void)
+{
+	pid_t pid = paused_child();
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	CHECK(pidfd >= 0);
+	CHECK_INT(proc_signal(pidfd, 0, SIGTERM), 0);
+	CHECK_INT(death_signal(pid), SIGTERM);
+	close(pidfd);
+
+	pid = paused_child();
+	CHECK_INT(proc_signal(-1, pid, SIGKILL), 0);
+	CHECK_INT(death_signal(pid), SIGKILL);
+
+	/* A closed pidfd number: the pid still reaches the child. */
+	pid = paused_child();
+	CHECK_INT(proc_signal(pidfd, pid, SIGUSR1), 0);
+	CHECK_INT(death_signal(pid), SIGUSR1);
+
+	CHECK_INT(proc_signal(-1, 0, SIGTERM), -ESRCH);
+}
+
 int
 main(void)
 {
@@ -392,6 +439,7 @@ main(void)
 	test_find_program();
 	test_creds();
 	test_rseq_unregister();
+	test_signal();
 	CHECK(proc_now_ms() > 0);
 	return check_done("proc");
 }

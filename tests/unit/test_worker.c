@@ -1,7 +1,8 @@
 /*
  * Unit tests for src/worker: the exec plan's environment (herd-owned
  * variables never inherited, configured env overriding inherited values,
- * the activation variables) and its descriptor plan.
+ * the activation variables, systemd's WATCHDOG_* never inherited) and its
+ * descriptor plan, for exec and in-process mode.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,13 @@ count(char *const *envp, const char *name)
 	return n;
 }
 
+static int
+in_process_run(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
 int
 main(void)
 {
@@ -40,7 +48,8 @@ main(void)
 	char *env[] = {"APP_MODE=prod", "KEEP=override"};
 	struct listener ls[2];
 	struct config cfg;
-	struct worker_exec we;
+	struct worker_child we;
+	struct worker_spawn ws;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.command = command;
@@ -63,24 +72,37 @@ main(void)
 	setenv("KEEP", "inherited", 1);
 	setenv("PASSED", "yes", 1);
 
-	CHECK_INT(
-		worker_exec_prepare(&we, &cfg, ls, 2, NULL, 3, 2, 11, 12, NULL),
-		0);
+	/* systemd's watchdog is the master's; never a worker's. */
+	setenv("WATCHDOG_USEC", "30000000", 1);
+	setenv("WATCHDOG_PID", "1", 1);
+
+	memset(&ws, 0, sizeof(ws));
+	ws.cfg = &cfg;
+	ws.ls = ls;
+	ws.nls = 2;
+	ws.number = 3;
+	ws.generation = 2;
+	ws.devnull = 11;
+	ws.out = 12;
+	CHECK_INT(worker_plan_prepare(&we, &ws), 0);
 	CHECK(we.path != NULL && we.path[0] == '/');
-	CHECK_STR(find(we.envp, "LISTEN_FDS"), "2");
-	CHECK_STR(find(we.envp, "LISTEN_FDNAMES"), "web:admin");
-	CHECK_STR(find(we.envp, "HERD_WORKER"), "3");
-	CHECK_STR(find(we.envp, "HERD_GENERATION"), "2");
-	CHECK_INT(count(we.envp, "LISTEN_FDS"), 1);
-	CHECK_INT(count(we.envp, "HERD_WORKER"), 1);
-	CHECK(find(we.envp, "NOTIFY_SOCKET") == NULL);
-	CHECK_STR(find(we.envp, "KEEP"), "override");
-	CHECK_INT(count(we.envp, "KEEP"), 1);
-	CHECK_STR(find(we.envp, "APP_MODE"), "prod");
-	CHECK_STR(find(we.envp, "PASSED"), "yes");
+	CHECK(we.plan.envp == we.ho.envp);
+	CHECK(find(we.ho.envp, "WATCHDOG_USEC") == NULL);
+	CHECK(find(we.ho.envp, "WATCHDOG_PID") == NULL);
+	CHECK_STR(find(we.plan.envp, "LISTEN_FDS"), "2");
+	CHECK_STR(find(we.plan.envp, "LISTEN_FDNAMES"), "web:admin");
+	CHECK_STR(find(we.plan.envp, "HERD_WORKER"), "3");
+	CHECK_STR(find(we.plan.envp, "HERD_GENERATION"), "2");
+	CHECK_INT(count(we.plan.envp, "LISTEN_FDS"), 1);
+	CHECK_INT(count(we.plan.envp, "HERD_WORKER"), 1);
+	CHECK(find(we.plan.envp, "NOTIFY_SOCKET") == NULL);
+	CHECK_STR(find(we.plan.envp, "KEEP"), "override");
+	CHECK_INT(count(we.plan.envp, "KEEP"), 1);
+	CHECK_STR(find(we.plan.envp, "APP_MODE"), "prod");
+	CHECK_STR(find(we.plan.envp, "PASSED"), "yes");
 	/* LISTEN_PID is filled in by the child; the slot is there. */
 	CHECK(we.plan.pid_slots[0] != NULL);
-	CHECK(find(we.envp, "LISTEN_PID") == we.plan.pid_slots[0]);
+	CHECK(find(we.plan.envp, "LISTEN_PID") == we.plan.pid_slots[0]);
 	CHECK(we.plan.pid_slots[1] == NULL);
 
 	CHECK_INT(we.plan.nfds, 5);
@@ -92,18 +114,31 @@ main(void)
 	CHECK(we.plan.no_new_privs);
 	CHECK_STR(we.plan.cwd, "/tmp");
 	CHECK_INT(we.plan.parent, getpid());
-	worker_exec_release(&we);
-	CHECK(we.envp == NULL);
+	worker_plan_release(&we);
+	CHECK(we.plan.envp == NULL && we.ho.envp == NULL);
 
 	/* With a notify socket and a watchdog timeout. */
 	cfg.timeout_ms = 1500;
-	CHECK_INT(worker_exec_prepare(&we, &cfg, ls, 2, NULL, 0, 1, 11, 12,
-				      "@herd-notify-1"),
-		  0);
-	CHECK_STR(find(we.envp, "NOTIFY_SOCKET"), "@herd-notify-1");
-	CHECK_STR(find(we.envp, "WATCHDOG_USEC"), "1500000");
+	ws.number = 0;
+	ws.generation = 1;
+	ws.notify_addr = "@herd-notify-1";
+	CHECK_INT(worker_plan_prepare(&we, &ws), 0);
+	CHECK_STR(find(we.plan.envp, "NOTIFY_SOCKET"), "@herd-notify-1");
+	CHECK_STR(find(we.plan.envp, "WATCHDOG_USEC"), "1500000");
 	CHECK(we.plan.pid_slots[1] != NULL);
-	CHECK(find(we.envp, "WATCHDOG_PID") == we.plan.pid_slots[1]);
-	worker_exec_release(&we);
+	CHECK(find(we.plan.envp, "WATCHDOG_PID") == we.plan.pid_slots[1]);
+	CHECK_INT(count(we.plan.envp, "WATCHDOG_PID"), 1);
+	worker_plan_release(&we);
+
+	/* In-process: the same descriptors and credentials, no exec. */
+	ws.run = in_process_run;
+	CHECK_INT(worker_plan_prepare(&we, &ws), 0);
+	CHECK(we.plan.path == NULL && we.plan.envp == NULL);
+	CHECK(we.plan.run == in_process_run);
+	CHECK_INT(we.plan.nfds, 5);
+	CHECK_INT(we.plan.fds[1], 12);
+	CHECK_INT(we.plan.fds[4], 9);
+	CHECK_STR(we.plan.cwd, "/tmp");
+	worker_plan_release(&we);
 	return check_done("worker");
 }
