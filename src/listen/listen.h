@@ -139,7 +139,7 @@ int listen_adopt(struct listener *l, int fd, const char *name, int index);
  * process that is not the child; herd does not ping it, so a next master
  * has no use for it either). A worker also loses every HERD_* (the
  * parent sets HERD_WORKER and the rest again); the next master keeps
- * them (an operator's HERD_TEST_* hooks) except HERD_UPGRADE_* and
+ * them (an operator's own HERD_* settings) except HERD_UPGRADE_* and
  * HERD_SYSTEMD_NOTIFY, which the old master sets in `add`.
  */
 enum listen_heir {

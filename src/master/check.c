@@ -186,5 +186,12 @@ master_config_check(const struct config *cfg, char *err, size_t errlen)
 	if (rc == 0 && cfg->upgrade_exec != NULL)
 		rc = check_program(cfg, "upgrade-exec", cfg->upgrade_exec, err,
 				   errlen);
+	if (rc == 0) {
+		const char *key;
+
+		/* What each fork prepares, prepared once and let go. */
+		if (master_privileges_check(cfg, &key, why, sizeof(why)) < 0)
+			rc = refuse(cfg, key, err, errlen, "%s", why);
+	}
 	return rc;
 }

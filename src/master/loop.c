@@ -306,6 +306,10 @@ dispatch(struct master *m, uint64_t tag, uint32_t events)
 		if (w->out_fd >= 0)
 			worker_on_output(m, w);
 		return;
+	case MASTER_TAG_SECCOMP:
+		if (w->seccomp_fd >= 0)
+			worker_on_seccomp(m, w);
+		return;
 	case MASTER_TAG_NOTIFY:
 		master_on_notify(m);
 		return;

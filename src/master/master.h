@@ -64,6 +64,12 @@ struct worker {
 	int pidfd;
 	int report_fd; /* exec report pipe, until EOF */
 	int out_fd;    /* stdout+stderr relay pipe, until EOF */
+	/* seccomp (privileges.c): where its filter's listener comes from,
+	 * the listener, and the denied call it reported, if any. */
+	int seccomp_sock;
+	int seccomp_fd;
+	bool seccomp_denied;
+	struct confine_seccomp_event seccomp_event;
 	int64_t started_ms;
 	int64_t ready_ms;	  /* 0: not ready yet */
 	int64_t stop_sent_ms;	  /* when the stop signal went out */
@@ -246,6 +252,7 @@ enum master_tag {
 	MASTER_TAG_CLIENT,
 	MASTER_TAG_UPGRADE_PIDFD,
 	MASTER_TAG_UPGRADE_REPORT,
+	MASTER_TAG_SECCOMP,
 };
 
 #define MASTER_TAG(type, slot) (((uint64_t)(type) << 32) | (uint32_t)(slot))
@@ -267,6 +274,35 @@ void master_describe(const struct master *m, char *buf, size_t len);
  * the master (once: a reload keeps a preloaded app). Returns 0, or -errno
  * with a reason in err.
  */
+/*
+ * Least privilege (privileges.c): what workers of cfg may do, prepared
+ * before each fork. prepare fills pv (release it after the fork, in the
+ * parent); pv->sock, when >= 0, is the parent's end of the socket the
+ * child's seccomp listener comes back on. check runs the same preparation
+ * for -t, start and reload, naming the key at fault in *key. describe
+ * says it in one line for the log.
+ */
+struct master_privileges {
+	struct confine_plan plan;
+	struct sock_fprog prog;
+	int sock;
+	int landlock_abi;
+};
+
+int master_privileges_prepare(const struct config *cfg,
+			      struct master_privileges *pv, char *err,
+			      size_t errlen);
+void master_privileges_release(struct master_privileges *pv);
+int master_privileges_check(const struct config *cfg, const char **key,
+			    char *err, size_t errlen);
+void master_privileges_describe(const struct config *cfg, char *buf,
+				size_t len);
+/* w's seccomp listener has arrived (after its exec): receive and watch it. */
+void worker_seccomp_start(struct master *m, struct worker *w);
+/* The listener reported a denied call: log it, kill w. */
+void worker_on_seccomp(struct master *m, struct worker *w);
+void worker_seccomp_stop(struct master *m, struct worker *w);
+
 int master_app_prepare(struct master *m, const struct config *cfg, char *err,
 		       size_t errlen);
 /*

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fd/fd.h"
 #include "log/log.h"
 
 /* `seccomp` with its default: `default` once workers drop to a user. */
@@ -118,10 +120,9 @@ master_privileges_prepare(const struct config *cfg,
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = confine_seccomp_build(mode, (const char *const *)allow,
-				   (const char *const *)deny,
-				   CONFINE_SECCOMP_DENY_NOTIFY, &pv->prog, err,
-				   errlen);
+	rc = confine_seccomp_build(
+		mode, (const char *const *)allow, (const char *const *)deny,
+		CONFINE_SECCOMP_DENY_NOTIFY, &pv->prog, err, errlen);
 	if (rc < 0)
 		goto out;
 	if (pv->prog.len > 0) {
@@ -131,7 +132,8 @@ master_privileges_prepare(const struct config *cfg,
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
 		    0) {
 			rc = -errno;
-			snprintf(err, errlen, "socketpair: %s", strerror(errno));
+			snprintf(err, errlen, "socketpair: %s",
+				 strerror(errno));
 			goto out;
 		}
 		pv->sock = sv[0];
@@ -162,28 +164,42 @@ master_privileges_release(struct master_privileges *pv)
 	pv->plan.seccomp = NULL;
 }
 
-int
-master_privileges_listener(struct master_privileges *pv)
+/* Every name of a seccomp-allow or seccomp-deny list is a system call. */
+static int
+check_names(const char *list, char *err, size_t errlen)
 {
-	int fd;
+	char **v = split_list(list);
+	int i;
 
-	if (pv->sock < 0)
-		return -1;
-	/* The child's end goes first, so a child that died sends EOF. */
-	if (pv->plan.seccomp_sock >= 0)
-		close(pv->plan.seccomp_sock);
-	pv->plan.seccomp_sock = -1;
-	fd = confine_seccomp_recv_listener(pv->sock);
-	return fd < 0 ? -1 : fd;
+	if (list != NULL && v == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		if (confine_syscall_number(v[i]) < 0) {
+			snprintf(err, errlen, "unknown syscall %s", v[i]);
+			free(v);
+			return -ENOENT;
+		}
+	free(v);
+	return 0;
 }
 
 int
-master_privileges_check(const struct config *cfg, char *err, size_t errlen)
+master_privileges_check(const struct config *cfg, const char **key, char *err,
+			size_t errlen)
 {
 	struct master_privileges pv;
 	uint64_t mask;
 	int i, rc;
 
+	*key = "seccomp-allow";
+	if ((rc = check_names(cfg->seccomp_allow, err, errlen)) < 0)
+		return rc;
+	*key = "seccomp-deny";
+	if ((rc = check_names(cfg->seccomp_deny, err, errlen)) < 0)
+		return rc;
+	*key = cfg->landlock != NULL ? "landlock" : "seccomp";
 	if (!cfg->no_new_privs &&
 	    (cfg->landlock != NULL || cfg->seccomp == CLI_SECCOMP_DEFAULT ||
 	     cfg->seccomp == CLI_SECCOMP_STRICT)) {
@@ -193,6 +209,7 @@ master_privileges_check(const struct config *cfg, char *err, size_t errlen)
 			 cfg->landlock != NULL ? "landlock" : "seccomp");
 		return -EINVAL;
 	}
+	*key = "capabilities";
 	if (caps_wanted(cfg, &mask) && mask != 0 &&
 	    !confine_caps_have(CAP_SETPCAP)) {
 		snprintf(err, errlen,
@@ -200,11 +217,13 @@ master_privileges_check(const struct config *cfg, char *err, size_t errlen)
 			 "give workers capabilities");
 		return -EPERM;
 	}
+	*key = "rlimit";
 	for (i = 0; i < cfg->nrlimits; i++) {
 		rc = confine_rlimit_check(&cfg->rlimits[i], err, errlen);
 		if (rc < 0)
 			return rc;
 	}
+	*key = cfg->landlock != NULL ? "landlock" : "seccomp";
 	rc = master_privileges_prepare(cfg, &pv, err, errlen);
 	master_privileges_release(&pv);
 	return rc < 0 ? rc : 0;
@@ -217,7 +236,6 @@ master_privileges_describe(const struct config *cfg, char *buf, size_t len)
 	size_t off;
 	uint64_t mask;
 	int i;
-
 
 	if (caps_wanted(cfg, &mask))
 		confine_caps_format(mask, capnames, sizeof(capnames));
@@ -234,12 +252,69 @@ master_privileges_describe(const struct config *cfg, char *buf, size_t len)
 		char soft[24], hard[24];
 		const struct confine_rlimit *r = &cfg->rlimits[i];
 
-		snprintf(soft, sizeof(soft), "%llu", (unsigned long long)r->soft);
-		snprintf(hard, sizeof(hard), "%llu", (unsigned long long)r->hard);
+		snprintf(soft, sizeof(soft), "%llu",
+			 (unsigned long long)r->soft);
+		snprintf(hard, sizeof(hard), "%llu",
+			 (unsigned long long)r->hard);
 		off += (size_t)snprintf(
 			buf + off, len - off, "%s%s=%s:%s",
-			i == 0 ? ", rlimit " : ",", confine_rlimit_name(r->resource),
+			i == 0 ? ", rlimit " : ",",
+			confine_rlimit_name(r->resource),
 			r->soft == (uint64_t)-1 ? "unlimited" : soft,
 			r->hard == (uint64_t)-1 ? "unlimited" : hard);
 	}
+}
+
+void
+worker_seccomp_start(struct master *m, struct worker *w)
+{
+	if (w->seccomp_sock < 0)
+		return;
+	/* Sent before the exec whose EOF brought us here: no waiting. */
+	fd_set_nonblock(w->seccomp_sock, true);
+	w->seccomp_fd = confine_seccomp_recv_listener(w->seccomp_sock);
+	close(w->seccomp_sock);
+	w->seccomp_sock = -1;
+	if (w->seccomp_fd < 0) {
+		log_warn("worker %d (pid %d, gen %d): no seccomp listener "
+			 "(%s); a denied call kills it unnamed",
+			 w->number, (int)w->pid, w->generation,
+			 strerror(-w->seccomp_fd));
+		w->seccomp_fd = -1;
+		return;
+	}
+	master_watch(m, w->seccomp_fd, MASTER_TAG_SECCOMP,
+		     (uint32_t)(w - m->slots));
+}
+
+void
+worker_on_seccomp(struct master *m, struct worker *w)
+{
+	struct confine_seccomp_event ev;
+	struct pollfd p = {.fd = w->seccomp_fd, .events = POLLIN};
+	char call[96];
+
+	/* Never block: at a worker's death nothing may be pending. */
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) ||
+	    confine_seccomp_read_event(w->seccomp_fd, &ev) < 0)
+		return;
+	confine_seccomp_describe(&ev, call, sizeof(call));
+	if (!w->seccomp_denied)
+		log_warn("worker %d (pid %d, gen %d): %s denied by its "
+			 "seccomp filter; killing it",
+			 w->number, (int)w->pid, w->generation, call);
+	w->seccomp_denied = true;
+	w->seccomp_event = ev;
+	confine_seccomp_kill(w->seccomp_fd, &ev);
+	(void)m;
+}
+
+void
+worker_seccomp_stop(struct master *m, struct worker *w)
+{
+	w->seccomp_fd = master_unwatch(m, w->seccomp_fd);
+	if (w->seccomp_sock >= 0)
+		close(w->seccomp_sock);
+	w->seccomp_sock = -1;
+	w->seccomp_denied = false;
 }

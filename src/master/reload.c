@@ -360,6 +360,8 @@ switch_log(const struct config *cur, const struct config *next)
 static void
 begin_roll(struct master *m, struct generation *next, const char *origin)
 {
+	char was[1024], now[1024];
+
 	m->prev = *next;
 	generation_swap(m, &m->prev);
 	m->generation = ++m->generation_seq;
@@ -370,6 +372,10 @@ begin_roll(struct master *m, struct generation *next, const char *origin)
 		 "max-unavailable %d)",
 		 m->generation, m->wanted, m->cfg->max_surge,
 		 m->cfg->max_unavailable);
+	master_privileges_describe(m->prev.cfg, was, sizeof(was));
+	master_privileges_describe(m->cfg, now, sizeof(now));
+	if (strcmp(was, now) != 0)
+		log_info("master: workers get: %s", now);
 	reload_step(m);
 }
 

@@ -177,23 +177,6 @@ out:
 }
 
 /*
- * For the descriptor test of an upgrade (the nginx lesson): with
- * HERD_TEST_CARELESS_OPEN=PATH in its environment, the master opens PATH
- * the way a careless library would, without O_CLOEXEC, after start-up.
- * Every exec must still leave it behind.
- */
-static void
-test_hook_careless_open(void)
-{
-	const char *path = getenv("HERD_TEST_CARELESS_OPEN");
-
-	if (path != NULL &&
-	    open(path, O_RDONLY) < 0) /* no CLOEXEC: on purpose */
-		log_warn("master: HERD_TEST_CARELESS_OPEN %s: %s", path,
-			 strerror(errno));
-}
-
-/*
  * After an upgrade: tells the old master which binary and version it
  * started, so that its log and `herd ctl upgrade` can say so. The binary
  * is read from /proc/self/exe here only to report what runs.
@@ -337,7 +320,7 @@ open_notify(struct master *m)
 int
 master_start(struct master *m)
 {
-	char what[256];
+	char what[1024];
 	int rc;
 
 	init_state(m);
@@ -370,7 +353,6 @@ master_start(struct master *m)
 		rc = control_start(m);
 	if (rc < 0)
 		return rc;
-	test_hook_careless_open();
 	/* Orphans of our workers come to us, and we reap them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("master: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
@@ -378,6 +360,8 @@ master_start(struct master *m)
 	master_describe(m, what, sizeof(what));
 	log_info("master: started (pid %d), %d workers: %s", (int)getpid(),
 		 m->wanted, what);
+	master_privileges_describe(m->cfg, what, sizeof(what));
+	log_info("master: workers get: %s", what);
 	workers_ensure(m);
 	daemon_ready(m);
 	return 0;

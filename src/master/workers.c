@@ -108,6 +108,8 @@ static int
 spawn_child(struct master *m, struct worker *w, int out,
 	    struct proc_child *child)
 {
+	struct master_privileges pv;
+	char why[512];
 	struct worker_http_plan hp = {
 		.cfg = m->cfg,
 		.ls = m->listeners,
@@ -133,6 +135,12 @@ spawn_child(struct master *m, struct worker *w, int out,
 	struct worker_child wc;
 	int err;
 
+	err = master_privileges_prepare(m->cfg, &pv, why, sizeof(why));
+	if (err < 0) {
+		log_error("worker %d: confinement: %s", w->number, why);
+		return err;
+	}
+	ws.confine = &pv.plan;
 	if (w->in_process) {
 		master_app_plan(m, &hp);
 		scoreboard_slot_reset(hp.slot, proc_now_ms());
@@ -142,6 +150,12 @@ spawn_child(struct master *m, struct worker *w, int out,
 		err = proc_spawn(&wc.plan, child);
 		worker_plan_release(&wc);
 	}
+	/* The listener comes back on our end once the child is on its way. */
+	if (err == 0) {
+		w->seccomp_sock = pv.sock;
+		pv.sock = -1;
+	}
+	master_privileges_release(&pv);
 	return err;
 }
 
@@ -290,6 +304,7 @@ workers_spawn_number(struct master *m, int number)
 	w->used = true;
 	w->number = number;
 	w->pidfd = w->report_fd = w->out_fd = -1;
+	w->seccomp_sock = w->seccomp_fd = -1;
 	spawn(m, w);
 	return w;
 }
@@ -567,6 +582,7 @@ worker_on_report(struct master *m, struct worker *w)
 		 * socket is read in batches, so another worker's event may
 		 * have brought this one's datagram in first.
 		 */
+		worker_seccomp_start(m, w);
 		log_info("worker %d (pid %d, gen %d): running", w->number,
 			 (int)w->pid, w->generation);
 		/*
@@ -630,7 +646,14 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 	w->report_fd = master_unwatch(m, w->report_fd);
 	worker_drain_output(m, w, true);
 	w->pidfd = master_unwatch(m, w->pidfd);
-	proc_describe_status(si, status, sizeof(status));
+	/* A call its filter denied, reported just before it died. */
+	if (w->seccomp_fd >= 0)
+		worker_on_seccomp(m, w);
+	if (confine_seccomp_describe_exit(
+		    si, w->seccomp_denied ? &w->seccomp_event : NULL, status,
+		    sizeof(status)) == 0)
+		proc_describe_status(si, status, sizeof(status));
+	worker_seccomp_stop(m, w);
 	snprintf(w->last_exit, sizeof(w->last_exit), "%s", status);
 	w->stopped_by = 0;
 	/* A clean exit, or the death we asked for, is no cause for alarm. */

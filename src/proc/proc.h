@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "confine/confine.h"
+
 #define PROC_GROUPS_MAX 64
 
 /* Credentials resolved in the parent (getpwnam etc. are not fork-safe). */
@@ -43,7 +45,9 @@ struct proc_plan {
 	const struct proc_creds *creds;
 	bool no_new_privs;
 	const char *cwd; /* NULL: stay */
-	pid_t parent;	 /* for the PDEATHSIG race check */
+	/* Capabilities, rlimits, Landlock, seccomp; NULL: none of them. */
+	const struct confine_plan *confine;
+	pid_t parent; /* for the PDEATHSIG race check */
 	/*
 	 * A successor, not a worker (the new master of an upgrade): it must
 	 * outlive us, so no PDEATHSIG, and it stays in our process group.
@@ -79,6 +83,10 @@ enum proc_stage {
 	PROC_STAGE_NO_NEW_PRIVS,
 	PROC_STAGE_CHDIR,
 	PROC_STAGE_EXEC,
+	PROC_STAGE_CAPS,
+	PROC_STAGE_RLIMITS,
+	PROC_STAGE_LANDLOCK,
+	PROC_STAGE_SECCOMP,
 };
 
 struct proc_report {

@@ -34,6 +34,10 @@ static const char *const stage_names[] = {
 	[PROC_STAGE_NO_NEW_PRIVS] = "prctl(PR_SET_NO_NEW_PRIVS)",
 	[PROC_STAGE_CHDIR] = "chdir",
 	[PROC_STAGE_EXEC] = "exec",
+	[PROC_STAGE_CAPS] = "capabilities",
+	[PROC_STAGE_RLIMITS] = "setrlimit",
+	[PROC_STAGE_LANDLOCK] = "landlock_restrict_self",
+	[PROC_STAGE_SECCOMP] = "seccomp",
 };
 
 const char *
@@ -86,10 +90,62 @@ check_creds(const struct proc_creds *c)
 	return 0;
 }
 
+/*
+ * Child side: a descriptor of the confine plan (the Landlock ruleset, the
+ * socket for the seccomp listener) that sits where fd_place will put a
+ * listener moves above the placed range first, or it would be closed.
+ */
+static int
+lift_above(int fd, int nfds, int report)
+{
+	int moved;
+
+	if (fd < 0 || fd >= nfds)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, nfds);
+	if (moved < 0)
+		child_fail(report, PROC_STAGE_FDS, errno);
+	return moved;
+}
+
+/*
+ * Child side, the last steps before exec: Landlock, then the seccomp filter
+ * (its listener goes to the master, and is closed here).
+ */
+static void
+confine_last(const struct confine_plan *cp, int landlock_fd, int sock,
+	     int report)
+{
+	struct confine_plan mine;
+	int err, listener;
+
+	if (cp == NULL)
+		return;
+	mine = *cp;
+	mine.landlock_fd = landlock_fd;
+	err = confine_landlock_apply(&mine);
+	if (err < 0)
+		child_fail(report, PROC_STAGE_LANDLOCK, -err);
+	if (cp->seccomp == NULL || cp->seccomp->len == 0)
+		return;
+	listener = confine_seccomp_install(cp->seccomp, sock >= 0);
+	if (listener < 0)
+		child_fail(report, PROC_STAGE_SECCOMP, -listener);
+	if (listener > 0) {
+		err = confine_seccomp_send_listener(sock, listener);
+		close(listener);
+		if (err < 0)
+			child_fail(report, PROC_STAGE_SECCOMP, -err);
+	}
+}
+
 /* Child side, between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn))
 child_run(const struct proc_plan *plan, int report)
 {
+	const struct confine_plan *cp = plan->confine;
+	int landlock_fd = cp ? cp->landlock_fd : -1;
+	int seccomp_sock = cp ? cp->seccomp_sock : -1;
 	/* The kernel's struct sigaction: handler 0 is SIG_DFL. */
 	struct {
 		void *handler;
@@ -126,6 +182,8 @@ child_run(const struct proc_plan *plan, int report)
 	if (!plan->successor)
 		setpgid(0, 0);
 
+	landlock_fd = lift_above(landlock_fd, plan->nfds, report);
+	seccomp_sock = lift_above(seccomp_sock, plan->nfds, report);
 	err = fd_place(plan->fds, plan->nfds, 0);
 	if (err < 0)
 		child_fail(report, PROC_STAGE_FDS, -err);
@@ -134,6 +192,8 @@ child_run(const struct proc_plan *plan, int report)
 	if (err < 0)
 		child_fail(report, PROC_STAGE_FDS, -err);
 
+	if (cp != NULL && (err = confine_caps_before_creds(cp)) < 0)
+		child_fail(report, PROC_STAGE_CAPS, -err);
 	if (plan->creds != NULL && plan->creds->set) {
 		const struct proc_creds *c = plan->creds;
 
@@ -143,10 +203,18 @@ child_run(const struct proc_plan *plan, int report)
 			child_fail(report, PROC_STAGE_SETGID, errno);
 		if (setuid(c->uid) < 0)
 			child_fail(report, PROC_STAGE_SETUID, errno);
-		err = check_creds(c);
-		if (err != 0)
-			child_fail(report, PROC_STAGE_CREDS_CHECK, err);
 	}
+	/*
+	 * Narrowed before the check: with SECBIT_NO_SETUID_FIXUP a worker
+	 * keeps every capability across setuid until this.
+	 */
+	if (cp != NULL && (err = confine_caps_after_creds(cp)) < 0)
+		child_fail(report, PROC_STAGE_CAPS, -err);
+	if (plan->creds != NULL && plan->creds->set &&
+	    (err = check_creds(plan->creds)) != 0)
+		child_fail(report, PROC_STAGE_CREDS_CHECK, err);
+	if (cp != NULL && (err = confine_rlimits_apply(cp)) < 0)
+		child_fail(report, PROC_STAGE_RLIMITS, -err);
 	if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(report, PROC_STAGE_NO_NEW_PRIVS, errno);
 	if (plan->cwd != NULL && chdir(plan->cwd) < 0)
@@ -154,6 +222,8 @@ child_run(const struct proc_plan *plan, int report)
 	for (sig = 0; sig < 2; sig++)
 		if (plan->pid_slots[sig] != NULL)
 			write_pid(plan->pid_slots[sig], getpid());
+	/* Last of all, the filter: every call above was still free. */
+	confine_last(cp, landlock_fd, seccomp_sock, report);
 
 	/* Last: the mask was blocked across fork; clear it for the program. */
 	sigemptyset(&empty);

@@ -24,8 +24,9 @@ struct worker_spawn {
 	int nls;
 	const struct proc_creds *creds;
 	int number, generation;
-	int devnull, out;	 /* stdin; stdout and stderr */
-	const char *notify_addr; /* NOTIFY_SOCKET, or NULL */
+	int devnull, out;		    /* stdin; stdout and stderr */
+	const char *notify_addr;	    /* NOTIFY_SOCKET, or NULL */
+	const struct confine_plan *confine; /* what it may do; NULL: as now */
 	/*
 	 * In-process mode: the child runs run(run_arg) instead of an exec of
 	 * cfg->command, and keeps the master's environment.

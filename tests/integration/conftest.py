@@ -216,10 +216,12 @@ class Herd:
 
     def own_fds(self):
         """The master's descriptors that do not come and go with workers
-        (each worker adds a pidfd and an output pipe, and a report pipe
-        until it has exec'd): sockets, epoll, signalfd, timerfd, files."""
+        (each worker adds a pidfd and an output pipe, a report pipe until
+        it has exec'd, and with seccomp its filter's listener): sockets,
+        epoll, signalfd, timerfd, files."""
         return sorted(t for t in fds(self.pid).values()
-                      if "pidfd" not in t and not t.startswith("pipe:"))
+                      if "pidfd" not in t and not t.startswith("pipe:")
+                      and "seccomp notify" not in t)
 
     def stop(self):
         if self.pid != self.proc.pid and alive(self.pid):

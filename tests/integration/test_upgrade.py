@@ -7,7 +7,7 @@ import shutil
 import signal
 import subprocess
 
-from conftest import (HERD, alive, children, environ, fds, free_port,
+from conftest import (HERD, alive, children, environ, fds, free_port, helper,
                       http_get, wait_for)
 from zdt import ctl, status, write_config
 
@@ -145,7 +145,11 @@ def test_no_descriptor_multiplies_over_20_upgrades(herd, tmp_path):
     try:
         h, exe, conf, port = launch(
             herd, tmp_path, pass_fds=(stray,),
-            env={"HERD_TEST_CARELESS_OPEN": "/etc/hostname"})
+            env={"LD_PRELOAD": helper("careless-preload.so"),
+                 "CARELESS_OPEN": "/etc/hostname",
+                 # The helper is not built with ASan, and comes first.
+                 "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") +
+                 ":verify_asan_link_order=0"})
     finally:
         os.close(stray)
     first = kinds(h.pid)
