@@ -183,6 +183,7 @@ bench:
 	bench/reload.sh
 	bench/http.sh
 	bench/supervise.sh
+	bench/confine.sh
 
 install: $(B)/herd $(LIBHERD)
 	install -D -m 0755 $(B)/herd $(DESTDIR)$(PREFIX)/bin/herd
