@@ -68,7 +68,8 @@ all: build
 build: $(B)/herd $(LIBHERD) $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN) \
 	$(PRELOAD_LIB) $(TEST_APPS)
 
-$(B)/%.o: %.c
+# The flags live here: a change to them rebuilds everything.
+$(B)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC  $(VARIANT)  $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
