@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 layer() {
 	case "$1" in
-	fd | log) echo 0 ;;
+	fd | log | isolate) echo 0 ;;
 	listen | proc | notify | scoreboard | http) echo 1 ;;
 	cli | apps) echo 2 ;;
 	worker) echo 3 ;;
