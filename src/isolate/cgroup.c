@@ -190,8 +190,8 @@ enable_controller(const char *dir, const char *controller)
 
 int
 isolate_cgroup_check_limits(const char *dir,
-			    const struct isolate_cgroup_limits *lim,
-			    char *err, size_t errlen)
+			    const struct isolate_cgroup_limits *lim, char *err,
+			    size_t errlen)
 {
 	static const struct {
 		const char *option, *controller;
@@ -279,7 +279,8 @@ isolate_cgroup_oom_kills(const char *dir, const char *name)
 		return 0; /* no memory controller: no OOM kills counted */
 	if (n < 0)
 		return n;
-	for (p = buf; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p)
+	for (p = buf; p != NULL && *p != '\0';
+	     p = strchr(p, '\n'), p = p ? p + 1 : p)
 		if (strncmp(p, "oom_kill ", 9) == 0)
 			return strtoll(p + 9, NULL, 10);
 	return 0;

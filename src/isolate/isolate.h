@@ -55,8 +55,8 @@
 #include <sys/types.h>
 
 /* Namespaces: a set of CLONE_NEW* flags. */
-#define ISOLATE_NS_ALL                                                      \
-	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |        \
+#define ISOLATE_NS_ALL                                               \
+	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | \
 	 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
 
 /*

@@ -122,8 +122,7 @@ write_map(pid_t pid, const char *file, const struct isolate_idmap *m, int n)
 
 	for (i = 0; i < n; i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
-					"%" PRIu32 " %" PRIu32 " %" PRIu32
-					"\n",
+					"%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
 					m[i].inside, m[i].outside, m[i].count);
 	return write_proc(pid, file, text, off);
 }

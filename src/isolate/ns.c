@@ -9,13 +9,13 @@
 #include <string.h>
 
 static const struct {
-	const char *name;  /* the option's word */
-	const char *proc;  /* /proc/PID/ns/ entry */
+	const char *name; /* the option's word */
+	const char *proc; /* /proc/PID/ns/ entry */
 	uint64_t flag;
 } names[] = {
-	{"user", "user", CLONE_NEWUSER},  {"pid", "pid", CLONE_NEWPID},
-	{"mount", "mnt", CLONE_NEWNS},	  {"net", "net", CLONE_NEWNET},
-	{"uts", "uts", CLONE_NEWUTS},	  {"ipc", "ipc", CLONE_NEWIPC},
+	{"user", "user", CLONE_NEWUSER},       {"pid", "pid", CLONE_NEWPID},
+	{"mount", "mnt", CLONE_NEWNS},	       {"net", "net", CLONE_NEWNET},
+	{"uts", "uts", CLONE_NEWUTS},	       {"ipc", "ipc", CLONE_NEWIPC},
 	{"cgroup", "cgroup", CLONE_NEWCGROUP},
 };
 

@@ -87,8 +87,9 @@ make_mount_point(const char *rel, bool file)
 			continue;
 		buf[i] = '\0';
 		if (c == '\0' && file) {
-			int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC |
-						   O_NOFOLLOW,
+			int fd = open(buf,
+				      O_WRONLY | O_CREAT | O_CLOEXEC |
+					      O_NOFOLLOW,
 				      0644);
 
 			if (fd < 0 && errno != EISDIR)
@@ -169,8 +170,8 @@ mount_dev(enum isolate_stage *stage)
 	err = make_mount_point("dev", false);
 	if (err < 0)
 		return err;
-	if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-		  "mode=755") < 0)
+	if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755") <
+	    0)
 		return -errno;
 	for (i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
 		/* Device nodes are bound from the host: mknod needs more
@@ -190,8 +191,7 @@ mount_dev(enum isolate_stage *stage)
 }
 
 int
-isolate_child_rootfs(const struct isolate_plan *plan,
-		     enum isolate_stage *stage)
+isolate_child_rootfs(const struct isolate_plan *plan, enum isolate_stage *stage)
 {
 	int i, err;
 
@@ -214,7 +214,8 @@ isolate_child_rootfs(const struct isolate_plan *plan,
 	    chdir(plan->rootfs) < 0)
 		return -errno;
 
-	if ((plan->ns & CLONE_NEWPID) && !(plan->rootfs_off & ISOLATE_NO_PROC)) {
+	if ((plan->ns & CLONE_NEWPID) &&
+	    !(plan->rootfs_off & ISOLATE_NO_PROC)) {
 		*stage = ISOLATE_STAGE_MOUNT_PROC;
 		err = make_mount_point("proc", false);
 		if (err < 0)
@@ -239,9 +240,8 @@ isolate_child_rootfs(const struct isolate_plan *plan,
 	}
 	/* Last, so that a bind under /tmp or /dev lands on top of them. */
 	for (i = 0; i < plan->nbinds; i++) {
-		err = bind_one(plan->binds[i].src,
-			       relative(plan->binds[i].dst), plan->binds[i].ro,
-			       stage);
+		err = bind_one(plan->binds[i].src, relative(plan->binds[i].dst),
+			       plan->binds[i].ro, stage);
 		if (err < 0)
 			return err;
 	}

@@ -117,9 +117,9 @@ const char *proc_stage_name(enum proc_stage stage);
  * returns 0 and fills child: the pidfd and the non-blocking read end of a
  * close-on-exec report pipe, which reads EOF once exec succeeded or a struct
  * proc_report if a step failed (the child then exits 127). Returns -errno if
- * fork, clone3 or the pipes fail (no child then). Signals are blocked across fork; the
- * child resets every disposition to the default and clears its signal mask just
- * before exec.
+ * fork, clone3 or the pipes fail (no child then). Signals are blocked across
+ * fork; the child resets every disposition to the default and clears its signal
+ * mask just before exec.
  */
 int proc_spawn(const struct proc_plan *plan, struct proc_child *child);
 

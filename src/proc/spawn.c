@@ -194,8 +194,7 @@ child_creds(const struct proc_plan *plan, int report)
  * the parent's pidfd when getppid() cannot tell (a pid namespace).
  */
 static void __attribute__((noreturn))
-child_run(const struct proc_plan *plan, int report, int go,
-	  int parent_pidfd)
+child_run(const struct proc_plan *plan, int report, int go, int parent_pidfd)
 {
 	/* The kernel's struct sigaction: handler 0 is SIG_DFL. */
 	struct {
@@ -338,10 +337,11 @@ release(const struct proc_plan *plan, pid_t pid, int go, int report)
 					 &step);
 		if (err < 0) {
 			struct proc_report r = {
-				.stage = step == ISOLATE_MAP_UID ? PROC_STAGE_UID_MAP
+				.stage = step == ISOLATE_MAP_UID
+						 ? PROC_STAGE_UID_MAP
 					 : step == ISOLATE_MAP_SETGROUPS
-					 ? PROC_STAGE_SETGROUPS_DENY
-					 : PROC_STAGE_GID_MAP,
+						 ? PROC_STAGE_SETGROUPS_DENY
+						 : PROC_STAGE_GID_MAP,
 				.err = -err};
 
 			do
