@@ -1,8 +1,8 @@
 /*
  * nsreport: a worker that says what isolation it got. It prints one JSON
- * object on stdout — the inodes of its /proc/self/ns entries, pid, ppid, uid/gid, its
- * uid_map and gid_map, hostname, whether /bin/sh and /tmp exist, its
- * /proc/self/cgroup, LISTEN_PID and LISTEN_FDS — then, when fd 3 is a
+ * object on stdout — the inodes of its /proc/self/ns entries, pid, ppid,
+ * uid/gid, its uid_map and gid_map, hostname, whether /bin/sh and /tmp exist,
+ * its /proc/self/cgroup, LISTEN_PID and LISTEN_FDS — then, when fd 3 is a
  * listening socket, answers every HTTP request on it with that JSON, so
  * an integration test can query an isolated worker through its listener.
  * With an argument, it prints and exits without serving.
@@ -82,7 +82,7 @@ add_int(const char *key, long long v)
 static void
 build(void)
 {
-	static const char *const ns[] = {"user", "pid", "mnt", "net",
+	static const char *const ns[] = {"user", "pid", "mnt",	 "net",
 					 "uts",	 "ipc", "cgroup"};
 	char path[64], host[256];
 	struct stat st;

@@ -30,9 +30,8 @@
 #include "isolate/isolate.h"
 #include "proc/proc.h"
 
-static const uint64_t ns_flags[] = {CLONE_NEWUSER, CLONE_NEWPID,
-				    CLONE_NEWNS,   CLONE_NEWNET,
-				    CLONE_NEWUTS,  CLONE_NEWIPC,
+static const uint64_t ns_flags[] = {CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNS,
+				    CLONE_NEWNET,   CLONE_NEWUTS, CLONE_NEWIPC,
 				    CLONE_NEWCGROUP};
 #define NFLAGS (sizeof(ns_flags) / sizeof(ns_flags[0]))
 
@@ -47,14 +46,13 @@ test_parse(void)
 
 	CHECK_INT(isolate_ns_parse("none", &f, err, sizeof(err)), 0);
 	CHECK_INT(f, 0);
-	CHECK_INT(isolate_ns_parse("user,pid,mount,net,uts,ipc,cgroup", &f,
-				   err, sizeof(err)),
+	CHECK_INT(isolate_ns_parse("user,pid,mount,net,uts,ipc,cgroup", &f, err,
+				   sizeof(err)),
 		  0);
 	CHECK_INT(f, ISOLATE_NS_ALL);
 	CHECK_INT(isolate_ns_parse("net", &f, err, sizeof(err)), 0);
 	CHECK_INT(f, CLONE_NEWNET);
-	CHECK_INT(isolate_ns_parse("pid,bogus", &f, err, sizeof(err)),
-		  -EINVAL);
+	CHECK_INT(isolate_ns_parse("pid,bogus", &f, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "\"bogus\"") != NULL);
 	CHECK_INT(isolate_ns_parse("", &f, err, sizeof(err)), -EINVAL);
 	CHECK_INT(isolate_ns_parse("pid,", &f, err, sizeof(err)), -EINVAL);
@@ -71,10 +69,8 @@ test_parse(void)
 	CHECK_INT(m.inside, 0);
 	CHECK_INT(m.outside, 1000);
 	CHECK_INT(m.count, 1);
-	CHECK_INT(isolate_map_parse("0:100000:65536", &m, err, sizeof(err)),
-		  0);
-	CHECK_INT(isolate_map_parse("0:1000:0", &m, err, sizeof(err)),
-		  -EINVAL);
+	CHECK_INT(isolate_map_parse("0:100000:65536", &m, err, sizeof(err)), 0);
+	CHECK_INT(isolate_map_parse("0:1000:0", &m, err, sizeof(err)), -EINVAL);
 	CHECK_INT(isolate_map_parse("0:1000", &m, err, sizeof(err)), -EINVAL);
 	CHECK_INT(isolate_map_parse("0:1000:1:", &m, err, sizeof(err)),
 		  -EINVAL);
@@ -91,8 +87,7 @@ test_parse(void)
 	CHECK_STR(b.dst, "/usr");
 	CHECK(b.ro);
 	isolate_bind_free(&b);
-	CHECK_INT(isolate_bind_parse("/srv/app:/app", &b, err, sizeof(err)),
-		  0);
+	CHECK_INT(isolate_bind_parse("/srv/app:/app", &b, err, sizeof(err)), 0);
 	CHECK_STR(b.dst, "/app");
 	CHECK(!b.ro);
 	isolate_bind_free(&b);
@@ -432,8 +427,7 @@ test_user_ns_unprivileged(void)
 		run(&j, &o);
 		CHECK_INT(o.report, 1);
 		squeeze(o.out);
-		CHECK_STR(o.out,
-			  "65534 65534\n65534 65534 1\n65534 65534 1\n");
+		CHECK_STR(o.out, "65534 65534\n65534 65534 1\n65534 65534 1\n");
 
 		/* Root inside, as a map can ask. */
 		iso.maps.uid[0] = (struct isolate_idmap){0, 65534, 1};
@@ -513,8 +507,8 @@ test_rootfs(void)
 	CHECK(access("/usr/herd-probe", F_OK) < 0);
 
 	/* Also inside a user namespace, with a hostname. */
-	plan_ns(&iso, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUSER |
-			      CLONE_NEWUTS);
+	plan_ns(&iso,
+		CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWUTS);
 	iso.rootfs = rootfs;
 	iso.binds = binds;
 	iso.nbinds = 4;
@@ -579,10 +573,8 @@ test_net_ns(void)
 	int lw = tcp_listener(&worker_addr);
 	int lh = tcp_listener(&host_addr);
 	struct isolate_plan iso;
-	struct job j = {.iso = &iso,
-			.fn = net_child,
-			.arg = &host_addr,
-			.fd3 = lw};
+	struct job j = {
+		.iso = &iso, .fn = net_child, .arg = &host_addr, .fd3 = lw};
 	char *argv[] = {NULL};
 	struct outcome o;
 	pid_t pid;
@@ -668,7 +660,8 @@ static void
 test_cgroup(void)
 {
 	char mnt[512], dir[640], want[800], err[512], path[900];
-	char *argv[] = {"/bin/sh", "-c", "sleep 1000 >/dev/null & echo $!", NULL};
+	char *argv[] = {"/bin/sh", "-c", "sleep 1000 >/dev/null & echo $!",
+			NULL};
 	struct isolate_cgroup_limits lim = {.memory_max = 1 << 26};
 	struct isolate_plan iso;
 	struct job j = {.iso = &iso, .fn = print_cgroup, .fd3 = -1};
@@ -732,9 +725,111 @@ test_cgroup(void)
 	CHECK(rmdir(dir) == 0);
 }
 
+/*
+ * The exec report survives a placement that covers its pipe's number:
+ * with 64 descriptors to place, the pipe sits inside the range.
+ */
+static void
+test_report_fd_lifted(void)
+{
+	char *argv[] = {"/no/such/program", NULL};
+	char *envp[] = {NULL};
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int fds[64], i;
+	struct proc_plan plan = {.path = argv[0],
+				 .argv = argv,
+				 .envp = envp,
+				 .fds = fds,
+				 .nfds = 64,
+				 .parent = getpid()};
+	struct proc_child c;
+	struct proc_report r;
+	int status;
+
+	for (i = 0; i < 64; i++)
+		fds[i] = null;
+	CHECK_INT(proc_spawn(&plan, &c), 0);
+	CHECK(c.report_fd < 64);
+	CHECK_INT(wait_report(c.report_fd, &r), 0);
+	CHECK_STR(proc_stage_name(r.stage), "exec");
+	CHECK_INT(r.err, ENOENT);
+	waitpid(c.pid, &status, 0);
+	fd_close(c.pidfd);
+	fd_close(c.report_fd);
+	close(null);
+}
+
+/*
+ * A worker that changed its credentials still dies with its parent
+ * (a credential change clears PDEATHSIG, so it is armed again after):
+ * a forked parent spawns a worker as nobody, waits until it runs, and
+ * exits; the worker must follow. With and without a pid namespace.
+ */
+static void
+check_pdeathsig(const struct isolate_plan *iso)
+{
+	int pids[2], status, pidfd;
+	pid_t parent, worker = -1;
+
+	CHECK(pipe2(pids, O_CLOEXEC) == 0);
+	parent = fork();
+	if (parent == 0) {
+		char *argv[] = {"/bin/sleep", "1000", NULL};
+		char *envp[] = {NULL};
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int fds[3] = {null, null, null};
+		struct proc_creds creds = {
+			.set = true, .uid = 65534, .gid = 65534};
+		struct proc_plan plan = {.path = argv[0],
+					 .argv = argv,
+					 .envp = envp,
+					 .fds = fds,
+					 .nfds = 3,
+					 .creds = &creds,
+					 .parent = getpid(),
+					 .isolate = iso};
+		struct proc_child c;
+		struct proc_report r;
+
+		if (proc_spawn(&plan, &c) < 0 ||
+		    wait_report(c.report_fd, &r) != 1 ||
+		    write(pids[1], &c.pid, sizeof(c.pid)) != sizeof(c.pid))
+			_exit(1);
+		_exit(0);
+	}
+	close(pids[1]);
+	CHECK(read(pids[0], &worker, sizeof(worker)) == sizeof(worker));
+	close(pids[0]);
+	waitpid(parent, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (worker <= 0)
+		return;
+	pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
+	if (pidfd >= 0) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+		CHECK_INT(poll(&p, 1, 10000), 1);
+		if (p.revents == 0)
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		close(pidfd);
+	}
+}
+
+static void
+test_pdeathsig(void)
+{
+	struct isolate_plan iso;
+
+	check_pdeathsig(NULL);
+	plan_ns(&iso, CLONE_NEWPID);
+	check_pdeathsig(&iso);
+}
+
 int
 main(void)
 {
+	test_report_fd_lifted();
+	test_pdeathsig();
 	test_parse();
 	test_namespaces();
 	test_pid_ns();
