@@ -134,8 +134,14 @@ enum {
 struct isolate_plan {
 	uint64_t ns; /* CLONE_NEW* */
 	struct isolate_maps maps;
-	bool deny_setgroups; /* the master is unprivileged */
-	const char *rootfs;  /* NULL: the master's root */
+	/*
+	 * The master is unprivileged (geteuid() != 0). Such a master must
+	 * also be dumpable (it is, when it was exec'd as that user): after
+	 * a setuid of its own, its children's /proc/PID files belong to
+	 * root and their maps cannot be written.
+	 */
+	bool deny_setgroups;
+	const char *rootfs;  /* NULL: the master's root; needs CLONE_NEWNS */
 	unsigned rootfs_off; /* ISOLATE_NO_* */
 	const struct isolate_bind *binds;
 	int nbinds;

@@ -195,8 +195,11 @@ isolate_child_rootfs(const struct isolate_plan *plan, enum isolate_stage *stage)
 {
 	int i, err;
 
-	if (!(plan->ns & CLONE_NEWNS))
-		return 0;
+	if (!(plan->ns & CLONE_NEWNS)) {
+		/* Never pivot the master's own mount namespace. */
+		*stage = ISOLATE_STAGE_ROOTFS;
+		return plan->rootfs != NULL ? -EINVAL : 0;
+	}
 	/*
 	 * Nothing mounted here may propagate back to the master's
 	 * namespace, and pivot_root refuses a shared parent mount.
@@ -260,6 +263,9 @@ isolate_child_hostname(const struct isolate_plan *plan)
 {
 	if (plan->hostname == NULL)
 		return 0;
+	/* Without a uts namespace of its own it would rename the host. */
+	if (!(plan->ns & CLONE_NEWUTS))
+		return -EINVAL;
 	if (sethostname(plan->hostname, strlen(plan->hostname)) < 0)
 		return -errno;
 	return 0;

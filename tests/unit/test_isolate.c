@@ -526,6 +526,20 @@ test_rootfs(void)
 	CHECK_STR(proc_stage_name(o.r.stage), "bind");
 	CHECK_INT(o.r.err, ENOENT);
 	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 127);
+
+	/* Never the master's mount table or hostname. */
+	plan_ns(&iso, CLONE_NEWPID);
+	iso.rootfs = rootfs;
+	run(&j, &o);
+	CHECK_INT(o.report, 0);
+	CHECK_STR(proc_stage_name(o.r.stage), "bind rootfs");
+	CHECK_INT(o.r.err, EINVAL);
+	plan_ns(&iso, CLONE_NEWPID);
+	iso.hostname = "not-the-host";
+	run(&j, &o);
+	CHECK_INT(o.report, 0);
+	CHECK_STR(proc_stage_name(o.r.stage), "sethostname");
+	CHECK_INT(o.r.err, EINVAL);
 	remove_rootfs();
 }
 
@@ -726,6 +740,72 @@ test_cgroup(void)
 }
 
 /*
+ * The helper integration tests use, isolated: it serves its report over
+ * the inherited listener from inside user, pid, net, uts and ipc
+ * namespaces, and the report says pid 1, LISTEN_PID 1 and the hostname.
+ */
+static void
+test_nsreport(void)
+{
+	char exe[512], helper[600], buf[16384] = "";
+	char listen_pid[] = "LISTEN_PID=\0..........";
+	char *argv[] = {helper, NULL};
+	char *envp[] = {listen_pid, "LISTEN_FDS=1", NULL};
+	struct sockaddr_in a;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int l = tcp_listener(&a), fds[4] = {null, null, 2, l};
+	struct isolate_plan iso;
+	struct proc_plan plan = {.path = helper,
+				 .argv = argv,
+				 .envp = envp,
+				 .pid_slots = {listen_pid + 11},
+				 .fds = fds,
+				 .nfds = 4,
+				 .parent = getpid(),
+				 .isolate = &iso};
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct proc_child c;
+	struct proc_report r;
+	size_t off = 0;
+	ssize_t n;
+	int s, status;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	CHECK(n > 0);
+	exe[n > 0 ? n : 0] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(helper, sizeof(helper), "%s/../helpers/nsreport", exe);
+	plan_ns(&iso, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+			      CLONE_NEWUTS | CLONE_NEWIPC);
+	iso.hostname = "nsreport";
+	CHECK_INT(proc_spawn(&plan, &c), 0);
+	CHECK_INT(wait_report(c.report_fd, &r), 1);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(write(s, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1);
+	while (off < sizeof(buf) - 1 &&
+	       (n = read(s, buf + off, sizeof(buf) - 1 - off)) > 0)
+		off += (size_t)n;
+	buf[off] = '\0';
+	close(s);
+	CHECK(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	CHECK(strstr(buf, "\"pid\":1,") != NULL);
+	CHECK(strstr(buf, "\"ppid\":0,") != NULL);
+	CHECK(strstr(buf, "\"LISTEN_PID\":\"1\"") != NULL);
+	CHECK(strstr(buf, "\"LISTEN_FDS\":\"1\"") != NULL);
+	CHECK(strstr(buf, "\"hostname\":\"nsreport\"") != NULL);
+	CHECK(strstr(buf, "\"uid_map\":\"         0          0          1") !=
+	      NULL);
+	syscall(SYS_pidfd_send_signal, c.pidfd, SIGKILL, NULL, 0);
+	waitpid(c.pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fd_close(c.pidfd);
+	fd_close(c.report_fd);
+	close(l);
+	close(null);
+}
+
+/*
  * The exec report survives a placement that covers its pipe's number:
  * with 64 descriptors to place, the pipe sits inside the range.
  */
@@ -837,6 +917,7 @@ main(void)
 	test_user_ns_unprivileged();
 	test_rootfs();
 	test_net_ns();
+	test_nsreport();
 	test_cgroup();
 	return check_done("isolate");
 }
