@@ -113,18 +113,20 @@ isolate_cgroup_remove(const char *dir, const char *name, int deadline_ms)
 	for (;;) {
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
-		if (errno != EBUSY || waited >= deadline_ms)
+		if (errno != EBUSY)
 			return -errno;
 		/*
 		 * Still populated: a grandchild outlived the worker. Kill
 		 * all of it; the kernel empties the cgroup once the last
-		 * of them has been reaped by its parent (or by init).
+		 * of them has exited.
 		 */
 		if (waited == 0) {
 			err = isolate_cgroup_kill(dir, name);
 			if (err < 0 && err != -ENOENT)
 				return err;
 		}
+		if (waited >= deadline_ms)
+			return -EBUSY;
 		nanosleep(&tick, NULL);
 		waited++;
 	}

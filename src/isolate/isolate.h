@@ -183,8 +183,10 @@ void isolate_cgroup_name(char *buf, size_t len, int slot, unsigned gen);
 /* Writes "1" to DIR/NAME/cgroup.kill: SIGKILL to everything in it. */
 int isolate_cgroup_kill(const char *dir, const char *name);
 /*
- * Removes DIR/NAME. When it is still busy (processes in it), kills them and
- * retries until deadline_ms of waiting has passed. 0 or -errno.
+ * Removes DIR/NAME. When it is still busy (processes in it), kills them
+ * (cgroup.kill) and retries every millisecond until deadline_ms of waiting
+ * has passed, then returns -EBUSY. With deadline_ms 0 it never waits: the
+ * master's loop can kill, return, and try again later. 0 or -errno.
  */
 int isolate_cgroup_remove(const char *dir, const char *name, int deadline_ms);
 /* Whether controller ("memory", "pids", "cpu") is enabled for DIR's

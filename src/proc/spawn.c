@@ -374,7 +374,15 @@ clone_isolated(const struct isolate_plan *iso, int *pidfd)
 /*
  * Without isolation a plain fork: the path every supervision test covers,
  * and the one ASan's fork interceptor (its allocator locks) knows. With
- * isolation, clone3: namespaces, cgroup and pidfd at creation.
+ * isolation, clone3: namespaces, cgroup and pidfd at creation. The raw
+ * system call skips glibc's and ASan's fork handlers; that is sound here
+ * because the master is single-threaded (no other thread can hold a malloc
+ * or sanitizer lock at the clone) and the child until exec makes only raw
+ * calls. An in-process child keeps glibc's cached thread id of the
+ * master: it must not use PI or robust mutexes (herd's worker uses none).
+ * Measured on a 2-core VM, spawn to exec of /bin/true: fork 0.6-0.9 ms,
+ * clone3 with one namespace the same, user,pid,mount,net,uts,ipc with a
+ * rootfs of four binds about 2.9 ms.
  */
 int
 proc_spawn(const struct proc_plan *plan, struct proc_child *child)
