@@ -394,6 +394,10 @@ test_user_ns_root(void)
 	CHECK_STR(o.out, "");
 }
 
+static char rootfs[64];
+static void make_rootfs(void);
+static void remove_rootfs(void);
+
 /*
  * The same from an unprivileged parent: a forked process that became
  * nobody spawns the worker, and reports by its exit status.
@@ -404,8 +408,24 @@ test_user_ns_unprivileged(void)
 	int status;
 	pid_t pid;
 
+	make_rootfs();
+	CHECK(chown(rootfs, 65534, 65534) == 0);
 	pid = fork();
 	if (pid == 0) {
+		static const struct isolate_bind binds[] = {
+			{"/usr", "/usr", true},
+			{"/lib", "/lib", true},
+			{"/lib64", "/lib64", true},
+			{"/bin", "/bin", true},
+		};
+		char *argv[] = {
+			"/bin/sh", "-c",
+			"echo $$ $(id -u); touch /tmp/w && echo tmp-ok; "
+			"echo >/dev/null && echo dev-ok; "
+			"while read -r a b c d m o r; do [ $m = /usr ] && "
+			"echo usr-${o%%,*}; done </proc/self/mountinfo; "
+			"test -e /work || echo host-hidden",
+			NULL};
 		struct isolate_plan iso;
 		struct job j = {.iso = &iso, .fn = print_ids, .fd3 = -1};
 		struct proc_creds creds = {.set = true, .uid = 0, .gid = 0};
@@ -444,15 +464,31 @@ test_user_ns_unprivileged(void)
 		CHECK_INT(o.report, 0);
 		CHECK_STR(proc_stage_name(o.r.stage), "uid_map");
 		CHECK_INT(o.r.err, EPERM);
+
+		/* A root filesystem, read-only binds included. */
+		plan_ns(&iso, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS);
+		iso.rootfs = rootfs;
+		iso.binds = binds;
+		iso.nbinds = 4;
+		j.fn = NULL;
+		j.creds = NULL;
+		j.argv = argv;
+		run(&j, &o);
+		CHECK_INT(o.report, 1);
+		if (o.report == 0)
+			fprintf(stderr, "%s: %s\n", proc_stage_name(o.r.stage),
+				strerror(o.r.err));
+		CHECK_STR(o.out,
+			  "1 65534\ntmp-ok\ndev-ok\nusr-ro\nhost-hidden\n");
 		_exit(check_failed == 0 ? 0 : 1);
 	}
 	CHECK(pid > 0);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	remove_rootfs();
 }
 
 /* A root filesystem built from binds of the host's /usr and libraries. */
-static char rootfs[64];
 
 static void
 make_rootfs(void)
