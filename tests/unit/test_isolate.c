@@ -757,6 +757,7 @@ test_cgroup(void)
 	for (i = 0; i < 5000 && !gone(grandchild); i++)
 		usleep(1000);
 	CHECK(gone(grandchild));
+	waitpid(grandchild, NULL, 0);
 	close(iso.cgroup_fd);
 
 	/* Limits: refused by name where the controller is missing. */
@@ -946,6 +947,11 @@ test_pdeathsig(void)
 int
 main(void)
 {
+	/*
+	 * Orphans (a daemonized grandchild, a worker whose parent died)
+	 * come to us to be reaped, not to an init that may never do it.
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	test_report_fd_lifted();
 	test_pdeathsig();
 	test_parse();
@@ -957,5 +963,7 @@ main(void)
 	test_net_ns();
 	test_nsreport();
 	test_cgroup();
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	return check_done("isolate");
 }
