@@ -146,7 +146,10 @@ struct isolate_plan {
 	const struct isolate_bind *binds;
 	int nbinds;
 	const char *hostname; /* NULL: keep (needs CLONE_NEWUTS) */
-	int cgroup_fd;	      /* the worker's cgroup directory; -1 none */
+	/* The worker's cgroup directory (isolate_cgroup_create), when
+	 * in_cgroup: so that a zeroed plan asks for nothing. */
+	bool in_cgroup;
+	int cgroup_fd;
 };
 
 /* Child-side steps; each maps to a report stage of the same name. */

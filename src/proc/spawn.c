@@ -80,7 +80,7 @@ static bool
 isolated(const struct proc_plan *plan)
 {
 	return plan->isolate != NULL &&
-	       (plan->isolate->ns != 0 || plan->isolate->cgroup_fd >= 0);
+	       (plan->isolate->ns != 0 || plan->isolate->in_cgroup);
 }
 
 const char *
@@ -364,7 +364,7 @@ clone_isolated(const struct isolate_plan *iso, int *pidfd)
 	a.flags = iso->ns | CLONE_PIDFD;
 	a.pidfd = (uint64_t)(uintptr_t)pidfd;
 	a.exit_signal = SIGCHLD;
-	if (iso->cgroup_fd >= 0) {
+	if (iso->in_cgroup) {
 		a.flags |= CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)iso->cgroup_fd;
 	}

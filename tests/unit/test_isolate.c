@@ -240,7 +240,6 @@ plan_ns(struct isolate_plan *iso, uint64_t ns)
 {
 	memset(iso, 0, sizeof(*iso));
 	iso->ns = ns;
-	iso->cgroup_fd = -1;
 	iso->deny_setgroups = geteuid() != 0;
 	isolate_maps_default(&iso->maps, geteuid(), getegid(), false, 0, 0);
 }
@@ -735,6 +734,7 @@ test_cgroup(void)
 	CHECK_STR(name, "worker-3.gen-7");
 	plan_ns(&iso, 0);
 	iso.cgroup_fd = isolate_cgroup_create(dir, name);
+	iso.in_cgroup = true;
 	CHECK(iso.cgroup_fd >= 0);
 	run(&j, &o);
 	CHECK_INT(o.report, 1);
