@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "confine/confine.h"
+#include "isolate/isolate.h"
 
 #define PROC_GROUPS_MAX 64
 
@@ -62,6 +63,11 @@ struct proc_plan {
 	 */
 	int (*run)(void *arg);
 	void *run_arg;
+	/*
+	 * Namespaces, maps, root filesystem, hostname, cgroup (isolate.h
+	 * says in which order). NULL, or nothing asked in it: a plain fork.
+	 */
+	const struct isolate_plan *isolate;
 };
 
 /* A child as the parent sees it. */
@@ -83,6 +89,21 @@ enum proc_stage {
 	PROC_STAGE_NO_NEW_PRIVS,
 	PROC_STAGE_CHDIR,
 	PROC_STAGE_EXEC,
+	/* Isolation, parent side: the handshake's map writes. */
+	PROC_STAGE_UID_MAP,
+	PROC_STAGE_SETGROUPS_DENY,
+	PROC_STAGE_GID_MAP,
+	/* Isolation, child side: enum isolate_stage in the same order. */
+	PROC_STAGE_MOUNT_PRIVATE,
+	PROC_STAGE_ROOTFS,
+	PROC_STAGE_MOUNT_PROC,
+	PROC_STAGE_MOUNT_TMP,
+	PROC_STAGE_MOUNT_DEV,
+	PROC_STAGE_BIND,
+	PROC_STAGE_BIND_RO,
+	PROC_STAGE_PIVOT_ROOT,
+	PROC_STAGE_HOSTNAME,
+	/* Confinement, child side. */
 	PROC_STAGE_CAPS,
 	PROC_STAGE_RLIMITS,
 	PROC_STAGE_LANDLOCK,
@@ -97,13 +118,16 @@ struct proc_report {
 const char *proc_stage_name(enum proc_stage stage);
 
 /*
- * Forks and execs plan (or, with plan->run, forks and runs it). On success
+ * Forks and execs plan (or, with plan->run, forks and runs it; with
+ * plan->isolate, clones it into its namespaces and cgroup, see isolate.h).
+ * A map the kernel refuses is reported through the pipe like a failed step
+ * in the child (stage "uid_map", "setgroups deny" or "gid_map"). On success
  * returns 0 and fills child: the pidfd and the non-blocking read end of a
  * close-on-exec report pipe, which reads EOF once exec succeeded or a struct
  * proc_report if a step failed (the child then exits 127). Returns -errno if
- * fork or the pipe fails (no child then). Signals are blocked across fork; the
- * child resets every disposition to the default and clears its signal mask just
- * before exec.
+ * fork, clone3 or the pipes fail (no child then). Signals are blocked across
+ * fork; the child resets every disposition to the default and clears its signal
+ * mask just before exec.
  */
 int proc_spawn(const struct proc_plan *plan, struct proc_child *child);
 
