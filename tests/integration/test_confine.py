@@ -83,8 +83,9 @@ def test_a_listed_capability_survives_setuid_and_exec(herd, tmp_path):
             "try:\n s.bind(('127.0.0.77', 80)); print('bound 80', flush=True)\n"
             "except PermissionError as e: print('refused', e, flush=True)\n"
             "import time; time.sleep(1000)")
-    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody",
-              "--capabilities", "NET_BIND_SERVICE"], [PY, "-c", code])
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--user",
+              "nobody", "--capabilities", "NET_BIND_SERVICE"],
+             [PY, "-c", code])
     h.started(1)
     h.wait_log(r"bound 80")
     pid = h.workers()[0]
@@ -123,8 +124,8 @@ def test_rlimit_above_the_hard_limit_is_refused_when_herd_cannot_raise():
 
 
 def test_seccomp_default_with_user_and_off_without(herd):
-    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody"],
-             SLEEP).started(1)
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--user",
+              "nobody"], SLEEP).started(1)
     assert status(h.workers()[0])["Seccomp"] == "2"
     h.stop()
     h2 = herd(["--listen", "127.0.0.1:0"], SLEEP).started(1)
@@ -138,8 +139,8 @@ def test_seccomp_default_with_user_and_off_without(herd):
     ("bpf", 321, "import ctypes; ctypes.CDLL(None).syscall(321, 0, 0, 0)"),
 ])
 def test_a_denied_call_kills_the_worker_and_is_named(herd, call, nr, code):
-    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody",
-              "--restart-burst", "100"],
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--user",
+              "nobody", "--restart-burst", "100"],
              [PY, "-c", "print('up', flush=True); import time; "
               "time.sleep(0.2); " + code + "; print('survived')"])
     h.wait_log(rf"worker 0 \(pid \d+, gen 1\): killed by seccomp: "
@@ -152,8 +153,8 @@ def test_a_denied_call_kills_the_worker_and_is_named(herd, call, nr, code):
     ("node", ["/usr/bin/node", "-e", NODE_SERVER], b"node ok\n"),
 ])
 def test_servers_serve_under_strict(herd, name, argv, body):
-    h = herd(["--listen", "127.0.0.1:0", "--user", "nobody", "--seccomp",
-              "strict"], argv)
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--user",
+              "nobody", "--seccomp", "strict"], argv)
     h.started(1)
     h.wait_log(r"\): serving", timeout=20)
     assert status(h.workers()[0])["Seccomp"] == "2"
