@@ -34,6 +34,15 @@ os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    # Skips say why (STYLE.md): their reasons go in the closing summary,
+    # as if -rs were given.
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if reporter is not None and "s" not in reporter.reportchars:
+        reporter.reportchars += "s"
+
+
 def helper(name):
     return os.path.join(HELPERS, name)
 
