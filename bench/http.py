@@ -59,12 +59,28 @@ def die(msg):
     sys.exit(1)
 
 
-def free_port():
-    # Racy in principle, but nothing else on this machine grabs ports in
-    # the instant between this close and the server's bind.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def logged_port(log, start=0):
+    """The port herd's log (from byte start on) says it listens on: herd is
+    told port 0, so no port is picked before a server binds it."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(start)
+            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", f.read())
+    except FileNotFoundError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def held_socket():
+    """A listening socket on a port the kernel picks, for nginx, which
+    cannot be told port 0: nginx inherits it (NGINX=fd; in its environment,
+    as in its own binary upgrade) and matches it to its `listen` by
+    address, so nobody can take the port between choosing and serving.
+    The backlog is nginx's own default (511 on Linux)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(511)
+    return s
 
 
 def die_with_parent():
@@ -125,17 +141,27 @@ def get(port, timeout=1.0):
 
 
 class Server:
-    def __init__(self, name, argv, out, port, log):
+    def __init__(self, name, argv, out, log, sock=None):
         # out: its stdout and stderr (startup errors); log: its own log.
-        self.name, self.out, self.port, self.log = name, out, port, log
+        # sock: a held_socket() for nginx; without, the server is herd,
+        # told port 0, and its port comes from its log.
+        self.name, self.out, self.log = name, out, log
+        self.port = sock.getsockname()[1] if sock else None
+        env = dict(os.environ)
+        if sock:
+            env["NGINX"] = f"{sock.fileno()};"
         # Its own session: a Ctrl-C meant for this script reaches the
         # servers only through stop(), after the table's last line.
         with open(out, "ab") as f:
             self.proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=f,
                 stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=die_with_parent)
-        self.url = f"http://127.0.0.1:{port}/"
+                preexec_fn=die_with_parent, env=env,
+                pass_fds=(sock.fileno(),) if sock else ())
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/"
 
     def log_tail(self):
         text = ""
@@ -156,7 +182,9 @@ class Server:
                 die(f"{self.name} exited with status {self.proc.returncode} "
                     "before answering:\n"
                     f"{self.log_tail()}")
-            resp = get(self.port)
+            if self.port is None:
+                self.port = logged_port(self.log)
+            resp = get(self.port) if self.port else None
             if (resp is not None and resp.startswith(b"HTTP/1.1 200")
                     and len(children(self.proc.pid)) >= WORKERS):
                 if not resp.endswith(b"\r\n\r\n" + BODY):
@@ -256,14 +284,14 @@ def main():
     tmp = tempfile.mkdtemp(prefix="herd-bench-http.")
     servers = []
     try:
-        hport = free_port()
         herd = Server("herd", [
             f"{B}/herd", "--workers", str(WORKERS), "--listen",
-            f"127.0.0.1:{hport}", "--log", f"{tmp}/herd.log", *HERD],
-            f"{tmp}/herd.out", hport, f"{tmp}/herd.log")
+            "127.0.0.1:0", "--log", f"{tmp}/herd.log", *HERD],
+            f"{tmp}/herd.out", f"{tmp}/herd.log")
         servers.append(herd)
         for name, listen_opts in NGINX_VARIANTS:
-            nport = free_port()
+            sock = held_socket()
+            nport = sock.getsockname()[1]
             conf = f"{tmp}/{name}.conf"
             with open(conf, "w") as f:
                 # Workers as root like herd's; only a root master may
@@ -272,10 +300,11 @@ def main():
                     user="user root;\n" if os.geteuid() == 0 else "",
                     workers=WORKERS, tmp=tmp, port=nport, name=name,
                     listen_opts=listen_opts))
-            servers.append(Server(
-                name, ["nginx", "-c", conf, "-p", tmp,
-                       "-e", f"{tmp}/{name}.error.log"],
-                f"{tmp}/{name}.out", nport, f"{tmp}/{name}.error.log"))
+            with sock:  # nginx has its own copy now
+                servers.append(Server(
+                    name, ["nginx", "-c", conf, "-p", tmp,
+                           "-e", f"{tmp}/{name}.error.log"],
+                    f"{tmp}/{name}.out", f"{tmp}/{name}.error.log", sock))
         for s in servers:
             s.wait_ready()
         names = [s.name for s in servers]

@@ -15,14 +15,22 @@ B=build/release
 tmp=$(mktemp -d)
 trap 'kill -QUIT $(cat $tmp/herd.pid 2>/dev/null) 2>/dev/null; sleep 1; rm -rf "$tmp"' EXIT
 cp $B/herd "$tmp/herd"
-port=$((20000 + $$ % 10000))
-"$tmp/herd" --listen 127.0.0.1:$port --workers 2 --readiness notify \
+# Port 0, and the port herd chose from its log: a port picked here could
+# be someone else's by the time herd binds it.
+"$tmp/herd" --listen 127.0.0.1:0 --workers 2 --readiness notify \
 	--pid-file "$tmp/herd.pid" --log "$tmp/herd.log" \
 	-- "$PWD/$B/helpers/keepalive" &
 for _ in $(seq 50); do
 	grep -q "master: ready" "$tmp/herd.log" 2>/dev/null && break
 	sleep 0.1
 done
+port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' \
+	"$tmp/herd.log" | head -n 1)
+if [ -z "$port" ]; then
+	echo "bench/reload: herd did not start:" >&2
+	cat "$tmp/herd.log" >&2
+	exit 1
+fi
 
 window() { # name seconds action...
 	name=$1 secs=$2

@@ -43,7 +43,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
 from slowclients import SlowClients  # noqa: E402
 B, NGINX_CONF, die, die_with_parent = (_hb.B, _hb.NGINX_CONF, _hb.die,
                                        _hb.die_with_parent)
-free_port, get, parse_wrk = _hb.free_port, _hb.get, _hb.parse_wrk
+get, parse_wrk = _hb.get, _hb.parse_wrk
+held_socket, logged_port = _hb.held_socket, _hb.logged_port
 
 HERD = os.path.join(B, "herd")
 TESTAPP = os.path.join(B, "tests", "testapp.so")
@@ -52,27 +53,34 @@ TESTAPP = os.path.join(B, "tests", "testapp.so")
 class Herd:
     def __init__(self, tmp, *args, env=None):
         self.tmp = tmp
-        self.port = free_port()
         self.pid_file = os.path.join(tmp, "herd.pid")
         self.sock = os.path.join(tmp, "ctl.sock")
         self.log = os.path.join(tmp, "herd.log")
+        # What this herd logs starts here (the file may hold an earlier
+        # one's); its port is learned from it: herd is told port 0.
+        try:
+            self.log_start = os.path.getsize(self.log)
+        except FileNotFoundError:
+            self.log_start = 0
         full_env = dict(os.environ, **(env or {}))
         self.proc = subprocess.Popen(
-            [HERD, "--listen", f"127.0.0.1:{self.port}", "--log", self.log,
+            [HERD, "--listen", "127.0.0.1:0", "--log", self.log,
              "--pid-file", self.pid_file, "--control-socket", self.sock,
              *args], env=full_env, stdin=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=die_with_parent)
         end = time.monotonic() + 10
         while time.monotonic() < end:
             if "master: ready" in self.read_log():
+                self.port = logged_port(self.log, self.log_start)
                 return
             time.sleep(0.05)
         die(f"herd did not start:\n{self.read_log()}")
 
     def read_log(self):
         try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
+            with open(self.log, "rb") as f:
+                f.seek(self.log_start)
+                return f.read().decode(errors="replace")
         except FileNotFoundError:
             return ""
 
@@ -182,16 +190,24 @@ def herd_drains(tmp, reloads, upgrades):
 
 
 def nginx_drains(tmp, reloads, upgrades):
-    port = free_port()
+    sock = held_socket()
+    port = sock.getsockname()[1]
     conf = os.path.join(tmp, "nginx.conf")
-    # nginx ignores USR2 unless it runs as a daemon (with `daemon off` its
-    # parent looks like an old binary still alive).
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(
             user="user root;\n" if os.getuid() == 0 else "", workers=2,
-            tmp=tmp, port=port).replace("daemon off;", "daemon on;"))
+            tmp=tmp, port=port, name="nginx", listen_opts=""))
     pid_file = os.path.join(tmp, "nginx.pid")
-    subprocess.run(["/usr/sbin/nginx", "-c", conf], check=True)
+    # nginx ignores USR2 while its parent is the one it started with (an
+    # old binary still alive, it thinks), and with inherited sockets it
+    # does not daemonize (it takes itself for a new binary). So a shell
+    # starts it and leaves once nginx is up, orphaning it as a daemon is.
+    with sock, open(os.path.join(tmp, "nginx.out"), "wb") as out:
+        starter = subprocess.Popen(
+            ["/bin/sh", "-c", '/usr/sbin/nginx -c "$0" & read _', conf],
+            stdin=subprocess.PIPE, stdout=out, stderr=out,
+            env=dict(os.environ, NGINX=f"{sock.fileno()};"),
+            pass_fds=(sock.fileno(),))
 
     def master():
         # The pid file is renamed and rewritten during an upgrade.
@@ -205,8 +221,12 @@ def nginx_drains(tmp, reloads, upgrades):
                 time.sleep(0.02)
 
     end = time.monotonic() + 10
-    while get(port) is None and time.monotonic() < end:
+    while get(port) is None or not os.path.exists(pid_file):
+        if time.monotonic() > end:
+            die(f"nginx did not start: see {tmp}/nginx.*")
         time.sleep(0.05)
+    starter.stdin.close()
+    starter.wait()
     try:
         with Wrk(port) as w:
             for _ in range(reloads):

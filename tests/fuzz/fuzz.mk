@@ -16,13 +16,17 @@ $(FUZZ_B)/fuzz_http: tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC) src/http/http.h
 	@clang $(FUZZ_FLAGS) tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC) -o $@
 
 # Seeds: the committed ones (tests/fuzz/corpus/http: the shared corpus
-# decoded, a split byte first), plus the shared corpus decoded afresh
-# when it is there, so that new cases join in.
+# decoded, a split byte first), plus the shared corpus decoded afresh, so
+# that new cases join in. The shared corpus sits beside the repository: a
+# clone without it runs the committed seeds and says so, while one named
+# by HERD_CORPUS must be there.
+FUZZ_CORPUS := $(or $(HERD_CORPUS),../shared/corpus/http-requests)
 $(FUZZ_B)/seeds: $(wildcard tests/fuzz/corpus/http/*)
-	@rm -rf $@ && mkdir -p $@
-	@cp tests/fuzz/corpus/http/* $@/
+	@rm -rf $@ $@.new && mkdir -p $@.new
+	@cp tests/fuzz/corpus/http/* $@.new/
 	@/usr/bin/python3 scripts/decode-corpus.py \
-		../shared/corpus/http-requests $@ >/dev/null
+		$(if $(HERD_CORPUS),,--optional) $(FUZZ_CORPUS) $@.new >/dev/null
+	@mv $@.new $@
 
 # Quiet when it passes (one line: libFuzzer's ~500 lines of progress would
 # bury the rest of `make test`), loud when it fails: the whole log, then

@@ -34,6 +34,15 @@ os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    # Skips say why (STYLE.md): their reasons go in the closing summary,
+    # as if -rs were given.
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if reporter is not None and "s" not in reporter.reportchars:
+        reporter.reportchars += "s"
+
+
 def helper(name):
     return os.path.join(HELPERS, name)
 
@@ -95,12 +104,6 @@ def alive(pid):
         return False  # gone, possibly between open and read
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http_get(port, path="/", host="127.0.0.1", timeout=5.0):
     with socket.create_connection((host, port), timeout=timeout * SLOW) as s:
         s.sendall(f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
@@ -121,6 +124,12 @@ class Herd:
         self.tmp = tmp_path
         self.log_path = os.path.join(tmp_path, "herd.log")
         self.expect_errors = [re.compile(e) for e in expect_errors]
+        # A second herd in one test appends to the same log: what this one
+        # says starts here.
+        try:
+            self.log_start = os.path.getsize(self.log_path)
+        except FileNotFoundError:
+            self.log_start = 0
         argv = [HERD]
         if log:
             argv += ["--log", self.log_path]
@@ -150,14 +159,27 @@ class Herd:
                         and rx.findall(self.log()), timeout,
                         f"{count}x /{pattern}/ in herd's log:\n{self.log()}")
 
+    def own_log(self):
+        """The log from where this herd began (see log_start)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_start)
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
     def port(self, name=None):
-        """The port herd says it listens on (port 0 resolved)."""
-        self.wait_log(r"listening on")
-        for port, lname in re.findall(
-                r"listening on \S*:(\d+) \(name ([^,)]+)", self.log()):
-            if name is None or lname == name:
-                return int(port)
-        raise AssertionError(f"no listener {name}:\n{self.log()}")
+        """The port herd says it listens on (port 0 resolved): tests listen
+        on port 0 and learn the port here, so two tests never race for
+        one."""
+        def find():
+            found = [int(port) for port, lname in re.findall(
+                r"listening on \S*:(\d+) \(name ([^,)]+)", self.own_log())
+                if name is None or lname == name]
+            return found and found[0]
+        return wait_for(find, 5.0,
+                        f"a listener {name or ''} in herd's log:\n"
+                        f"{self.own_log()}")
 
     def started(self, workers=1, timeout=10.0):
         """Waits until `workers` workers run; records the fd baseline."""

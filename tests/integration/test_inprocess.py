@@ -9,8 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import (HERD, alive, fds, free_port, http_get, status,
-                      wait_for, SLOW)
+from conftest import HERD, alive, fds, http_get, status, wait_for, SLOW
 from zdt import ctl
 
 
@@ -73,11 +72,11 @@ def test_killed_worker_is_replaced(herd):
 
 def test_reload_replaces_workers_and_keeps_serving(herd, tmp_path):
     conf = tmp_path / "herd.conf"
-    port = free_port()
-    base = (f"listen = 127.0.0.1:{port}\nworkers = 2\n"
+    base = (f"listen = 127.0.0.1:0\nworkers = 2\n"
             f"control-socket = {tmp_path / 'ctl.sock'}\n")
     conf.write_text(base + "app = hello\n")
     h = herd(["-c", str(conf)]).started(2)
+    port = h.port()
     before = set(h.workers())
     assert get(port)[2] == b"hello, world\n"
     conf.write_text(base + "app = echo\n")

@@ -1,6 +1,7 @@
 """Listeners: TCP on IPv4 and IPv6, unix sockets (a stale one replaced, a
-live one refused), sockets handed over by systemd-socket-activate, and
-deferred accepts for herd's own HTTP workers."""
+live one refused), sockets handed over by systemd-socket-activate (or by
+the test itself, for a TCP port it holds), and deferred accepts for herd's
+own HTTP workers."""
 import ctypes
 import os
 import socket
@@ -12,10 +13,21 @@ from conftest import HERD, SLOW, fds, helper, http_get, wait_for
 HELLO = os.path.join(os.path.dirname(HERD), "herd-hello")
 
 
-def try_get(port):
+def unix_get(path):
+    with socket.socket(socket.AF_UNIX) as c:
+        c.settimeout(5 * SLOW)
+        c.connect(str(path))
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        reply = b""
+        while chunk := c.recv(4096):
+            reply += chunk
+    return reply.decode(errors="replace")
+
+
+def try_unix_get(path):
     try:
-        return http_get(port)
-    except ConnectionRefusedError:
+        return unix_get(path)
+    except (FileNotFoundError, ConnectionRefusedError):
         return None
 
 
@@ -35,13 +47,7 @@ def test_unix_socket_stale_replaced_and_removed(herd, tmp_path):
     h = herd(["--listen", f"unix:{path},mode=0600", "--workers", "1"],
              [HELLO]).started(1)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    with socket.socket(socket.AF_UNIX) as c:
-        c.connect(str(path))
-        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        reply = b""
-        while chunk := c.recv(4096):
-            reply += chunk
-        assert b"hello from herd" in reply
+    assert "hello from herd" in unix_get(path)
     h.stop()
     assert not path.exists()
 
@@ -72,27 +78,26 @@ def test_port_in_use_is_a_clear_error(tmp_path):
 
 
 def test_systemd_socket_activation(herd, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    path = tmp_path / "act.sock"
+    # Unix sockets: systemd-socket-activate refuses port 0, and a TCP port
+    # picked beforehand could be taken by someone else before it binds.
+    web, admin = tmp_path / "web.sock", tmp_path / "admin.sock"
 
     def activate(argv, **kw):
         return subprocess.Popen(
-            ["systemd-socket-activate", "-l", f"127.0.0.1:{port}", "-l",
-             str(path), "--fdname=web:admin", *argv], **kw)
-    # Matched by name for `admin`, by address for the TCP one.
-    h = herd(["--listen", f"127.0.0.1:{port}", "--listen",
+            ["systemd-socket-activate", "-l", str(web), "-l", str(admin),
+             "--fdname=web:admin", *argv], **kw)
+    # Matched by name for `admin`, by address for the other one.
+    h = herd(["--listen", f"unix:{web}", "--listen",
               "unix:/nonexistent/elsewhere.sock,name=admin", "--workers",
               "2"], [HELLO], popen=lambda a, **kw: activate(a, **kw))
     # systemd-socket-activate starts its child on the first connection,
     # which then waits in the queue for herd's workers.
-    assert "hello from herd" in wait_for(lambda: try_get(port), 10,
+    assert "hello from herd" in wait_for(lambda: try_unix_get(web), 10,
                                          "the first connection")
-    h.wait_log(rf"listening on 127.0.0.1:{port} \(name listen0, inherited\)")
-    h.wait_log(rf"listening on unix:{path} \(name admin, inherited\)")
+    h.wait_log(rf"listening on unix:{web} \(name listen0, inherited\)")
+    h.wait_log(rf"listening on unix:{admin} \(name admin, inherited\)")
     h.started(2)
-    assert "hello from herd" in http_get(port)
+    assert "hello from herd" in unix_get(admin)
     for pid in h.workers():
         # Right after exec the dynamic loader may still hold the libraries
         # it is mapping: what counts is the set the program runs with.
@@ -102,22 +107,63 @@ def test_systemd_socket_activation(herd, tmp_path):
         assert b"LISTEN_FDS" not in f.read()
     h.stop()
     # An inherited unix socket is never unlinked by herd.
-    assert path.exists()
+    assert web.exists() and admin.exists()
 
 
 def test_socket_activation_without_listen_adopts_all(herd, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    path = tmp_path / "act.sock"
     h = herd(["--workers", "1"], [HELLO], popen=lambda a, **kw:
-             subprocess.Popen(["systemd-socket-activate", "-l",
-                               f"127.0.0.1:{port}", "--fdname=http", *a],
-                              **kw))
-    assert "hello from herd" in wait_for(lambda: try_get(port), 10,
+             subprocess.Popen(["systemd-socket-activate", "-l", str(path),
+                               "--fdname=http", *a], **kw))
+    assert "hello from herd" in wait_for(lambda: try_unix_get(path), 10,
                                          "the first connection")
-    h.wait_log(rf"listening on 127.0.0.1:{port} \(name http, inherited\)")
+    h.wait_log(rf"listening on unix:{path} \(name http, inherited\)")
+    h.started(1)
+    assert "hello from herd" in unix_get(path)
+
+
+# Hands fds over as systemd does: at 3…, with LISTEN_FDS, LISTEN_FDNAMES and
+# LISTEN_PID naming the process itself, which then becomes herd by exec.
+# Lifted above the target range first, so that no fd lands on another.
+HANDOVER = """
+import fcntl, os, sys
+fds = [int(f) for f in sys.argv[1].split(",")]
+high = [fcntl.fcntl(f, fcntl.F_DUPFD, 3 + len(fds)) for f in fds]
+for i, f in enumerate(high):
+    os.dup2(f, 3 + i)
+    os.close(f)
+os.environ.update(LISTEN_FDS=str(len(fds)), LISTEN_FDNAMES=sys.argv[2],
+                  LISTEN_PID=str(os.getpid()))
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+def handing_over(socks, names):
+    """A popen for the herd fixture that hands socks to herd."""
+    fds = [s.fileno() for s in socks]
+
+    def popen(argv, pass_fds=(), **kw):
+        return subprocess.Popen(
+            ["/usr/bin/python3", "-c", HANDOVER, ",".join(map(str, fds)),
+             ":".join(names), *argv], pass_fds=(*pass_fds, *fds), **kw)
+    return popen
+
+
+def test_inherited_tcp_socket_is_matched_by_its_port(herd):
+    # The test holds the port from bind to handover: nobody can take it.
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen()
+    port = tcp.getsockname()[1]
+    h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1"], [HELLO],
+             popen=handing_over([tcp], ["web"]))
+    tcp.close()  # herd has its own
+    h.wait_log(rf"listening on 127.0.0.1:{port} \(name listen0, inherited\)")
     h.started(1)
     assert "hello from herd" in http_get(port)
+    (pid,) = h.workers()
+    wait_for(lambda: set(fds(pid)) == {0, 1, 2, 3}, 5,
+             f"only the listener in {fds(pid)}")
 
 
 def test_activation_for_another_process_is_not_ours(herd):

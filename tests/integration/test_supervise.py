@@ -14,8 +14,7 @@ import subprocess
 import time
 
 from slowclients import SlowClients
-from conftest import (BUILD, HERD, SLOW, alive, free_port, helper,
-                      wait_for)
+from conftest import BUILD, HERD, SLOW, alive, helper, wait_for
 
 TESTAPP = os.path.join(BUILD, "tests", "testapp.so")
 
@@ -224,11 +223,10 @@ def test_max_memory_recycles_a_grown_worker(herd, tmp_path):
     base = uss(h.workers()[0])
     h.stop()
     limit = base + (48 << 20)
-    # A second herd in this test: its log is the same file, so its port
-    # is chosen here rather than read from the log.
-    port = free_port()
-    h = start(herd, tmp_path, "--app", TESTAPP, "--max-memory", str(limit),
-              listen=f"127.0.0.1:{port}")
+    # A second herd in this test, on the same log file: port() reads what
+    # this one logged.
+    h = start(herd, tmp_path, "--app", TESTAPP, "--max-memory", str(limit))
+    port = h.port()
     grown = int(request(port, "/pid")[1])
     assert request(port, "/grow/16")[0] == 200
     assert request(port, "/")[0] == 200
@@ -252,12 +250,14 @@ def test_reload_with_preload_loads_new_code_through_a_new_master(herd,
     shutil.copy(TESTAPP, app)
     conf = tmp_path / "herd.conf"
     pid_file = tmp_path / "herd.pid"
-    port = free_port()
-    conf.write_text(f"listen = 127.0.0.1:{port}\nworkers = 2\n"
+    conf.write_text(f"listen = 127.0.0.1:0\nworkers = 2\n"
                     f"app = {app}\npreload = true\npid-file = {pid_file}\n"
                     f"control-socket = {tmp_path / 'ctl.sock'}\n"
                     f"env = TESTAPP_TABLE_MB=4\n")
     h = herd(["-c", str(conf)]).started(2)
+    # The new master takes the socket over by its address (port 0 matches
+    # the inherited one's port), so the port stays.
+    port = h.port()
     h.wait_log(r"master: app testapp preloaded")
     assert request(port, "/")[1].startswith(b"ok ")
     # New code, put in place the way a deploy does: a new file renamed
@@ -422,10 +422,10 @@ def test_worker_leaves_before_graceful_timeout(herd, tmp_path):
 def test_signal_storm_on_http_workers_leaves_a_consistent_herd(herd,
                                                                tmp_path):
     conf = tmp_path / "herd.conf"
-    port = free_port()
-    conf.write_text(f"listen = 127.0.0.1:{port}\nworkers = 2\napp = hello\n"
+    conf.write_text(f"listen = 127.0.0.1:0\nworkers = 2\napp = hello\n"
                     f"control-socket = {tmp_path / 'ctl.sock'}\n")
     h = herd(["-c", str(conf)]).started(2)
+    port = h.port()
     h.sock = tmp_path / "ctl.sock"
     rng = random.Random(7)
     storm = [signal.SIGHUP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGUSR1]

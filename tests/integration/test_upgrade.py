@@ -7,8 +7,8 @@ import shutil
 import signal
 import subprocess
 
-from conftest import (HERD, alive, children, environ, fds, free_port, helper,
-                      http_get, wait_for)
+from conftest import (HERD, alive, children, environ, fds, helper, http_get,
+                      wait_for)
 from zdt import ctl, status, write_config
 
 
@@ -16,13 +16,14 @@ def launch(herd, tmp_path, extra="", env=None, pass_fds=(), **kw):
     exe = tmp_path / "herd"
     shutil.copy(HERD, exe)
     conf = tmp_path / "herd.conf"
-    port = free_port()
-    write_config(conf, port, 2, extra)
+    # Port 0, learned from herd: the new master takes the socket over by
+    # name, so the port stays across upgrades.
+    write_config(conf, 0, 2, extra)
     h = herd(["-c", str(conf)], env=env, pass_fds=pass_fds,
              popen=lambda argv, **k: subprocess.Popen([str(exe)] + argv[1:],
                                                      **k), **kw)
     h.wait_log(r"master: ready")
-    return h, exe, conf, port
+    return h, exe, conf, h.port()
 
 
 def pidfile(tmp_path):
@@ -198,8 +199,7 @@ def exe_of(pid):
 def start_as(herd, tmp_path, argv0, executable, extra="", env=None,
              cwd=None):
     conf = tmp_path / "herd.conf"
-    port = free_port()
-    write_config(conf, port, 1, extra)
+    write_config(conf, 0, 1, extra)
     h = herd(["-c", str(conf)], env=env,
              popen=lambda argv, **k: subprocess.Popen(
                  [argv0] + argv[1:], executable=executable, cwd=cwd, **k))

@@ -6,7 +6,7 @@ import threading
 import re
 import time
 
-from conftest import free_port, wait_for
+from conftest import wait_for
 from test_upgrade import launch
 from zdt import Load, ctl, upgrade
 
@@ -51,11 +51,11 @@ def test_in_process_drains_lose_nothing_under_wrk(herd, tmp_path):
     `Connection: close` (wrk then reconnects) instead of closing under a
     request that is already on its way, which is what costs nginx a
     request per connection at each reload."""
-    port = free_port()
     conf = tmp_path / "herd.conf"
-    conf.write_text(f"listen = 127.0.0.1:{port}\nworkers = 2\napp = hello\n"
+    conf.write_text(f"listen = 127.0.0.1:0\nworkers = 2\napp = hello\n"
                     f"pid-file = {tmp_path / 'herd.pid'}\n")
     h = herd(["-c", str(conf)]).started(2)
+    port = h.port()  # kept by reloads and upgrades that still name :0
     # wrk runs back to back in 2 s slices (it has no "until told" mode), so
     # every reload and upgrade falls inside one.
     outs, done = [], threading.Event()

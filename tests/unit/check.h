@@ -1,8 +1,10 @@
 /*
  * A tiny unit-test harness shared by the per-module test binaries.
  * CHECK records a failure with file:line and goes on; each binary ends with
- * check_done(), which prints the plain closing line "N passed, N failed"
- * and returns the exit status. There is no skipping: a test runs or fails.
+ * check_done(), which prints the plain closing line "N passed, N failed,
+ * N skipped" and returns the exit status. A test skips only for something
+ * outside the repository that a clone may lack (the shared corpus), through
+ * check_skip(), which says what and why: nothing passes by not running.
  */
 #ifndef HERD_TEST_CHECK_H
 #define HERD_TEST_CHECK_H
@@ -10,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int check_passed, check_failed;
+static int check_passed, check_failed, check_skipped;
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \
@@ -48,10 +50,22 @@ static int check_passed, check_failed;
 		}                                                             \
 	} while (0)
 
+/*
+ * Counts a test that cannot run here and prints what and why on stdout,
+ * before the closing line that counts it.
+ */
+static inline void
+check_skip(const char *what, const char *why)
+{
+	check_skipped++;
+	printf("skipped: %s: %s\n", what, why);
+}
+
 static inline int
 check_done(const char *name)
 {
-	printf("%s: %d passed, %d failed\n", name, check_passed, check_failed);
+	printf("%s: %d passed, %d failed, %d skipped\n", name, check_passed,
+	       check_failed, check_skipped);
 	return check_failed == 0 ? 0 : 1;
 }
 
