@@ -73,6 +73,32 @@ same_spec(const struct listen_spec *a, const struct listen_spec *b)
 	       memcmp(&a->addr, &b->addr, a->addrlen) == 0;
 }
 
+static bool fd_in(const struct listener *ls, int n, int fd);
+
+/*
+ * The running listener that configured listener ls[i] keeps: one of the
+ * same address that no earlier entry took, the one of the same name first.
+ * Each socket goes to one entry only: two `127.0.0.1:0` are two sockets.
+ * Returns its index in m->listeners, or -1 (bind a new one).
+ */
+static int
+running_match(const struct master *m, const struct listener *ls, int i)
+{
+	int k, found = -1;
+
+	for (k = 0; k < m->nlisteners; k++) {
+		const struct listener *r = &m->listeners[k];
+
+		if (!same_spec(&r->spec, &ls[i].spec) || fd_in(ls, i, r->fd))
+			continue;
+		if (strcmp(r->spec.name, ls[i].spec.name) == 0)
+			return k;
+		if (found < 0)
+			found = k;
+	}
+	return found;
+}
+
 static bool
 fd_in(const struct listener *ls, int n, int fd)
 {
@@ -126,12 +152,11 @@ next_listeners(struct master *m, const struct config *next, int *n, char *why,
 	for (i = 0; i < next->nlisten; i++) {
 		ls[i].spec = next->listen[i];
 		ls[i].fd = -1;
-		for (k = 0; k < m->nlisteners; k++)
-			if (same_spec(&m->listeners[k].spec, &ls[i].spec)) {
-				ls[i].fd = m->listeners[k].fd;
-				ls[i].inherited = m->listeners[k].inherited;
-				break;
-			}
+		k = running_match(m, ls, i);
+		if (k >= 0) {
+			ls[i].fd = m->listeners[k].fd;
+			ls[i].inherited = m->listeners[k].inherited;
+		}
 		if (ls[i].fd >= 0) {
 			/* A changed backlog applies to a listening socket. */
 			if (ls[i].spec.backlog > 0)

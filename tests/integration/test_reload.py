@@ -123,9 +123,8 @@ def test_watchdog_kills_a_silent_worker(herd, tmp_path):
 
 def test_listeners_added_and_retired(herd, tmp_path):
     h, conf, port = start(herd, tmp_path, workers=1)
-    # Another address than the first listener's `127.0.0.1:0`: a reload
-    # matches running listeners by configured address, and port 0 is the
-    # same text for both.
+    # An IPv6 listener beside the IPv4 one (two `127.0.0.1:0` entries are
+    # covered by test_two_port_zero_listeners_stay_two_across_a_reload).
     conf.write_text(conf.read_text() + "listen = [::1]:0,name=admin\n")
     assert ctl(conf, "reload").returncode == 0
     port2 = h.port("admin")
@@ -153,3 +152,24 @@ def refused(port):
         return False
     except ConnectionRefusedError:
         return True
+
+
+def test_two_port_zero_listeners_stay_two_across_a_reload(herd, tmp_path):
+    """Each running listener is reused by one configured listener only:
+    two `127.0.0.1:0` entries are two sockets before and after a reload
+    (by name first), not one socket shared and the other closed."""
+    conf = tmp_path / "herd.conf"
+    write_config(conf, 0, 1, "listen = 127.0.0.1:0,name=b\n")
+    conf.write_text(conf.read_text().replace(",name=http", ",name=a"))
+    h = herd(["-c", str(conf)])
+    h.wait_log(r"master: ready")
+    h.started(1)
+    a, b = h.port("a"), h.port("b")
+    assert a != b
+    assert ctl(conf, "reload").returncode == 0
+    assert "retired" not in h.log()
+    ports = {l["name"]: l["listen"] for l in status(conf)["listeners"]}
+    assert ports == {"a": f"127.0.0.1:{a}", "b": f"127.0.0.1:{b}"}, ports
+    wait_for(lambda: all(environ(p).get("HERD_GENERATION") == "2"
+                         for p in h.workers()), 10, "generation 2")
+    assert "gen 2" in http_get(a) and "gen 2" in http_get(b)
