@@ -33,13 +33,12 @@ def main():
     servers = []
     try:
         for name, extra in VARIANTS:
-            port = bh.free_port()
+            log = os.path.join(tmp, f"{name}.log")
             s = bh.Server(name, [os.path.join(bh.B, "herd"), "--app",
                                  "hello", "--workers", str(bh.WORKERS),
-                                 "--listen", f"127.0.0.1:{port}", "--log",
-                                 os.path.join(tmp, f"{name}.log"), *extra],
-                          os.path.join(tmp, f"{name}.out"), port,
-                          os.path.join(tmp, f"{name}.log"))
+                                 "--listen", "127.0.0.1:0", "--log", log,
+                                 *extra],
+                          os.path.join(tmp, f"{name}.out"), log)
             s.wait_ready()
             servers.append(s)
         for r in range(rounds):
