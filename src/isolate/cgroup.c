@@ -33,25 +33,6 @@ path_of(char *buf, size_t len, const char *dir, const char *name,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static int
-write_file(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
 /* Reads a small file into buf (NUL-terminated). Returns length or -errno. */
 static ssize_t
 read_file(const char *path, char *buf, size_t len)
@@ -97,7 +78,7 @@ isolate_cgroup_kill(const char *dir, const char *name)
 	err = path_of(path, sizeof(path), dir, name, "cgroup.kill");
 	if (err < 0)
 		return err;
-	return write_file(path, "1");
+	return isolate_write_file(path, "1", 1);
 }
 
 int
@@ -187,7 +168,7 @@ enable_controller(const char *dir, const char *controller)
 	if (rc < 0)
 		return rc;
 	snprintf(word, sizeof(word), "+%s", controller);
-	return write_file(path, word);
+	return isolate_write_file(path, word, strlen(word));
 }
 
 int
@@ -248,7 +229,7 @@ write_limit(const char *dir, const char *name, const char *file, int64_t v)
 	if (err < 0)
 		return err;
 	snprintf(text, sizeof(text), "%" PRId64, v);
-	return write_file(path, text);
+	return isolate_write_file(path, text, strlen(text));
 }
 
 int

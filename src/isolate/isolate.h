@@ -216,4 +216,10 @@ int isolate_cgroup_set_limits(const char *dir, const char *name,
 /* The oom_kill counter of DIR/NAME/memory.events (0 when absent), -errno. */
 int64_t isolate_cgroup_oom_kills(const char *dir, const char *name);
 
+/*
+ * Writes len bytes of text to an existing file (a /proc or cgroup control
+ * file) in one write. 0, -errno, or -EIO for a short write. Parent side.
+ */
+int isolate_write_file(const char *path, const char *text, size_t len);
+
 #endif

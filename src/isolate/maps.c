@@ -93,14 +93,12 @@ isolate_maps_default(struct isolate_maps *maps, uid_t master_uid,
 }
 
 /* Writes text to /proc/PID/file in one write(), as the kernel wants. */
-static int
-write_proc(pid_t pid, const char *file, const char *text, size_t len)
+int
+isolate_write_file(const char *path, const char *text, size_t len)
 {
-	char path[64];
 	ssize_t n;
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -111,6 +109,15 @@ write_proc(pid_t pid, const char *file, const char *text, size_t len)
 		err = -EIO;
 	close(fd);
 	return err;
+}
+
+static int
+write_proc(pid_t pid, const char *file, const char *text, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	return isolate_write_file(path, text, len);
 }
 
 static int
