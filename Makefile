@@ -61,7 +61,7 @@ LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/libherd.so.0
 HERD_SOVERSION := 0
 
 .PHONY: all build run test check unit integration format format-check \
-	layering fuzz install clean bench
+	layering fuzz install uninstall man-lint deb clean bench
 .DEFAULT_GOAL := all
 
 all: build
@@ -171,7 +171,7 @@ layering: $(CORE_OBJ) $(B)/src/main.o
 # The whole test command: what CI and a new contributor run.
 test:
 	scripts/install-deps.sh
-	$(MAKE) format-check layering
+	$(MAKE) format-check layering man-lint
 	$(MAKE) VARIANT=clang build
 	$(MAKE) VARIANT=release unit
 	$(MAKE) VARIANT=asan unit
@@ -186,6 +186,27 @@ bench:
 	bench/supervise.sh
 	bench/confine.sh
 
+# Documentation and packaging. `make install` puts, under PREFIX: the
+# binary, the library, the header and herd.pc, the man pages, the bash
+# completion, the systemd units (their paths rewritten for PREFIX) and the
+# example config, which it never overwrites. `make uninstall` removes them
+# all but a config that was changed since (it says so and leaves it).
+MAN_PAGES := man/herd.8 man/herd.conf.5 man/libherd.3
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# systemd looks in /usr/local/lib/systemd/system as well as /usr/lib/...
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# /etc for PREFIX=/usr, as distributions have it; else PREFIX/etc.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITS := herd.service herd.socket
+CONF := $(DESTDIR)$(SYSCONFDIR)/herd/herd.conf
+INSTALLED := $(PREFIX)/bin/herd $(PREFIX)/include/herd.h \
+	$(PREFIX)/lib/libherd.a $(PREFIX)/lib/libherd.so.$(HERD_SOVERSION) \
+	$(PREFIX)/lib/libherd.so $(PREFIX)/lib/pkgconfig/herd.pc \
+	$(MANDIR)/man8/herd.8 $(MANDIR)/man5/herd.conf.5 \
+	$(MANDIR)/man3/libherd.3 $(BASHCOMPDIR)/herd \
+	$(UNITS:%=$(SYSTEMDUNITDIR)/%)
+
 install: $(B)/herd $(LIBHERD)
 	install -D -m 0755 $(B)/herd $(DESTDIR)$(PREFIX)/bin/herd
 	install -D -m 0644 include/herd.h $(DESTDIR)$(PREFIX)/include/herd.h
@@ -196,6 +217,46 @@ install: $(B)/herd $(LIBHERD)
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(HERD_PC_VERSION)|g' \
 		src/herd.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/herd.pc
+	install -D -m 0644 man/herd.8 $(DESTDIR)$(MANDIR)/man8/herd.8
+	install -D -m 0644 man/herd.conf.5 $(DESTDIR)$(MANDIR)/man5/herd.conf.5
+	install -D -m 0644 man/libherd.3 $(DESTDIR)$(MANDIR)/man3/libherd.3
+	install -D -m 0644 contrib/bash-completion/herd \
+		$(DESTDIR)$(BASHCOMPDIR)/herd
+	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(UNITS); do \
+		sed -e 's|/usr/local/bin/herd|$(PREFIX)/bin/herd|g' \
+		    -e 's|/etc/herd/herd.conf|$(SYSCONFDIR)/herd/herd.conf|g' \
+		    contrib/systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+	done
+	@if [ -e $(CONF) ]; then \
+		echo "install: keeping the existing $(CONF)"; \
+	else \
+		echo "install -D -m 0644 contrib/herd.conf $(CONF)"; \
+		install -D -m 0644 contrib/herd.conf $(CONF); \
+	fi
+
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	@if [ -e $(CONF) ] && ! cmp -s contrib/herd.conf $(CONF); then \
+		echo "uninstall: leaving $(CONF), changed since install"; \
+	else \
+		echo "rm -f $(CONF)"; rm -f $(CONF); \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/herd 2>/dev/null || true; \
+	fi
+
+# mandoc's lint at its strictest (style), less "referenced manual not
+# found", which says what the machine has installed, not what the pages
+# are; any other message fails.
+man-lint:
+	@out=$$(mandoc -Tlint -Wstyle $(MAN_PAGES) 2>&1 | \
+		grep -v -e 'referenced manual not found' -e 'mandoc.db'); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+
+# A Debian package of the release build, built in a temporary copy of the
+# tree (never in build/ here): the .deb lands in DEB_OUT.
+DEB_OUT ?= build/deb
+deb:
+	scripts/build-deb.sh $(DEB_OUT)
 
 clean:
 	rm -rf build

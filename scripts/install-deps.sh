@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when missing.
-# Run by `make test` (everything), `make run` (`build`: the compiler only)
-# and the benchmarks (`bench`: wrk and the nginx they compare with); needs
+# Run by `make test` (everything, with mandoc for `make man-lint` and
+# debhelper and dpkg-dev for `make deb`), `make run` (`build`: the compiler
+# only) and the benchmarks (`bench`: wrk and the nginx they compare with); needs
 # root (or sudo) only when something is missing.
 set -eu
 if [ "${1:-}" = build ]; then
@@ -11,7 +12,8 @@ elif [ "${1:-}" = bench ]; then
 else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
 	python3-pytest curl procps systemd util-linux wrk
-	pkg-config nodejs binutils"
+	pkg-config nodejs binutils
+	mandoc man-db debhelper dpkg-dev adduser"
 fi
 missing=""
 for p in $pkgs; do
