@@ -139,3 +139,9 @@ def test_debian_package(tmp_path):
     assert not os.path.exists("/etc/herd")
     assert run("getent", "passwd", "herd", check=False).returncode != 0
     assert run("getent", "group", "herd", check=False).returncode != 0
+
+
+def test_package_version_is_herds():
+    with open(os.path.join(ROOT, "debian", "changelog")) as f:
+        first = f.readline()
+    assert first.startswith(f"herd ({herd_version()})"), first
