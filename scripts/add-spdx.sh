@@ -8,10 +8,12 @@ set -eu
 cd "$(dirname "$0")/.."
 id="SPDX-License-Identifier: BSD-2-Clause"
 if [ $# -eq 0 ]; then
+	# Split on whitespace: the tree has no file name with a space.
+	# shellcheck disable=SC2046
 	set -- $(git ls-files '*.c' '*.h' '*.py' '*.sh')
 fi
 for f in "$@"; do
-	head -n 5 -- "$f" | grep -qF "$id" && continue
+	head -n 5 -- "$f" | grep -qE "^(/\* |# |// )$id" && continue
 	case "$f" in
 	*.c | *.h) line="/* $id */" ;;
 	*) line="# $id" ;;

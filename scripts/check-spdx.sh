@@ -9,11 +9,13 @@ set -eu
 cd "$(dirname "$0")/.."
 id="SPDX-License-Identifier: BSD-2-Clause"
 if [ $# -eq 0 ]; then
+	# Split on whitespace: the tree has no file name with a space.
+	# shellcheck disable=SC2046
 	set -- $(git ls-files '*.c' '*.h' '*.py' '*.sh')
 fi
 bad=0
 for f in "$@"; do
-	if ! head -n 5 -- "$f" | grep -qF "$id"; then
+	if ! head -n 5 -- "$f" | grep -qE "^(/\* |# |// )$id"; then
 		echo "check-spdx: $f: no \"$id\" in its first 5 lines"
 		bad=1
 	fi
