@@ -63,4 +63,26 @@ extern const struct herd_app apps_echo;
 int apps_static_make(const char *dir, struct herd_app *app, char *err,
 		     size_t errlen);
 
+/*
+ * Text in memory (text.c). A buffer that grows by appends; after a failed
+ * allocation it ignores appends and says failed, so a page is checked
+ * once at its end. Zero-initialise; free with apps_buf_free.
+ */
+struct apps_buf {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+void apps_buf_put(struct apps_buf *b, const void *s, size_t len);
+void apps_buf_puts(struct apps_buf *b, const char *s);
+void apps_buf_free(struct apps_buf *b);
+
+/*
+ * The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF) at p, of the n bytes left:
+ * 1 to 4, or 0 when p[0] does not start one.
+ */
+size_t apps_utf8_len(const unsigned char *p, size_t n);
+
 #endif
