@@ -159,15 +159,21 @@ load_shared(const char *spec, bool keep, struct herd_app *app, void **handle,
 	return 0;
 }
 
-/* Only checked (keep false): no descriptor is opened for nothing. */
+/* Only checked (keep false): no descriptor is kept for nothing. */
 static int
-load_static(const char *dir, bool keep, struct herd_app *app, char *err,
-	    size_t errlen)
+load_static(const char *dir, const struct apps_options *opts, bool keep,
+	    struct herd_app *app, char *err, size_t errlen)
 {
+	struct apps_mime *mime;
 	struct stat st;
+	int rc;
 
 	if (keep)
-		return apps_static_make(dir, app, err, errlen);
+		return apps_static_make(dir, opts, app, err, errlen);
+	rc = apps_mime_open(opts, &mime, err, errlen);
+	if (rc < 0)
+		return rc;
+	apps_mime_free(mime);
 	if (stat(dir, &st) < 0) {
 		snprintf(err, errlen, "static: %s: %s", dir, strerror(errno));
 		return -errno;
@@ -181,8 +187,8 @@ load_static(const char *dir, bool keep, struct herd_app *app, char *err,
 }
 
 int
-apps_resolve(const char *spec, bool keep, struct herd_app *app, void **handle,
-	     char *err, size_t errlen)
+apps_resolve(const char *spec, const struct apps_options *opts, bool keep,
+	     struct herd_app *app, void **handle, char *err, size_t errlen)
 {
 	*handle = NULL;
 	memset(app, 0, sizeof(*app));
@@ -195,8 +201,8 @@ apps_resolve(const char *spec, bool keep, struct herd_app *app, void **handle,
 		return 0;
 	}
 	if (strcmp(spec, "static") == 0 || strncmp(spec, "static:", 7) == 0)
-		return load_static(spec[6] == ':' ? spec + 7 : ".", keep, app,
-				   err, errlen);
+		return load_static(spec[6] == ':' ? spec + 7 : ".", opts, keep,
+				   app, err, errlen);
 	if (is_shared_object(spec))
 		return load_shared(spec, keep, app, handle, err, errlen);
 	snprintf(err, errlen,

@@ -8,7 +8,8 @@
  * inside DIR work. The string checks before it refuse what must never be
  * decoded into a path at all: NUL, encoded slashes, `..` segments, bad
  * escapes (400). Only regular files are served; a directory is served by
- * its index.html, and there are no listings. Nothing here may block the
+ * its index.html, or else, with `autoindex`, by a listing (autoindex.c)
+ * and otherwise 404. Nothing here may block the
  * worker: files are opened non-blocking and their type checked before
  * any read (a FIFO is 404), and a failed open is answered by what it
  * says about the file: absent 404, forbidden 403, out of descriptors 503.
@@ -32,54 +33,9 @@
 
 struct static_dir {
 	int fd; /* O_PATH descriptor of DIR */
+	bool autoindex;
+	struct apps_mime *mime; /* NULL: the built-in table */
 };
-
-static const struct {
-	const char *ext, *type;
-} mime[] = {
-	{"html", "text/html; charset=utf-8"},
-	{"htm", "text/html; charset=utf-8"},
-	{"css", "text/css; charset=utf-8"},
-	{"js", "text/javascript; charset=utf-8"},
-	{"mjs", "text/javascript; charset=utf-8"},
-	{"json", "application/json"},
-	{"txt", "text/plain; charset=utf-8"},
-	{"md", "text/markdown; charset=utf-8"},
-	{"csv", "text/csv; charset=utf-8"},
-	{"xml", "application/xml"},
-	{"svg", "image/svg+xml"},
-	{"png", "image/png"},
-	{"jpg", "image/jpeg"},
-	{"jpeg", "image/jpeg"},
-	{"gif", "image/gif"},
-	{"webp", "image/webp"},
-	{"avif", "image/avif"},
-	{"ico", "image/vnd.microsoft.icon"},
-	{"pdf", "application/pdf"},
-	{"wasm", "application/wasm"},
-	{"woff", "font/woff"},
-	{"woff2", "font/woff2"},
-	{"ttf", "font/ttf"},
-	{"otf", "font/otf"},
-	{"mp3", "audio/mpeg"},
-	{"mp4", "video/mp4"},
-	{"webm", "video/webm"},
-	{"zip", "application/zip"},
-	{"gz", "application/gzip"},
-};
-
-static const char *
-mime_type(const char *path)
-{
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	size_t i;
-
-	if (dot != NULL && (slash == NULL || dot > slash))
-		for (i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
-			if (strcasecmp(dot + 1, mime[i].ext) == 0)
-				return mime[i].type;
-	return "application/octet-stream";
-}
 
 static int
 hexval(char c)
@@ -295,10 +251,11 @@ parse_range(struct herd_str v, off_t size, off_t *first, off_t *last)
 }
 
 static int
-serve_file(struct herd_request *req, struct herd_response *res, int fd,
-	   const struct stat *st, const char *name)
+serve_file(const struct static_dir *sd, struct herd_request *req,
+	   struct herd_response *res, int fd, const struct stat *st,
+	   const char *name)
 {
-	char etag[80], date[40], range[96];
+	char etag[80], date[40], range[96], type[160];
 	struct herd_str v;
 	struct tm tm;
 	off_t first = 0, last = st->st_size - 1;
@@ -321,7 +278,9 @@ serve_file(struct herd_request *req, struct herd_response *res, int fd,
 		close(fd);
 		return herd_response_status(res, 304);
 	}
-	herd_response_header(res, "Content-Type", mime_type(name));
+	herd_response_header(
+		res, "Content-Type",
+		apps_mime_type(sd->mime, name, type, sizeof(type)));
 	if (header_is(req, "Range", &v)) {
 		struct herd_str ir;
 
@@ -384,12 +343,35 @@ open_failed(struct herd_response *res, int err)
 	}
 }
 
+/*
+ * A directory named without its trailing slash: 301 to the name with it,
+ * the query kept, so that the relative links of its index or listing
+ * resolve inside it (as nginx does).
+ */
+static int
+add_slash(struct herd_request *req, struct herd_response *res)
+{
+	struct herd_str path = herd_request_path(req);
+	struct herd_str query = herd_request_query(req);
+	char *loc;
+	int rc;
+
+	if (asprintf(&loc, "%.*s/%s%.*s", (int)path.len, path.ptr,
+		     query.len > 0 ? "?" : "", (int)query.len, query.ptr) < 0)
+		return -ENOMEM;
+	rc = herd_response_header(res, "Location", loc);
+	free(loc);
+	if (rc < 0)
+		return rc;
+	return plain(res, 301, "301 Moved Permanently\n");
+}
+
 static int
 static_handle(struct herd_request *req, struct herd_response *res, void *data)
 {
 	struct static_dir *sd = data;
 	struct herd_str method = herd_request_method(req);
-	char rel[PATH_MAX_DECODED + 16], loc[PATH_MAX_DECODED + 16];
+	char rel[PATH_MAX_DECODED + 16];
 	struct herd_str path = herd_request_path(req);
 	struct stat st;
 	bool dir_slash = false;
@@ -415,13 +397,12 @@ static_handle(struct herd_request *req, struct herd_response *res, void *data)
 	if (S_ISDIR(st.st_mode)) {
 		if (!dir_slash) {
 			close(fd);
-			snprintf(loc, sizeof(loc), "%.*s/", (int)path.len,
-				 path.ptr);
-			herd_response_header(res, "Location", loc);
-			return plain(res, 301, "301 Moved Permanently\n");
+			return add_slash(req, res);
 		}
 		dfd = fd;
 		fd = open_beneath(dfd, "index.html");
+		if (fd == -ENOENT && sd->autoindex)
+			return apps_autoindex(sd->fd, dfd, rel, res);
 		close(dfd);
 		if (fd < 0)
 			goto refused;
@@ -435,30 +416,42 @@ static_handle(struct herd_request *req, struct herd_response *res, void *data)
 		close(fd);
 		return plain(res, 404, "404 Not Found\n");
 	}
-	return serve_file(req, res, fd, &st, rel);
+	return serve_file(sd, req, res, fd, &st, rel);
 
 refused:
 	return open_failed(res, fd);
 }
 
 int
-apps_static_make(const char *dir, struct herd_app *app, char *err,
-		 size_t errlen)
+apps_static_make(const char *dir, const struct apps_options *opts,
+		 struct herd_app *app, char *err, size_t errlen)
 {
+	struct apps_mime *mime = NULL;
 	struct static_dir *sd;
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd, rc;
 
+	/* Read once here, at the worker's start (or the master's, with
+	 * preload), never per request. */
+	rc = apps_mime_open(opts, &mime, err, errlen);
+	if (rc < 0)
+		return rc;
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
+		rc = -errno;
 		snprintf(err, errlen, "static: %s: %s", dir, strerror(errno));
-		return -errno;
+		apps_mime_free(mime);
+		return rc;
 	}
 	sd = malloc(sizeof(*sd));
 	if (sd == NULL) {
 		close(fd);
+		apps_mime_free(mime);
 		snprintf(err, errlen, "static: out of memory");
 		return -ENOMEM;
 	}
 	sd->fd = fd;
+	sd->autoindex = opts->autoindex;
+	sd->mime = mime;
 	*app = (struct herd_app){
 		HERD_APP_INIT,
 		.name = "static",

@@ -29,6 +29,8 @@
 /* `timeout` left to herd: 30 s for its own workers, off for a command. */
 #define CLI_TIMEOUT_AUTO (-1)
 #define CLI_TIMEOUT_IN_PROCESS_MS 30000
+/* `autoindex` left to herd: on for the embedded default, else off. */
+#define CLI_AUTOINDEX_AUTO (-1)
 #define CLI_EX_USAGE 64
 #define CLI_EX_CONFIG 78
 
@@ -180,6 +182,10 @@ struct config {
 	int64_t keepalive_timeout_ms; /* idle between requests */
 	int64_t write_timeout_ms;     /* a client that does not read */
 	char *access_log;	      /* NULL: none */
+	/* static: list a directory without index.html; AUTO until decided
+	 * (master_config_complete): on for the embedded default only. */
+	int autoindex;	  /* CLI_AUTOINDEX_AUTO, 0 or 1 */
+	char *mime_types; /* NULL: /etc/mime.types if any; "none" */
 	/* Parser limits and strictness (src/http: struct http_limits). */
 	int64_t request_line_max; /* 414 past it; 16 KiB */
 	int64_t field_max;	  /* 431 for a longer field line; 0: none */

@@ -183,6 +183,19 @@ set_bool(const struct cli_option *o, struct config *cfg, const char *value,
 	return 0;
 }
 
+/* A boolean kept in an int, which starts as CLI_AUTOINDEX_AUTO. */
+static int
+set_autoindex(const struct cli_option *o, struct config *cfg, const char *value,
+	      char *why, size_t whylen)
+{
+	bool on;
+
+	if (cli_parse_bool(value, &on) < 0)
+		return invalid(why, whylen, value, "expected on or off");
+	*(int *)field(o, cfg) = on;
+	return 0;
+}
+
 static int
 set_size(const struct cli_option *o, struct config *cfg, const char *value,
 	 char *why, size_t whylen)
@@ -816,6 +829,26 @@ static const struct cli_option options[] = {
 			"static:DIR, or PATH.so[:SYMBOL]",
 	},
 	{
+		.name = "autoindex",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(autoindex),
+		.set = set_autoindex,
+		.def = "off",
+		.help = "static: list a directory without index.html (on for "
+			"the embedded default)",
+	},
+	{
+		.name = "mime-types",
+		.metavar = "PATH",
+		.store = CLI_STORE_STRING,
+		FIELD(mime_types),
+		.set = set_string,
+		.def = "/etc/mime.types",
+		.help = "static: file types by extension, before the built-in "
+			"table (none: the built-in table only)",
+	},
+	{
 		.name = "preload",
 		.flags = CLI_OPT_FLAG,
 		.store = CLI_STORE_SCALAR,
@@ -1098,6 +1131,7 @@ cli_config_init(struct config *cfg)
 	cfg->read_timeout_ms = 30 * 1000;
 	cfg->keepalive_timeout_ms = 15 * 1000;
 	cfg->write_timeout_ms = 30 * 1000;
+	cfg->autoindex = CLI_AUTOINDEX_AUTO;
 	cfg->request_line_max = 16 * 1024;
 	cfg->headers_max = 100;
 	cfg->require_host = true;

@@ -47,6 +47,25 @@ master_describe(const struct master *m, char *buf, size_t len)
 }
 
 int
+master_app_resolve(const struct config *cfg, bool keep, struct herd_app *app,
+		   void **handle, char *err, size_t errlen)
+{
+	struct apps_options opts = {
+		.autoindex = cfg->autoindex == 1,
+		.mime_types = cfg->mime_types,
+		/* Named by the operator: it must be usable. The system's
+		 * file is used when present. */
+		.mime_types_required = cfg->mime_types != NULL,
+	};
+
+	if (cfg->mime_types == NULL)
+		opts.mime_types = "/etc/mime.types";
+	else if (strcmp(cfg->mime_types, "none") == 0)
+		opts.mime_types = NULL;
+	return apps_resolve(cfg->app, &opts, keep, app, handle, err, errlen);
+}
+
+int
 master_app_prepare(struct master *m, const struct config *cfg, char *err,
 		   size_t errlen)
 {
@@ -63,8 +82,8 @@ master_app_prepare(struct master *m, const struct config *cfg, char *err,
 	if (cfg->app == NULL) {
 		app = *m->linked;
 	} else {
-		rc = apps_resolve(cfg->app, cfg->preload, &app, &handle, err,
-				  errlen);
+		rc = master_app_resolve(cfg, cfg->preload, &app, &handle, err,
+					errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -105,7 +124,7 @@ master_app_worker(struct worker_http_plan *hp, struct herd_app *buf)
 	if (hp->app != NULL)
 		return 0;
 	/* The handle stays open for the worker's life. */
-	rc = apps_resolve(hp->cfg->app, true, buf, &handle, err, sizeof(err));
+	rc = master_app_resolve(hp->cfg, true, buf, &handle, err, sizeof(err));
 	if (rc < 0) {
 		dprintf(STDERR_FILENO, "app %s: %s\n", hp->cfg->app, err);
 		return rc;

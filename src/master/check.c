@@ -172,8 +172,8 @@ master_config_check(const struct config *cfg, char *err, size_t errlen)
 		return rc;
 	if (cfg->app != NULL) {
 		/* Loaded and let go, as a master that does not preload does. */
-		rc = apps_resolve(cfg->app, false, &app, &handle, why,
-				  sizeof(why));
+		rc = master_app_resolve(cfg, false, &app, &handle, why,
+					sizeof(why));
 		apps_unload(handle);
 		if (rc < 0)
 			return refuse(cfg, "app", err, errlen, "%s", why);

@@ -24,9 +24,15 @@ master_config_complete(struct config *cfg, bool inherited, bool linked,
 			 "HTTP itself (app) or runs a program (command)");
 		return -EINVAL;
 	}
-	if (cfg->app == NULL && cfg->command == NULL && !linked &&
-	    (cfg->app = strdup(DEFAULT_APP)) == NULL)
-		return -ENOMEM;
+	if (cfg->app == NULL && cfg->command == NULL && !linked) {
+		if ((cfg->app = strdup(DEFAULT_APP)) == NULL)
+			return -ENOMEM;
+		/* Run with nothing named, herd shows what it serves. */
+		if (cfg->autoindex == CLI_AUTOINDEX_AUTO)
+			cfg->autoindex = 1;
+	}
+	if (cfg->autoindex == CLI_AUTOINDEX_AUTO)
+		cfg->autoindex = 0;
 	/* herd's own workers say when they are ready; no exec to wait for. */
 	if (cfg->command == NULL)
 		cfg->readiness = CLI_READINESS_NOTIFY;

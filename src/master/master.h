@@ -305,6 +305,10 @@ void worker_seccomp_stop(struct master *m, struct worker *w);
 
 int master_app_prepare(struct master *m, const struct config *cfg, char *err,
 		       size_t errlen);
+/* apps_resolve(cfg->app) with the settings cfg gives the built-in apps. */
+int master_app_resolve(const struct config *cfg, bool keep,
+		       struct herd_app *app, void **handle, char *err,
+		       size_t errlen);
 /*
  * The app a new in-process worker runs, in two steps around the fork. In
  * the master: master_app_plan sets hp->app to the preloaded app or

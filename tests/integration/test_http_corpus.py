@@ -140,7 +140,8 @@ def exchange(port, data):
 
 
 def as_bytes(s):
-    return s.encode("latin-1")
+    """The bytes echo received: UTF-8 as text, other bytes escaped."""
+    return s.encode("utf-8", "surrogateescape")
 
 
 def check_echo(raw, answers):

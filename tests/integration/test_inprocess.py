@@ -175,6 +175,41 @@ def test_embedded_default_serves_the_current_directory(herd, tmp_path):
     assert "<p>here</p>" in http_get(h.port(), "/")
 
 
+def test_echo_returns_utf8_as_utf8(herd):
+    """UTF-8 comes back as the text it is; any other byte as an escape the
+    client turns back into that byte (surrogateescape), the JSON valid."""
+    import json
+    import socket
+    port = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--app",
+                 "echo"]).started(1).port()
+    text = "\u00e9t\u00e9 \u2603 \U0001f600 \u00ff\u0080"
+    # Stray bytes: a lone continuation, a cut sequence, an overlong "/",
+    # a UTF-16 surrogate, past U+10FFFF, F5-FF, a tab; controls in the
+    # body, which may hold any byte.
+    bad = (b"a\x80b\xe2\x98 c\xc0\xaf d\xed\xa0\x80 e\xf4\x90\x80\x80"
+           b" f\xf5\xff\tg")
+    body = ("b\u00f6dy \U0001f600".encode() + b" \xfe\x00\x7f\x1f\"\\\n" +
+            bytes(range(256)))
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=10 * SLOW) as s:
+        s.sendall(b"POST /x HTTP/1.1\r\nHost: h\r\nX-Text: " +
+                  text.encode() + b"\r\nX-Bad: " + bad + b"\r\n"
+                  b"Content-Length: %d\r\nConnection: close\r\n\r\n" %
+                  len(body) + body)
+        got = b""
+        while chunk := s.recv(65536):
+            got += chunk
+    head, _, raw = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), got
+    # UTF-8 on the wire, not \u00XX escapes of its bytes.
+    assert text.encode() in raw
+    j = json.loads(raw.decode("utf-8"))  # strict: the JSON is UTF-8
+    headers = dict(j["headers"])
+    assert headers["X-Text"] == text
+    assert headers["X-Bad"].encode("utf-8", "surrogateescape") == bad
+    assert j["body"].encode("utf-8", "surrogateescape") == body
+
+
 def test_install_then_build_with_pkg_config(tmp_path):
     """`make install` gives a prefix a program builds against with
     pkg-config alone, statically and shared, and the result serves."""
