@@ -159,8 +159,7 @@ check_dir(const char *path, const char *what, char *err, size_t errlen)
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s %s: %s", what, path,
-			 strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -183,14 +182,16 @@ master_isolation_check(const struct config *cfg, const char **key, char *err,
 	    !(cfg->namespaces & CLONE_NEWUSER)) {
 		if (cfg->nuid_maps == 0)
 			*key = "gid-map";
-		snprintf(err, errlen, "maps need the user namespace "
-				      "(namespaces = user,…)");
+		snprintf(err, errlen,
+			 "maps need the user namespace "
+			 "(namespaces = user,…)");
 		return -EINVAL;
 	}
 	*key = "hostname";
 	if (cfg->hostname != NULL && !(cfg->namespaces & CLONE_NEWUTS)) {
-		snprintf(err, errlen, "needs the uts namespace (namespaces = "
-				      "uts,…): it would rename the host");
+		snprintf(err, errlen,
+			 "needs the uts namespace (namespaces = "
+			 "uts,…): it would rename the host");
 		return -EINVAL;
 	}
 	*key = "bind";
@@ -296,19 +297,15 @@ master_isolation_describe(const struct config *cfg, char *buf, size_t len)
 		isolate_maps_default(&maps, geteuid(), getegid(), creds.set,
 				     creds.uid, creds.gid);
 		for (i = 0; i < maps.nuid && off < len; i++)
-			off += (size_t)snprintf(buf + off, len - off,
-						"%s%u:%u:%u",
-						i == 0 ? ", uid-map " : ",",
-						maps.uid[i].inside,
-						maps.uid[i].outside,
-						maps.uid[i].count);
+			off += (size_t)snprintf(
+				buf + off, len - off, "%s%u:%u:%u",
+				i == 0 ? ", uid-map " : ",", maps.uid[i].inside,
+				maps.uid[i].outside, maps.uid[i].count);
 		for (i = 0; i < maps.ngid && off < len; i++)
-			off += (size_t)snprintf(buf + off, len - off,
-						"%s%u:%u:%u",
-						i == 0 ? ", gid-map " : ",",
-						maps.gid[i].inside,
-						maps.gid[i].outside,
-						maps.gid[i].count);
+			off += (size_t)snprintf(
+				buf + off, len - off, "%s%u:%u:%u",
+				i == 0 ? ", gid-map " : ",", maps.gid[i].inside,
+				maps.gid[i].outside, maps.gid[i].count);
 	}
 	if (off < len && cfg->rootfs != NULL)
 		off += (size_t)snprintf(
@@ -327,9 +324,9 @@ master_isolation_describe(const struct config *cfg, char *buf, size_t len)
 					", cgroup %s/worker-N.gen-G",
 					cfg->cgroup);
 		if (off < len && cfg->cgroup_memory_max > 0)
-			off += (size_t)snprintf(buf + off, len - off,
-						", memory.max %lld",
-						(long long)cfg->cgroup_memory_max);
+			off += (size_t)snprintf(
+				buf + off, len - off, ", memory.max %lld",
+				(long long)cfg->cgroup_memory_max);
 		if (off < len && cfg->cgroup_pids_max > 0)
 			off += (size_t)snprintf(buf + off, len - off,
 						", pids.max %d",
