@@ -413,3 +413,19 @@ def test_in_process_workers_isolated_with_notify_readiness(cgroup_dir, herd,
             "ipc", "net", "pid", "user"], w
         assert w["cgroup"].startswith(cgroup_dir)
     h.wait_log(r"notify through a socket with a path")
+
+
+def test_notify_reaches_the_master_from_inside_a_rootfs(herd, rootfs):
+    # herd's own workers say READY=1; in a net namespace and a rootfs the
+    # notify socket's directory is bound in at the same path.
+    root, args = rootfs
+    port = free_port()
+    h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1",
+              "--app", "hello", "--namespaces", "user,pid,mount,net,uts,ipc"]
+             + args).started(1)
+    h.wait_log(r"worker 0 \(pid \d+, gen 1\): ready after")
+    assert "hello" in http_get(port)
+    pid = h.workers()[0]
+    d = re.search(r"(/tmp/herd-notify-\w+)", open(
+        f"/proc/{pid}/mountinfo").read())
+    assert d and os.path.exists(f"/proc/{pid}/root{d.group(1)}/notify")
