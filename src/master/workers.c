@@ -154,7 +154,8 @@ spawn_child(struct master *m, struct worker *w, int out,
 		return err;
 	}
 	ws.confine = &pv.plan;
-	ws.isolate = &mi.plan;
+	/* Nothing asked: the plain fork, exactly as without isolation. */
+	ws.isolate = mi.plan.ns != 0 || mi.plan.in_cgroup ? &mi.plan : NULL;
 	if (w->in_process) {
 		master_app_plan(m, &hp);
 		scoreboard_slot_reset(hp.slot, proc_now_ms());
