@@ -348,8 +348,10 @@ def test_isolation_across_hup_and_usr2(herd, tmp_path):
     wait_for(lambda: all(report(port)["hostname"] == "two"
                          for _ in range(4)), 10, "new generation serves")
     host = host_ns()
+    # The old generation drains away.
+    wait_for(lambda: [w["generation"] for w in status(conf)["workers"]]
+             == [2, 2], 10 * SLOW, "only generation 2 left")
     for w in status(conf)["workers"]:
-        assert w["generation"] == 2
         assert sorted(w["namespaces"]) == ["net", "pid", "uts"], w
     upgrade(h, conf)
     wait_for(lambda: len(status(conf)["workers"]) == 2, 10, "workers")
@@ -429,3 +431,16 @@ def test_notify_reaches_the_master_from_inside_a_rootfs(herd, rootfs):
     d = re.search(r"(/tmp/herd-notify-\w+)", open(
         f"/proc/{pid}/mountinfo").read())
     assert d and os.path.exists(f"/proc/{pid}/root{d.group(1)}/notify")
+
+
+def test_retire_request_crosses_namespaces(herd):
+    # HERD_RETIRE= from a worker in net and pid namespaces: the master
+    # knows it by its pid as translated by the kernel.
+    port = free_port()
+    h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1", "--app",
+              "hello", "--namespaces", "user,pid,net", "--max-requests",
+              "2"]).started(1)
+    for _ in range(3):
+        assert "hello" in http_get(port)
+    h.wait_log(r"worker 0 \(pid \d+, gen 1\): asks to be replaced")
+    h.wait_log(r"stopping \(recycled: .*took over\)")
