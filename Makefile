@@ -185,6 +185,7 @@ bench:
 	bench/http.sh
 	bench/supervise.sh
 	bench/confine.sh
+	bench/isolate.sh
 
 # Documentation and packaging. `make install` puts, under PREFIX: the
 # binary, the library, the header and herd.pc, the man pages, the bash

@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "confine/confine.h"
+#include "isolate/isolate.h"
 #include "listen/listen.h"
 
 #define CLI_WORKERS_MAX 1024
@@ -208,6 +209,28 @@ struct config {
 	enum cli_seccomp seccomp;	    /* default auto */
 	char *seccomp_allow, *seccomp_deny; /* syscall names, comma-separated */
 	char *upgrade_exec; /* the binary USR2 executes; NULL: our own */
+
+	/*
+	 * Isolation (src/isolate): what a worker is created in. Values are
+	 * checked for syntax here; what they name (directories, the cgroup,
+	 * the controllers) is checked by master/isolation.c.
+	 */
+	uint64_t namespaces;		/* CLONE_NEW*; 0: none */
+	struct isolate_idmap *uid_maps; /* `uid-map`, repeatable */
+	int nuid_maps;
+	struct isolate_idmap *gid_maps; /* `gid-map`, repeatable */
+	int ngid_maps;
+	char *rootfs;	  /* NULL: the master's root */
+	bool rootfs_proc; /* a fresh /proc (with a pid namespace); true */
+	bool rootfs_tmp;  /* a tmpfs at /tmp; true */
+	bool rootfs_dev;  /* a minimal /dev; true */
+	char **binds;	  /* `bind = SRC:DST[:ro]`, repeatable */
+	int nbinds;
+	char *hostname;		   /* needs uts */
+	char *cgroup;		   /* a cgroup2 directory; NULL: none */
+	int64_t cgroup_memory_max; /* bytes; 0: not set */
+	int cgroup_pids_max;	   /* 0: not set */
+	int cgroup_cpu_weight;	   /* 1..10000; 0: not set */
 
 	/*
 	 * Where each key got its value, one entry per option-table row: the

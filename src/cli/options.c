@@ -347,6 +347,89 @@ set_rlimit(const struct cli_option *o, struct config *cfg, const char *value,
 	return 0;
 }
 
+static int
+set_namespaces(const struct cli_option *o, struct config *cfg,
+	       const char *value, char *why, size_t whylen)
+{
+	uint64_t flags;
+
+	if (isolate_ns_parse(value, &flags, why, whylen) < 0)
+		return -EINVAL;
+	*(uint64_t *)field(o, cfg) = flags;
+	return 0;
+}
+
+/* `uid-map`, `gid-map`: INSIDE:OUTSIDE:COUNT, appended. */
+static int
+set_idmap(const struct cli_option *o, struct config *cfg, const char *value,
+	  char *why, size_t whylen)
+{
+	struct isolate_idmap **v = field(o, cfg), *grown, map;
+	int *n = count(o, cfg);
+
+	if (isolate_map_parse(value, &map, why, whylen) < 0)
+		return -EINVAL;
+	if (*n >= ISOLATE_MAPS_MAX) {
+		snprintf(why, whylen, "at most %d maps", ISOLATE_MAPS_MAX);
+		return -EINVAL;
+	}
+	grown = realloc(*v, (size_t)(*n + 1) * sizeof(map));
+	if (grown == NULL)
+		return no_memory(why, whylen);
+	grown[(*n)++] = map;
+	*v = grown;
+	return 0;
+}
+
+/* An absolute path (a directory, checked at -t and start). */
+static int
+set_abs_path(const struct cli_option *o, struct config *cfg, const char *value,
+	     char *why, size_t whylen)
+{
+	if (value[0] != '/')
+		return invalid(why, whylen, value, "expected an absolute path");
+	return set_string(o, cfg, value, why, whylen);
+}
+
+/* `bind = SRC:DST[:ro]`, kept as text, appended. */
+static int
+set_bind(const struct cli_option *o, struct config *cfg, const char *value,
+	 char *why, size_t whylen)
+{
+	char ***v = field(o, cfg), **grown, *copy;
+	struct isolate_bind b;
+	int *n = count(o, cfg);
+
+	if (isolate_bind_parse(value, &b, why, whylen) < 0)
+		return -EINVAL;
+	isolate_bind_free(&b);
+	grown = realloc(*v, (size_t)(*n + 2) * sizeof(char *));
+	if (grown == NULL)
+		return no_memory(why, whylen);
+	*v = grown;
+	copy = strdup(value);
+	if (copy == NULL)
+		return no_memory(why, whylen);
+	grown[(*n)++] = copy;
+	grown[*n] = NULL;
+	return 0;
+}
+
+/* A host name: 1..64 bytes of letters, digits, '-' and '.'. */
+static int
+set_hostname(const struct cli_option *o, struct config *cfg, const char *value,
+	     char *why, size_t whylen)
+{
+	size_t len = strlen(value);
+
+	if (len > 64 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789-.") != len)
+		return invalid(why, whylen, value,
+			       "expected up to 64 letters, digits, - and .");
+	return set_string(o, cfg, value, why, whylen);
+}
+
 static const char *const crash_loop_names[] = {
 	[CLI_CRASH_LOOP_RETRY] = "retry",
 	[CLI_CRASH_LOOP_STOP] = "stop",
@@ -1033,6 +1116,141 @@ static const struct cli_option options[] = {
 		.help = "system calls the filter denies as well",
 	},
 	{
+		.name = "namespaces",
+		.metavar = "none|LIST",
+		.store = CLI_STORE_SCALAR,
+		FIELD(namespaces),
+		.set = set_namespaces,
+		.def = "none",
+		.help = "namespaces each worker is created in: any of user, "
+			"pid, mount, net, uts, ipc, cgroup (comma-separated)",
+	},
+	{
+		.name = "uid-map",
+		.metavar = "INSIDE:OUTSIDE:COUNT",
+		.flags = CLI_OPT_REPEAT,
+		.store = CLI_STORE_ARRAY,
+		FIELD(uid_maps),
+		COUNT(nuid_maps),
+		.set = set_idmap,
+		.help = "a uid map of the workers' user namespace (default: "
+			"the worker's user to itself as root, herd's own uid "
+			"to it otherwise)",
+	},
+	{
+		.name = "gid-map",
+		.metavar = "INSIDE:OUTSIDE:COUNT",
+		.flags = CLI_OPT_REPEAT,
+		.store = CLI_STORE_ARRAY,
+		FIELD(gid_maps),
+		COUNT(ngid_maps),
+		.set = set_idmap,
+		.help = "a gid map of the workers' user namespace (defaults "
+			"as uid-map's)",
+	},
+	{
+		.name = "rootfs",
+		.metavar = "DIR",
+		.store = CLI_STORE_STRING,
+		FIELD(rootfs),
+		.set = set_abs_path,
+		.help = "the workers' root directory (needs the mount "
+			"namespace); the command and working-directory are "
+			"found inside it",
+	},
+	{
+		.name = "rootfs-proc",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(rootfs_proc),
+		.set = set_bool,
+		.def = "true",
+		.help = "mount a fresh /proc in the rootfs (with the pid "
+			"namespace)",
+	},
+	{
+		.name = "rootfs-tmp",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(rootfs_tmp),
+		.set = set_bool,
+		.def = "true",
+		.help = "mount a tmpfs at /tmp in the rootfs",
+	},
+	{
+		.name = "rootfs-dev",
+		.flags = CLI_OPT_FLAG,
+		.store = CLI_STORE_SCALAR,
+		FIELD(rootfs_dev),
+		.set = set_bool,
+		.def = "true",
+		.help = "a minimal /dev in the rootfs (null, zero, full, "
+			"random, urandom, tty)",
+	},
+	{
+		.name = "bind",
+		.metavar = "SRC:DST[:ro]",
+		.flags = CLI_OPT_REPEAT,
+		.store = CLI_STORE_STRV,
+		FIELD(binds),
+		COUNT(nbinds),
+		.set = set_bind,
+		.help = "bind-mount host path SRC at DST in the rootfs, "
+			"read-only with :ro",
+	},
+	{
+		.name = "hostname",
+		.metavar = "NAME",
+		.store = CLI_STORE_STRING,
+		FIELD(hostname),
+		.set = set_hostname,
+		.help = "the workers' host name (needs the uts namespace)",
+	},
+	{
+		.name = "cgroup",
+		.metavar = "DIR",
+		.store = CLI_STORE_STRING,
+		FIELD(cgroup),
+		.set = set_abs_path,
+		.help = "a cgroup v2 directory herd may write (systemd: "
+			"Delegate=yes); each worker gets a cgroup of its own "
+			"under it, and dies with all it forked",
+	},
+	{
+		.name = "cgroup-memory-max",
+		.metavar = "SIZE",
+		.store = CLI_STORE_SCALAR,
+		FIELD(cgroup_memory_max),
+		.min = 0,
+		.max = INT64_MAX / 2,
+		.set = set_size,
+		.def = "0",
+		.help = "memory.max of each worker's cgroup (0: not set)",
+	},
+	{
+		.name = "cgroup-pids-max",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(cgroup_pids_max),
+		.min = 0,
+		.max = 4194304,
+		.set = set_int,
+		.def = "0",
+		.help = "pids.max of each worker's cgroup (0: not set)",
+	},
+	{
+		.name = "cgroup-cpu-weight",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(cgroup_cpu_weight),
+		.min = 0,
+		.max = 10000,
+		.set = set_int,
+		.def = "0",
+		.help = "cpu.weight of each worker's cgroup, 1..10000 (0: not "
+			"set)",
+	},
+	{
 		.name = "headers-max",
 		.metavar = "N",
 		.store = CLI_STORE_SCALAR,
@@ -1135,6 +1353,7 @@ cli_config_init(struct config *cfg)
 	cfg->request_line_max = 16 * 1024;
 	cfg->headers_max = 100;
 	cfg->require_host = true;
+	cfg->rootfs_proc = cfg->rootfs_tmp = cfg->rootfs_dev = true;
 }
 
 static void

@@ -127,7 +127,7 @@ check_command(const struct config *cfg, char *err, size_t errlen)
 	char *found;
 	int rc;
 
-	if (cfg->command == NULL)
+	if (cfg->command == NULL || cfg->rootfs != NULL)
 		return 0;
 	name = cfg->command[0];
 	if (name[0] == '/')
@@ -157,7 +157,8 @@ master_config_check(const struct config *cfg, char *err, size_t errlen)
 	rc = check_creds(cfg, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (cfg->working_directory != NULL) {
+	/* With a rootfs, both are looked up inside it, at the spawn. */
+	if (cfg->working_directory != NULL && cfg->rootfs == NULL) {
 		if (stat(cfg->working_directory, &st) < 0)
 			return refuse(cfg, "working-directory", err, errlen,
 				      "%s: %s", cfg->working_directory,
@@ -191,6 +192,12 @@ master_config_check(const struct config *cfg, char *err, size_t errlen)
 
 		/* What each fork prepares, prepared once and let go. */
 		if (master_privileges_check(cfg, &key, why, sizeof(why)) < 0)
+			rc = refuse(cfg, key, err, errlen, "%s", why);
+	}
+	if (rc == 0) {
+		const char *key;
+
+		if (master_isolation_check(cfg, &key, why, sizeof(why)) < 0)
 			rc = refuse(cfg, key, err, errlen, "%s", why);
 	}
 	return rc;

@@ -83,7 +83,7 @@ kill_worker(struct worker *w)
 {
 	w->watchdog_at_ms = 0;
 	w->timed_out = true;
-	worker_signal(w, SIGKILL);
+	worker_kill(w);
 }
 
 /* When to look at an in-process worker next, from its slot. */

@@ -311,7 +311,8 @@ dispatch(struct master *m, uint64_t tag, uint32_t events)
 			worker_on_seccomp(m, w);
 		return;
 	case MASTER_TAG_NOTIFY:
-		master_on_notify(m);
+		master_on_notify(m, (uint32_t)tag == 1 ? m->notify_path_fd
+						       : m->notify_fd);
 		return;
 	case MASTER_TAG_CONTROL:
 		control_on_accept(m);

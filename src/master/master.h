@@ -102,6 +102,11 @@ struct worker {
 	bool out_window_dropped; /* a line was dropped in that window */
 	uint64_t out_dropped;	 /* lines dropped in this flood */
 	int64_t out_flood_ms;	 /* when this flood began */
+	/* Its cgroup (isolation.c): DIR and name, while it exists. */
+	char *cgroup_dir;
+	char cgroup[64];
+	int64_t cgroup_retry_ms; /* removal retried then; 0: none */
+	int64_t oom_kills;	 /* memory.events oom_kill at its start */
 };
 
 enum control_wait {
@@ -212,6 +217,13 @@ struct master {
 	/* sd_notify: our socket for workers; systemd's; an old master's. */
 	int notify_fd;
 	char notify_addr[NOTIFY_ADDR_MAX];
+	/*
+	 * For workers in a network namespace (isolation.c): a notify socket
+	 * with a path, in a directory of ours; -1 until one needs it.
+	 */
+	int notify_path_fd;
+	char notify_path[NOTIFY_ADDR_MAX];
+	char *notify_dir;
 	char *systemd_notify;
 	char *parent_notify;
 	bool upgraded; /* started by an old master's upgrade */
@@ -302,6 +314,49 @@ void worker_seccomp_start(struct master *m, struct worker *w);
 /* The listener reported a denied call: log it, kill w. */
 void worker_on_seccomp(struct master *m, struct worker *w);
 void worker_seccomp_stop(struct master *m, struct worker *w);
+
+/*
+ * Isolation (isolation.c): what workers of cfg are created in. prepare
+ * fills mi for worker w (its cgroup created, its descriptor in mi->plan);
+ * release it after the spawn, spawned saying whether a worker went into
+ * the cgroup (if not, it is removed). check names the key at fault for
+ * -t, start and reload; describe says it in one line for the log.
+ */
+struct master_isolation {
+	struct isolate_plan plan;
+	struct isolate_bind *binds;
+	int nbinds;
+	bool notify_bind; /* the last bind is the notify directory */
+	char cgroup[64];  /* its name under cfg->cgroup; "" none */
+};
+
+int master_isolation_prepare(struct master *m, const struct config *cfg,
+			     struct worker *w, struct master_isolation *mi,
+			     char *err, size_t errlen);
+void master_isolation_release(struct master_isolation *mi,
+			      const struct config *cfg, bool spawned);
+int master_isolation_check(const struct config *cfg, const char **key,
+			   char *err, size_t errlen);
+void master_isolation_describe(const struct config *cfg, char *buf, size_t len);
+/* Workers of cfg cannot reach an abstract notify address (a net ns). */
+bool master_isolation_needs_path_notify(const struct config *cfg);
+/* The path notify socket: opened once needed, closed at exit. */
+int master_notify_path_open(struct master *m);
+void master_notify_path_close(struct master *m);
+/* SIGKILL to w, through cgroup.kill when it has a cgroup. */
+void worker_kill(struct worker *w);
+/* w was spawned into cgroup name of cfg (or none: name ""). */
+void worker_cgroup_started(struct worker *w, const struct config *cfg,
+			   const char *name);
+/* w died by SIGKILL and its cgroup counted an OOM kill: says so in buf. */
+bool worker_cgroup_oom(const struct worker *w, const siginfo_t *si, char *buf,
+		       size_t len);
+/* w is gone: kill what it left, remove its cgroup (now or on the timer). */
+void worker_cgroup_gone(struct worker *w);
+int64_t worker_cgroup_deadline(const struct worker *w);
+void worker_cgroup_on_timer(struct worker *w, int64_t now);
+/* Removes w's cgroup now, waiting up to deadline_ms (slot reuse, exit). */
+void worker_cgroup_drop(struct worker *w, int deadline_ms);
 
 int master_app_prepare(struct master *m, const struct config *cfg, char *err,
 		       size_t errlen);
@@ -399,7 +454,7 @@ void liveness_start(struct master *m, struct worker *w);
 void liveness_check(struct master *m, struct worker *w, int64_t now);
 
 /* sd_notify from workers, and to systemd (readiness.c). */
-void master_on_notify(struct master *m);
+void master_on_notify(struct master *m, int fd);
 void master_notify_systemd(struct master *m, const char *text);
 void master_status_text(const struct master *m, char *buf, size_t len);
 void master_check_ready(struct master *m);

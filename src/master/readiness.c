@@ -111,12 +111,12 @@ on_message(struct master *m, const struct notify_msg *msg)
 }
 
 void
-master_on_notify(struct master *m)
+master_on_notify(struct master *m, int fd)
 {
 	struct notify_msg msg;
 	int rc, budget = 64;
 
 	/* A bounded batch: a flood of datagrams cannot starve the loop. */
-	while (budget-- > 0 && (rc = notify_recv(m->notify_fd, &msg)) == 1)
+	while (budget-- > 0 && (rc = notify_recv(fd, &msg)) == 1)
 		on_message(m, &msg);
 }

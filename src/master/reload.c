@@ -401,6 +401,10 @@ begin_roll(struct master *m, struct generation *next, const char *origin)
 	master_privileges_describe(m->cfg, now, sizeof(now));
 	if (strcmp(was, now) != 0)
 		log_info("master: workers get: %s", now);
+	master_isolation_describe(m->prev.cfg, was, sizeof(was));
+	master_isolation_describe(m->cfg, now, sizeof(now));
+	if (strcmp(was, now) != 0)
+		log_info("master: workers are isolated: %s", now);
 	reload_step(m);
 }
 

@@ -215,7 +215,7 @@ init_state(struct master *m)
 	int i;
 
 	m->epfd = m->sigfd = m->timerfd = m->devnull = m->ready_fd = -1;
-	m->notify_fd = m->control_fd = -1;
+	m->notify_fd = m->notify_path_fd = m->control_fd = -1;
 	m->upgrade.pidfd = m->upgrade.report_fd = -1;
 	for (i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		m->clients[i].fd = -1;
@@ -362,6 +362,8 @@ master_start(struct master *m)
 		 m->wanted, what);
 	master_privileges_describe(m->cfg, what, sizeof(what));
 	log_info("master: workers get: %s", what);
+	master_isolation_describe(m->cfg, what, sizeof(what));
+	log_info("master: workers are isolated: %s", what);
 	workers_ensure(m);
 	daemon_ready(m);
 	return 0;
@@ -398,6 +400,10 @@ master_finish(struct master *m)
 	free(m->prev.listeners);
 	control_close(m, !m->upgrade.handed_over);
 	m->notify_fd = fd_close(m->notify_fd);
+	master_notify_path_close(m);
+	/* Cgroups whose removal was still being retried. */
+	for (i = 0; m->slots != NULL && i < m->nslots; i++)
+		worker_cgroup_drop(&m->slots[i], 1000);
 	m->upgrade.pidfd = fd_close(m->upgrade.pidfd);
 	m->upgrade.report_fd = fd_close(m->upgrade.report_fd);
 	free(m->upgrade.pid_path);

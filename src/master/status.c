@@ -6,6 +6,7 @@
 #include "master/master.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,6 +101,41 @@ scoreboard(struct json *j, const struct master *m, const struct worker *w)
 	json_raw(j, "}");
 }
 
+/*
+ * The namespaces w has of its own: those whose /proc/PID/ns inode differs
+ * from the master's, by name, with the inode (what `lsns` and `nsenter`
+ * take). The rest it shares with the master.
+ */
+static void
+namespaces(struct json *j, const struct worker *w)
+{
+	static const uint64_t flags[] = {
+		CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNS,    CLONE_NEWNET,
+		CLONE_NEWUTS,  CLONE_NEWIPC, CLONE_NEWCGROUP};
+	size_t i;
+
+	json_raw(j, "{");
+	for (i = 0;
+	     w->state != WORKER_GONE && i < sizeof(flags) / sizeof(flags[0]);
+	     i++) {
+		const char *name = isolate_ns_proc_name(flags[i]);
+		char path[64];
+		struct stat mine, its;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)w->pid,
+			 name);
+		if (stat(path, &its) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+		if (stat(path, &mine) == 0 && mine.st_ino == its.st_ino &&
+		    mine.st_dev == its.st_dev)
+			continue;
+		json_key(j, name);
+		json_raw(j, "%llu", (unsigned long long)its.st_ino);
+	}
+	json_raw(j, "}");
+}
+
 static void
 worker(struct json *j, const struct master *m, const struct worker *w)
 {
@@ -147,6 +183,17 @@ worker(struct json *j, const struct master *m, const struct worker *w)
 		json_raw(j, "null");
 	json_key(j, "status");
 	json_string(j, w->status);
+	json_key(j, "namespaces");
+	namespaces(j, w);
+	json_key(j, "cgroup");
+	if (w->cgroup_dir != NULL && w->cgroup[0] != '\0') {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", w->cgroup_dir, w->cgroup);
+		json_string(j, path);
+	} else {
+		json_raw(j, "null");
+	}
 	if (w->in_process && w->state != WORKER_GONE)
 		scoreboard(j, m, w);
 	json_raw(j, "}");

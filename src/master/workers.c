@@ -106,9 +106,10 @@ run_in_process(void *arg)
  */
 static int
 spawn_child(struct master *m, struct worker *w, int out,
-	    struct proc_child *child)
+	    struct proc_child *child, char *cgroup, size_t cglen)
 {
 	struct master_privileges pv;
+	struct master_isolation mi;
 	char why[512];
 	struct worker_http_plan hp = {
 		.cfg = m->cfg,
@@ -116,7 +117,13 @@ spawn_child(struct master *m, struct worker *w, int out,
 		.nls = m->nlisteners,
 		.number = w->number,
 		.generation = m->generation,
-		.notify_addr = m->notify_fd >= 0 ? m->notify_addr : NULL,
+		.notify_addr =
+			m->notify_path_fd >= 0 &&
+					master_isolation_needs_path_notify(
+						m->cfg)
+				? m->notify_path
+			: m->notify_fd >= 0 ? m->notify_addr
+					    : NULL,
 		.slot = &m->sb.slots[w - m->slots],
 	};
 	struct worker_spawn ws = {
@@ -140,7 +147,15 @@ spawn_child(struct master *m, struct worker *w, int out,
 		log_error("worker %d: confinement: %s", w->number, why);
 		return err;
 	}
+	err = master_isolation_prepare(m, m->cfg, w, &mi, why, sizeof(why));
+	if (err < 0) {
+		log_error("worker %d: isolation: %s", w->number, why);
+		master_privileges_release(&pv);
+		return err;
+	}
 	ws.confine = &pv.plan;
+	/* Nothing asked: the plain fork, exactly as without isolation. */
+	ws.isolate = mi.plan.ns != 0 || mi.plan.in_cgroup ? &mi.plan : NULL;
 	if (w->in_process) {
 		master_app_plan(m, &hp);
 		scoreboard_slot_reset(hp.slot, proc_now_ms());
@@ -156,6 +171,8 @@ spawn_child(struct master *m, struct worker *w, int out,
 		pv.sock = -1;
 	}
 	master_privileges_release(&pv);
+	snprintf(cgroup, cglen, "%s", err == 0 ? mi.cgroup : "");
+	master_isolation_release(&mi, m->cfg, err == 0);
 	return err;
 }
 
@@ -194,16 +211,24 @@ static void
 spawn(struct master *m, struct worker *w)
 {
 	struct proc_child child;
+	char cgroup[64];
 	int out[2], err;
 
 	w->respawn_at_ms = 0;
 	w->generation = m->generation;
+	/* Its last cgroup, still dying, may have the name the next takes. */
+	worker_cgroup_drop(w, 200);
+	if (master_isolation_needs_path_notify(m->cfg) &&
+	    (err = master_notify_path_open(m)) < 0) {
+		spawn_failed(w, "notify socket", -err);
+		return;
+	}
 	if (pipe2(out, O_CLOEXEC) < 0) {
 		spawn_failed(w, "pipe2", errno);
 		return;
 	}
 	w->in_process = master_in_process(m, m->cfg);
-	err = spawn_child(m, w, out[1], &child);
+	err = spawn_child(m, w, out[1], &child, cgroup, sizeof(cgroup));
 	close(out[1]);
 	if (err < 0) {
 		close(out[0]);
@@ -213,6 +238,7 @@ spawn(struct master *m, struct worker *w)
 	fd_set_nonblock(out[0], true);
 	w->pid = child.pid;
 	w->pidfd = child.pidfd;
+	worker_cgroup_started(w, m->cfg, cgroup);
 	w->report_fd = child.report_fd;
 	w->out_fd = out[0];
 	w->outlen = 0;
@@ -273,7 +299,10 @@ covered(const struct master *m, int number)
 static void
 stop_signal(struct worker *w, int sig)
 {
-	worker_signal(w, sig);
+	if (sig == SIGKILL)
+		worker_kill(w);
+	else
+		worker_signal(w, sig);
 	if (w->stopped_by != 0 && sig != SIGKILL)
 		worker_signal(w, SIGCONT);
 }
@@ -300,6 +329,7 @@ workers_spawn_number(struct master *m, int number)
 		log_error("master: no free worker slot for worker %d", number);
 		return NULL;
 	}
+	worker_cgroup_drop(w, 200);
 	memset(w, 0, sizeof(*w));
 	w->used = true;
 	w->number = number;
@@ -398,8 +428,11 @@ workers_next_deadline(const struct master *m)
 
 	for (i = 0; i < m->nslots; i++) {
 		const struct worker *w = &m->slots[i];
-		int64_t d = 0;
+		int64_t d = worker_cgroup_deadline(w);
 
+		if (d != 0 && (next == 0 || d < next))
+			next = d;
+		d = 0;
 		if (!w->used)
 			continue;
 		switch (w->state) {
@@ -437,6 +470,7 @@ workers_on_timer(struct master *m, int64_t now)
 	for (i = 0; i < m->nslots; i++) {
 		struct worker *w = &m->slots[i];
 
+		worker_cgroup_on_timer(w, now);
 		if (!w->used)
 			continue;
 		worker_output_on_timer(m, w, now);
@@ -452,7 +486,7 @@ workers_on_timer(struct master *m, int64_t now)
 				 w->number, (int)w->pid, w->generation,
 				 (double)(now - w->stop_sent_ms) / 1000.0,
 				 sigabbrev_np(w->stop_signal));
-			worker_signal(w, SIGKILL);
+			worker_kill(w);
 			w->kill_at_ms = 0;
 		} else if (w->state == WORKER_GONE && w->respawn_at_ms != 0 &&
 			   now >= w->respawn_at_ms) {
@@ -471,7 +505,7 @@ workers_on_timer(struct master *m, int64_t now)
 				 (double)(now - w->started_ms) / 1000.0);
 			w->failed_boot = true;
 			w->boot_deadline_ms = 0;
-			worker_signal(w, SIGKILL);
+			worker_kill(w);
 		} else if (w->state == WORKER_READY && w->stopped_by == 0) {
 			liveness_check(m, w, now);
 		}
@@ -651,9 +685,11 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 		worker_on_seccomp(m, w);
 	if (confine_seccomp_describe_exit(
 		    si, w->seccomp_denied ? &w->seccomp_event : NULL, status,
-		    sizeof(status)) == 0)
+		    sizeof(status)) == 0 &&
+	    !worker_cgroup_oom(w, si, status, sizeof(status)))
 		proc_describe_status(si, status, sizeof(status));
 	worker_seccomp_stop(m, w);
+	worker_cgroup_gone(w);
 	snprintf(w->last_exit, sizeof(w->last_exit), "%s", status);
 	w->stopped_by = 0;
 	/* A clean exit, or the death we asked for, is no cause for alarm. */

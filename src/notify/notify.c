@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +66,35 @@ fail:
 	tries = -errno;
 	close(fd);
 	return tries;
+}
+
+int
+notify_open_path(const char *path, mode_t mode)
+{
+	struct sockaddr_un sun;
+	socklen_t sl;
+	int fd, one = 1, err;
+
+	if (path[0] != '/' || make_addr(path, &sun, &sl) < 0)
+		return -EINVAL;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sl) < 0)
+		goto fail;
+	/* bind() honours the umask; the mode is what the caller chose. */
+	if (chmod(path, mode) < 0) {
+		err = -errno;
+		unlink(path);
+		close(fd);
+		return err;
+	}
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
 }
 
 static bool

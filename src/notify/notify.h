@@ -52,6 +52,13 @@ struct notify_msg {
 int notify_open(char *addr, size_t len);
 
 /*
+ * The same at a filesystem path (which must not exist yet), the socket file
+ * given mode: reachable from another network namespace, where an abstract
+ * address is not. Returns the fd (close-on-exec, non-blocking) or -errno.
+ */
+int notify_open_path(const char *path, mode_t mode);
+
+/*
  * Receives one datagram: 1 with *msg filled, 0 when none is waiting,
  * -errno on error. Datagrams without credentials are dropped (0 is
  * returned after them only when nothing else waits); descriptors passed

@@ -113,6 +113,7 @@ worker_plan_prepare(struct worker_child *wc, const struct worker_spawn *ws)
 	wc->plan.no_new_privs = cfg->no_new_privs;
 	wc->plan.cwd = cfg->working_directory;
 	wc->plan.confine = ws->confine;
+	wc->plan.isolate = ws->isolate;
 	wc->plan.parent = getpid();
 	return 0;
 }

@@ -27,6 +27,7 @@ struct worker_spawn {
 	int devnull, out;		    /* stdin; stdout and stderr */
 	const char *notify_addr;	    /* NOTIFY_SOCKET, or NULL */
 	const struct confine_plan *confine; /* what it may do; NULL: as now */
+	const struct isolate_plan *isolate; /* what it is created in; NULL */
 	/*
 	 * In-process mode: the child runs run(run_arg) instead of an exec of
 	 * cfg->command, and keeps the master's environment.
