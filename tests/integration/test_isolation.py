@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from conftest import HERD, SLOW, alive, free_port, helper, http_get, wait_for
+from conftest import HERD, SLOW, alive, helper, http_get, wait_for
 from zdt import ctl, upgrade
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
@@ -112,13 +112,13 @@ def rootfs(tmp_path):
 
 
 def test_listed_namespaces_are_new_and_the_rest_shared(herd, tmp_path):
-    port = free_port()
     conf = conf_file(tmp_path, [
-        f"listen = 127.0.0.1:{port}", "workers = 1",
+        "listen = 127.0.0.1:0", "workers = 1",
         "namespaces = user,pid,uts,ipc,net", "hostname = boxed",
         "stop-signal = KILL", f"pid-file = {tmp_path}/herd.pid",
         f"command = {NSREPORT}"])
     h = herd(["-c", conf]).started(1)
+    port = h.port()
     r = report(port)  # a worker in an empty network namespace serves
     host = host_ns()
     for name, proc in NAMES.items():
@@ -141,20 +141,18 @@ def test_listed_namespaces_are_new_and_the_rest_shared(herd, tmp_path):
 
 
 def test_maps_as_configured_for_a_root_master(herd):
-    port = free_port()
-    herd(["--listen", f"127.0.0.1:{port}", "--workers", "1",
-          "--namespaces", "user", "--user", "nobody"],
-         [NSREPORT]).started(1)
-    r = report(port)
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
+              "--namespaces", "user", "--user", "nobody"],
+             [NSREPORT]).started(1)
+    r = report(h.port())
     # The worker's user, mapped to itself.
     assert r["uid"] == 65534 and r["uid_map"].split() == [
         "65534", "65534", "1"], r
-    port2 = free_port()
-    herd(["--listen", f"127.0.0.1:{port2}", "--workers", "1",
-          "--namespaces", "user", "--uid-map", "0:100000:1000",
-          "--gid-map", "0:100000:1000", "--user", "root"],
-         [NSREPORT]).started(1)
-    r = report(port2)
+    h2 = herd(["--listen", "127.0.0.1:0", "--workers", "1",
+               "--namespaces", "user", "--uid-map", "0:100000:1000",
+               "--gid-map", "0:100000:1000", "--user", "root"],
+              [NSREPORT]).started(1)
+    r = report(h2.port())
     assert r["uid"] == 0 and r["uid_map"].split() == [
         "0", "100000", "1000"], r
     assert r["gid_map"].split() == ["0", "100000", "1000"], r
@@ -166,10 +164,8 @@ def test_maps_for_an_unprivileged_master(herd):
     try:
         os.chmod(d, 0o755)
         os.chown(d, 65534, 65534)
-        ports = free_port(), free_port()
-
         def start(port, extra):
-            h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1",
+            h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
                          "--namespaces", "user,pid,net", "--readiness",
                          "notify", "--stop-signal", "KILL",
                          "--pid-file", f"{d}/herd{port}.pid"] + extra,
@@ -177,16 +173,16 @@ def test_maps_for_an_unprivileged_master(herd):
             h.log_path = f"{d}/herd{port}.log"
             return h
 
-        h = start(ports[0], [])
+        h = start(0, [])
         h.started(1)
-        r = report(ports[0])
+        r = report(h.port())
         # Its own uid, as nobody inside (no user set).
         assert r["uid"] == 65534 and r["uid_map"].split() == [
             "65534", "65534", "1"], r
         assert r["pid"] == 1
-        h2 = start(ports[1], ["--user", "root"])
+        h2 = start(1, ["--user", "root"])
         h2.started(1)
-        r = report(ports[1])
+        r = report(h2.port())
         # `user` names an id inside: root there is nobody outside.
         assert r["uid"] == 0 and r["uid_map"].split() == [
             "0", "65534", "1"], r
@@ -202,12 +198,12 @@ def status_of(pid):
     return st(pid)
 
 
-def _as_nobody(d, port):
+def _as_nobody(d, n):
     """A Popen that runs herd as nobody, its log in d."""
     def popen(argv, **kw):
         argv = list(argv)
         i = argv.index("--log")
-        argv[i + 1] = f"{d}/herd{port}.log"
+        argv[i + 1] = f"{d}/herd{n}.log"
         return subprocess.Popen(
             ["setpriv", "--reuid=nobody", "--regid=nogroup",
              "--clear-groups"] + argv, **kw)
@@ -216,10 +212,10 @@ def _as_nobody(d, port):
 
 def test_rootfs_hides_the_host_and_has_tmp_proc_dev(herd, rootfs):
     root, args = rootfs
-    port = free_port()
-    h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1",
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
               "--namespaces", "user,pid,mount,net"] + args + FAST_STOP,
              [NSREPORT]).started(1)
+    port = h.port()
     r = report(port)
     assert r["bin_sh"] is False and r["tmp"] is True, r
     assert r["ns"]["mnt"] is not None  # /proc/self/ns read: /proc is there
@@ -254,10 +250,10 @@ except OSError as e:
     print("probe: refused", e.errno, flush=True)
 os.execv({NSREPORT!r}, [{NSREPORT!r}])
 """)
-    port = free_port()
-    h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1",
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
               "--namespaces", "net"], ["/usr/bin/python3", script])
     h.started(1)
+    port = h.port()
     h.wait_log(r"probe: (connected|refused)")
     assert "probe: refused" in h.log(), h.log()
     host.setblocking(False)
@@ -270,13 +266,13 @@ os.execv({NSREPORT!r}, [{NSREPORT!r}])
 
 def test_cgroup_kill_takes_a_daemonized_grandchild(cgroup_dir, herd,
                                                    tmp_path):
-    port = free_port()
     conf = conf_file(tmp_path, [
-        f"listen = 127.0.0.1:{port}", "workers = 2",
+        "listen = 127.0.0.1:0", "workers = 2",
         f"cgroup = {cgroup_dir}", f"pid-file = {tmp_path}/herd.pid",
         # Double fork and setsid: a daemon, out of the worker's tree.
         f"command = /bin/sh -c '(setsid sleep 1000 &); exec {NSREPORT}'"])
     h = herd(["-c", conf]).started(2)
+    port = h.port()
     ws = status(conf)["workers"]
     cgs = {w["number"]: w["cgroup"] for w in ws}
     assert all(c and c.startswith(cgroup_dir + "/worker-") for c in
@@ -332,13 +328,13 @@ def test_t_refuses_what_cannot_work(args, key):
 
 
 def test_isolation_across_hup_and_usr2(herd, tmp_path):
-    port = free_port()
-    lines = [f"listen = 127.0.0.1:{port}", "workers = 2",
+    lines = ["listen = 127.0.0.1:0", "workers = 2",
              "namespaces = pid,net,uts", "hostname = one",
              "stop-signal = KILL", "readiness = exec", "exec-settle = 0",
              f"pid-file = {tmp_path}/herd.pid", f"command = {NSREPORT}"]
     conf = conf_file(tmp_path, lines)
     h = herd(["-c", conf]).started(2)
+    port = h.port()
     assert report(port)["hostname"] == "one"
     conf_file(tmp_path, [ln.replace("hostname = one", "hostname = two")
                          for ln in lines])
@@ -367,8 +363,7 @@ def test_a_failed_bind_is_a_failed_start_with_its_reason(herd, rootfs,
     root, args = rootfs
     src = os.path.join(tmp_path, "data")
     os.mkdir(src)
-    port = free_port()
-    lines = [f"listen = 127.0.0.1:{port}", "workers = 1",
+    lines = ["listen = 127.0.0.1:0", "workers = 1",
              "namespaces = mount,net", f"rootfs = {root}",
              "bind = /usr:/usr:ro",
              f"bind = {os.path.dirname(os.path.dirname(NSREPORT))}:"
@@ -378,6 +373,7 @@ def test_a_failed_bind_is_a_failed_start_with_its_reason(herd, rootfs,
     conf = conf_file(tmp_path, lines)
     h = herd(["-c", conf], expect_errors=[r"worker 0: bind failed",
                                       r"reload failed"]).started(1)
+    port = h.port()
     # The source goes away after -t and start: the next spawn fails.
     os.rmdir(src)
     os.kill(h.workers()[0], signal.SIGKILL)
@@ -401,12 +397,12 @@ def test_a_failed_bind_is_a_failed_start_with_its_reason(herd, rootfs,
 
 def test_in_process_workers_isolated_with_notify_readiness(cgroup_dir, herd,
                                                            tmp_path):
-    port = free_port()
     conf = conf_file(tmp_path, [
-        f"listen = 127.0.0.1:{port}", "workers = 2", "app = hello",
+        "listen = 127.0.0.1:0", "workers = 2", "app = hello",
         "namespaces = user,pid,net,ipc", f"cgroup = {cgroup_dir}",
         f"pid-file = {tmp_path}/herd.pid"])
     h = herd(["-c", conf]).started(2)
+    port = h.port()
     # Ready only by READY=1, sent from inside net and pid namespaces.
     h.wait_log(r"worker 1 \(pid \d+, gen 1\): ready after", 1)
     assert "hello" in http_get(port)
@@ -421,10 +417,10 @@ def test_notify_reaches_the_master_from_inside_a_rootfs(herd, rootfs):
     # herd's own workers say READY=1; in a net namespace and a rootfs the
     # notify socket's directory is bound in at the same path.
     root, args = rootfs
-    port = free_port()
-    h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1",
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
               "--app", "hello", "--namespaces", "user,pid,mount,net,uts,ipc"]
              + args).started(1)
+    port = h.port()
     h.wait_log(r"worker 0 \(pid \d+, gen 1\): ready after")
     assert "hello" in http_get(port)
     pid = h.workers()[0]
@@ -436,10 +432,10 @@ def test_notify_reaches_the_master_from_inside_a_rootfs(herd, rootfs):
 def test_retire_request_crosses_namespaces(herd):
     # HERD_RETIRE= from a worker in net and pid namespaces: the master
     # knows it by its pid as translated by the kernel.
-    port = free_port()
-    h = herd(["--listen", f"127.0.0.1:{port}", "--workers", "1", "--app",
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--app",
               "hello", "--namespaces", "user,pid,net", "--max-requests",
               "2"]).started(1)
+    port = h.port()
     for _ in range(3):
         assert "hello" in http_get(port)
     h.wait_log(r"worker 0 \(pid \d+, gen 1\): asks to be replaced")
