@@ -10,12 +10,16 @@ import os
 import re
 import shutil
 import signal
+import sys
 import threading
 import time
 
 import pytest
 
 from conftest import SLOW, alive, environ, helper, http_get, wait_for
+
+# Debian's python3, which has the packages (the tests run under it).
+PYTHON = sys.executable
 
 # Each recipe's app answers "ok …"; static servers serve this file as /.
 BODY = "ok from the docroot\n"
@@ -66,6 +70,24 @@ async def app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+"""
+
+# `uvicorn --fd 3 asgi:app`, except for its graceful stop: uvicorn closes a
+# connection it has accepted but whose request has not arrived yet, so a
+# client that connected just then sees a reset. This stops accepting first
+# and closes idle connections half a second later.
+UVICORN_SERVE = """\
+import asyncio
+import uvicorn
+
+class Server(uvicorn.Server):
+    async def shutdown(self, sockets=None):
+        for server in self.servers:
+            server.close()
+        await asyncio.sleep(0.5)
+        await super().shutdown(sockets)
+
+Server(uvicorn.Config("asgi:app", fd=3)).run()
 """
 
 RACK_APP = """\
@@ -124,16 +146,15 @@ class Recipe:
 
 RECIPES = {
     "python-http-server": Recipe(
-        "python3", "python3", "python3 {dir}/server.py",
+        "python3", "python3", "{python} {dir}/server.py",
         files={"server.py": PY_HTTP_SERVER}),
     "gunicorn": Recipe(
         "gunicorn", "gunicorn",
         "gunicorn --workers 2 --chdir {dir} app:app",
         files={"app.py": WSGI_APP}),
     "uvicorn": Recipe(
-        "uvicorn", "uvicorn",
-        "uvicorn --fd 3 --app-dir {dir} asgi:app",
-        files={"asgi.py": ASGI_APP}),
+        "uvicorn", "uvicorn", "{python} {dir}/serve.py",
+        files={"asgi.py": ASGI_APP, "serve.py": UVICORN_SERVE}),
     "unicorn": Recipe(
         "unicorn", "unicorn",
         "unicorn -E deployment -c {dir}/unicorn.rb {dir}/config.ru",
@@ -242,7 +263,7 @@ def write_conf(tmp_path, recipe, stand_in=False):
                     "graceful-timeout = 20s\n" +
                     (f"command = {helper('keepalive')}\n" if stand_in else
                      recipe.extra + "command = " +
-                     recipe.command.format(dir=tmp_path) + "\n"))
+                     recipe.command.format(dir=tmp_path, python=PYTHON) + "\n"))
     return conf
 
 
