@@ -11,7 +11,8 @@ elif [ "${1:-}" = bench ]; then
 else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
 	python3-pytest curl procps systemd util-linux wrk
-	pkg-config nodejs binutils"
+	pkg-config nodejs binutils
+	gunicorn uvicorn unicorn puma lighttpd nginx-light uwsgi-core uwsgi-plugin-python3"
 fi
 missing=""
 for p in $pkgs; do

@@ -365,3 +365,27 @@ def test_notify_socket_only_when_read(herd):
     h.wait_log(r"master: ready")
     (pid,) = h.workers()
     assert environ(pid)["NOTIFY_SOCKET"].startswith("@herd-notify-")
+
+
+def test_contrib_example_config_runs_a_plain_server(herd, tmp_path):
+    """contrib's example config, with its command a server that knows
+    nothing of sd_notify (most do not): its workers become ready, not
+    killed at boot-timeout for never sending READY=1."""
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "contrib",
+                           "systemd", "herd.conf.example")
+    (tmp_path / "server.py").write_text(PY_HTTP_SERVER)
+    lines = []
+    for line in open(example):
+        key = line.split("=", 1)[0].strip()
+        if key == "listen":
+            line = "listen = 127.0.0.1:0,name=http\n"
+        elif key == "workers":
+            line = "workers = 2\n"
+        elif key == "command":
+            line = f"command = {PYTHON} {tmp_path}/server.py\n"
+        lines.append(line)
+    conf = tmp_path / "herd.conf"
+    conf.write_text("".join(lines))
+    h = herd(["-c", str(conf)])
+    h.wait_log(r"master: ready \(2/2 workers ready", timeout=10)
+    assert "\r\n\r\nok" in http_get(h.port())
