@@ -128,6 +128,21 @@ PUMA_CONF = """\
 queue_requests false
 """
 
+UWSGI_INI = """\
+[uwsgi]
+plugin = python3
+# LISTEN_FDS is read by uWSGI itself; its sockets speak HTTP with this.
+protocol = http
+master = true
+processes = 2
+# TERM is a reload to uWSGI's master; make it a graceful stop.
+hook-master-start = unix_signal:15 gracefully_kill_them_all
+chdir = {dir}
+wsgi-file = app.py
+callable = app
+disable-logging = true
+"""
+
 
 class Recipe:
     def __init__(self, package, program, command, extra="", files=None,
@@ -157,7 +172,7 @@ RECIPES = {
         files={"asgi.py": ASGI_APP, "serve.py": UVICORN_SERVE}),
     "unicorn": Recipe(
         "unicorn", "unicorn",
-        "unicorn -E deployment -c {dir}/unicorn.rb {dir}/config.ru",
+        "unicorn -N -c {dir}/unicorn.rb {dir}/config.ru",
         extra="stop-signal = QUIT\n",
         files={"config.ru": RACK_APP,
                "unicorn.rb": "worker_processes 2\n"}),
@@ -176,10 +191,8 @@ RECIPES = {
         files={"nginx.conf": NGINX_CONF}, port_in_config=True, workers=1),
     "uwsgi": Recipe(
         "uwsgi-core and uwsgi-plugin-python3", "uwsgi",
-        "uwsgi --plugin python3 --protocol http --chdir {dir} "
-        "--wsgi-file app.py --callable app",
-        extra="stop-signal = HUP\n",
-        files={"app.py": WSGI_APP}),
+        "uwsgi --ini {dir}/uwsgi.ini",
+        files={"app.py": WSGI_APP, "uwsgi.ini": UWSGI_INI}),
 }
 
 
@@ -342,6 +355,10 @@ def test_recipe(herd, tmp_path, name):
     _, status = os.waitpid(master, 0)
     assert os.waitstatus_to_exitcode(status) == 0, h.log()
     assert "sending KILL" not in h.log(), h.log()
+    # Every worker ended as asked: exit 0 or the stop signal (herd warns
+    # about any other end).
+    assert not re.search(r"warn worker \d+ \(pid \d+, gen \d+\): "
+                         r"(exited|killed)", h.log()), h.log()
     if name == "puma":
         # No NOTIFY_SOCKET without a reader: Puma's systemd plugin (and
         # the sd_notify gem, which cannot reach herd's abstract socket)
