@@ -166,6 +166,7 @@ RECIPES = {
     "gunicorn": Recipe(
         "gunicorn", "gunicorn",
         "gunicorn --workers 2 --chdir {dir} app:app",
+        extra="readiness = notify\n",
         files={"app.py": WSGI_APP}),
     "uvicorn": Recipe(
         "uvicorn", "uvicorn", "{python} {dir}/serve.py",
@@ -191,7 +192,7 @@ RECIPES = {
         files={"nginx.conf": NGINX_CONF}, port_in_config=True, workers=1),
     "uwsgi": Recipe(
         "uwsgi-core and uwsgi-plugin-python3", "uwsgi",
-        "uwsgi --ini {dir}/uwsgi.ini",
+        "uwsgi --ini {dir}/uwsgi.ini", extra="readiness = notify\n",
         files={"app.py": WSGI_APP, "uwsgi.ini": UWSGI_INI}),
 }
 
