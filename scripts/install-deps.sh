@@ -13,7 +13,8 @@ else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
 	python3-pytest curl procps systemd util-linux wrk
 	pkg-config nodejs binutils
-	mandoc man-db debhelper dpkg-dev adduser"
+	mandoc man-db debhelper dpkg-dev adduser
+	gunicorn uvicorn unicorn puma lighttpd nginx-light uwsgi-core uwsgi-plugin-python3"
 fi
 missing=""
 for p in $pkgs; do

@@ -3,10 +3,10 @@
  * through the activation protocol (descriptors at 3…, LISTEN_*, the
  * environment filter) is listen_handover_build's; this file adds what is a
  * worker's own: the configured `env` entries, HERD_WORKER and
- * HERD_GENERATION, the notify socket and the watchdog, the program, the
- * credentials and the working directory. In-process workers keep the
- * master's environment (they do not exec), so they get the descriptors,
- * credentials and directory only.
+ * HERD_GENERATION, the notify socket (when herd will read it) and the
+ * watchdog, the program, the credentials and the working directory.
+ * In-process workers keep the master's environment (they do not exec), so
+ * they get the descriptors, credentials and directory only.
  */
 #include "worker/worker.h"
 
@@ -18,6 +18,22 @@
 
 extern char **environ;
 
+/*
+ * NOTIFY_SOCKET only when herd listens to what comes on it: READY=1 under
+ * notify readiness, WATCHDOG=1 with a timeout. Otherwise it would only
+ * invite programs to talk to nobody, and some say so at every start (Puma
+ * warns that it was not started by systemd with the watchdog it expects).
+ */
+static const char *
+notify_for(const struct worker_spawn *ws)
+{
+	const struct config *cfg = ws->cfg;
+
+	if (cfg->readiness == CLI_READINESS_NOTIFY || cfg->timeout_ms > 0)
+		return ws->notify_addr;
+	return NULL;
+}
+
 /* The configured env + HERD_WORKER, HERD_GENERATION, NOTIFY_SOCKET and
  * WATCHDOG_USEC, NULL-terminated; *n is the count. */
 static char **
@@ -25,6 +41,7 @@ worker_vars(const struct worker_spawn *ws, int *n)
 {
 	const struct config *cfg = ws->cfg;
 	char **add = calloc((size_t)cfg->nenv + 5, sizeof(char *));
+	const char *notify = notify_for(ws);
 	int k = 0, i;
 
 	if (add == NULL)
@@ -35,9 +52,8 @@ worker_vars(const struct worker_spawn *ws, int *n)
 	if (asprintf(&add[k++], "HERD_WORKER=%d", ws->number) < 0 ||
 	    asprintf(&add[k++], "HERD_GENERATION=%d", ws->generation) < 0)
 		goto nomem;
-	if (ws->notify_addr != NULL) {
-		if (asprintf(&add[k++], "NOTIFY_SOCKET=%s", ws->notify_addr) <
-		    0)
+	if (notify != NULL) {
+		if (asprintf(&add[k++], "NOTIFY_SOCKET=%s", notify) < 0)
 			goto nomem;
 		/* sd_watchdog_enabled(3): the interval, and for whom. */
 		if (cfg->timeout_ms > 0 &&
@@ -88,7 +104,7 @@ worker_plan_prepare(struct worker_child *wc, const struct worker_spawn *ws)
 	}
 	rc = listen_handover_build(&wc->ho, LISTEN_HEIR_WORKER, stdio, ws->ls,
 				   ws->nls, exec ? environ : NULL, add, nadd,
-				   exec && ws->notify_addr != NULL &&
+				   exec && notify_for(ws) != NULL &&
 						   cfg->timeout_ms > 0
 					   ? "WATCHDOG_PID"
 					   : NULL);

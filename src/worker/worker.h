@@ -44,7 +44,8 @@ struct worker_child {
 
 /*
  * Builds the plan for worker ws->number of ws->generation. In exec mode,
- * notify_addr, when not NULL, becomes NOTIFY_SOCKET (and, with
+ * notify_addr, when not NULL and herd reads the socket (readiness notify,
+ * or cfg->timeout_ms set), becomes NOTIFY_SOCKET (and, with
  * cfg->timeout_ms set, WATCHDOG_USEC and WATCHDOG_PID come with it), after
  * the configured `env` entries. Returns 0 or -ENOMEM.
  */

@@ -117,11 +117,34 @@ main(void)
 	worker_plan_release(&we);
 	CHECK(we.plan.envp == NULL && we.ho.envp == NULL);
 
-	/* With a notify socket and a watchdog timeout. */
-	cfg.timeout_ms = 1500;
+	/*
+	 * A notify socket, but exec readiness and no timeout: nothing will
+	 * be read from the program, and some (Puma) warn when they see
+	 * NOTIFY_SOCKET, so it is not set.
+	 */
 	ws.number = 0;
 	ws.generation = 1;
 	ws.notify_addr = "@herd-notify-1";
+	cfg.readiness = CLI_READINESS_EXEC;
+	cfg.timeout_ms = 0;
+	CHECK_INT(worker_plan_prepare(&we, &ws), 0);
+	CHECK(find(we.plan.envp, "NOTIFY_SOCKET") == NULL);
+	CHECK(find(we.plan.envp, "WATCHDOG_USEC") == NULL);
+	CHECK(find(we.plan.envp, "WATCHDOG_PID") == NULL);
+	CHECK(we.plan.pid_slots[1] == NULL);
+	worker_plan_release(&we);
+
+	/* Notify readiness: the socket, no watchdog. */
+	cfg.readiness = CLI_READINESS_NOTIFY;
+	CHECK_INT(worker_plan_prepare(&we, &ws), 0);
+	CHECK_STR(find(we.plan.envp, "NOTIFY_SOCKET"), "@herd-notify-1");
+	CHECK(find(we.plan.envp, "WATCHDOG_USEC") == NULL);
+	CHECK(we.plan.pid_slots[1] == NULL);
+	worker_plan_release(&we);
+
+	/* Exec readiness with a watchdog timeout: the socket is for it. */
+	cfg.readiness = CLI_READINESS_EXEC;
+	cfg.timeout_ms = 1500;
 	CHECK_INT(worker_plan_prepare(&we, &ws), 0);
 	CHECK_STR(find(we.plan.envp, "NOTIFY_SOCKET"), "@herd-notify-1");
 	CHECK_STR(find(we.plan.envp, "WATCHDOG_USEC"), "1500000");
