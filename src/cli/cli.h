@@ -346,6 +346,17 @@ const struct cli_option *cli_options(size_t *n);
 const struct cli_option *cli_option_find(const char *name);
 
 /*
+ * The key nearest to name that is one of the config file's (file_key) or
+ * one of the command line's long options, for "did you mean": at most an
+ * edit or so per four bytes away (insertions, deletions, substitutions,
+ * swapped neighbours). NULL when none is that near.
+ */
+const char *cli_option_suggest(const char *name, bool file_key);
+
+/* The edit distance above between a and b; SIZE_MAX past 64 bytes. */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/*
  * Runs o->set after refusing an empty value. Returns 0 or -EINVAL with the
  * reason in why (no "KEY: " prefix: the caller knows how the key was named).
  */

@@ -203,8 +203,14 @@ load_line(struct reader *r, char *line, size_t len, struct config *cfg,
 		return fail(r, NULL, "expected 'key = value', found no '='");
 	*p = '\0';
 	o = cli_option_find(key);
-	if (o == NULL)
+	if (o == NULL) {
+		const char *near = cli_option_suggest(key, true);
+
+		if (near != NULL)
+			return fail(r, key, "unknown key (did you mean %s?)",
+				    near);
 		return fail(r, key, "unknown key");
+	}
 	if (o->flags & CLI_OPT_CLI_ONLY)
 		return fail(r, key, "only valid on the command line");
 	value = trim(value + 1);
