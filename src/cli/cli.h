@@ -132,6 +132,51 @@ int cli_ctl_parse(const char *line, size_t len, struct cli_ctl_request *req,
  */
 int cli_ctl_main(int argc, char **argv);
 
+/*
+ * A JSON value as `herd ctl` reads the master's answers (json.c). Strings
+ * are decoded (escapes, \uXXXX and surrogate pairs to UTF-8), len bytes
+ * plus a NUL; a number keeps its text in string as well as its value.
+ * Objects have n keys and items, arrays n items.
+ */
+enum cli_json_type {
+	CLI_JSON_NULL,
+	CLI_JSON_BOOL,
+	CLI_JSON_NUMBER,
+	CLI_JSON_STRING,
+	CLI_JSON_ARRAY,
+	CLI_JSON_OBJECT,
+};
+
+struct cli_json {
+	enum cli_json_type type;
+	bool boolean;
+	double number;
+	char *string;
+	size_t len;
+	struct cli_json *items;
+	char **keys;
+	size_t n;
+};
+
+/*
+ * Parses exactly one JSON value, surrounded by whitespace at most, from
+ * text (len bytes). Returns 0 with a malloc'd *out, -EINVAL for anything
+ * that is not JSON (or nested deeper than 64), -ENOMEM.
+ */
+int cli_json_parse(const char *text, size_t len, struct cli_json **out);
+void cli_json_free(struct cli_json *v);
+
+/* The member key of object v; NULL when v is no object or has none. */
+const struct cli_json *cli_json_get(const struct cli_json *v, const char *key);
+
+/* Typed members: NULL, dflt or false when absent or of another type. */
+const char *cli_json_str(const struct cli_json *v, const char *key);
+double cli_json_num(const struct cli_json *v, const char *key, double dflt);
+bool cli_json_true(const struct cli_json *v, const char *key);
+
+/* Writes v as indented JSON, then a newline. */
+void cli_json_print(FILE *out, const struct cli_json *v);
+
 struct config {
 	enum cli_action action;
 	char *config_file; /* -c FILE, or NULL */
@@ -386,6 +431,14 @@ void cli_config_init(struct config *cfg);
 
 int cli_config_load(const char *path, struct config *cfg, char *err,
 		    size_t errlen);
+
+/*
+ * cli_config_load() for `herd ctl`: reads only control-socket and pid-file
+ * (what locates the socket) and ignores every other line, so a config with
+ * a typo elsewhere still lets the operator talk to the running master.
+ */
+int cli_config_locate(const char *path, struct config *cfg, char *err,
+		      size_t errlen);
 
 /* cli_usage(), to any stream. */
 void cli_usage_to(FILE *out);

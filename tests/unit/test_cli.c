@@ -1214,6 +1214,80 @@ guard_exact(struct guarded *g, const char *s, size_t len)
 }
 
 static void
+test_json(void)
+{
+	static const char *const bad[] = {
+		"",
+		"{",
+		"{\"a\"}",
+		"{\"a\":1,}",
+		"[1,]",
+		"01",
+		"1.",
+		"-",
+		".5",
+		"1e",
+		"tru",
+		"nul",
+		"\"abc",
+		"\"\\x\"",
+		"\"\\u12\"",
+		"\"\\udc00\"",
+		"\"\\ud800\"",
+		"\"a\nb\"",
+		"{} {}",
+		"[1 2]",
+		"{1:2}",
+		"'a'",
+	};
+	struct cli_json *v = NULL;
+	const struct cli_json *e;
+	const char *text;
+	char deep[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = NULL;
+		CHECK_INT(cli_json_parse(bad[i], strlen(bad[i]), &v), -EINVAL);
+		if (v != NULL)
+			fprintf(stderr, "  accepted: %s\n", bad[i]);
+	}
+	/* An error with quotes, backslashes and \u escapes, read whole. */
+	text = " {\"ok\":false,\"error\":\"say \\\"hi\\\" \\\\ to "
+	       "\\u00e9\\ud83d\\ude00\\/\\t\",\"n\":-1.5e2,\"a\":[true,"
+	       "null,{}],\"e\":[]} ";
+	CHECK_INT(cli_json_parse(text, strlen(text), &v), 0);
+	CHECK(v != NULL && v->type == CLI_JSON_OBJECT && v->n == 5);
+	CHECK(!cli_json_true(v, "ok"));
+	CHECK(cli_json_get(v, "ok")->type == CLI_JSON_BOOL);
+	CHECK_STR(cli_json_str(v, "error"),
+		  "say \"hi\" \\ to \xc3\xa9\xf0\x9f\x98\x80/\t");
+	CHECK(cli_json_num(v, "n", 0) == -150.0);
+	CHECK_STR(cli_json_get(v, "n")->string, "-1.5e2");
+	e = cli_json_get(v, "a");
+	CHECK(e != NULL && e->type == CLI_JSON_ARRAY && e->n == 3);
+	CHECK(e->items[0].type == CLI_JSON_BOOL && e->items[0].boolean);
+	CHECK(e->items[1].type == CLI_JSON_NULL);
+	CHECK(e->items[2].type == CLI_JSON_OBJECT && e->items[2].n == 0);
+	CHECK(cli_json_get(v, "missing") == NULL);
+	CHECK(cli_json_str(v, "n") == NULL);
+	CHECK(cli_json_num(v, "error", 7) == 7);
+	cli_json_free(v);
+	/* A NUL escaped in a string stays, and len counts it. */
+	CHECK_INT(cli_json_parse("\"a\\u0000b\"", 10, &v), 0);
+	CHECK(v->type == CLI_JSON_STRING && v->len == 3 &&
+	      memcmp(v->string, "a\0b", 3) == 0);
+	cli_json_free(v);
+	/* Nesting is bounded: no stack to exhaust. */
+	memset(deep, '[', sizeof(deep));
+	CHECK_INT(cli_json_parse(deep, sizeof(deep), &v), -EINVAL);
+	memset(deep, '[', 64);
+	memset(deep + 64, ']', 64);
+	CHECK_INT(cli_json_parse(deep, 128, &v), 0);
+	cli_json_free(v);
+}
+
+static void
 test_suggest(void)
 {
 	const char *s;
@@ -1432,6 +1506,7 @@ main(void)
 	test_move();
 	test_usage();
 	test_suggest();
+	test_json();
 	test_ctl_parse();
 	test_control_path(tmpdir);
 	remove_dir(tmpdir);
