@@ -70,6 +70,24 @@ enum cli_seccomp {
 	CLI_SECCOMP_STRICT,  /* allow a server's calls, kill on the rest */
 };
 
+/* log-level, in log.h's order; log-format; access-log-format. */
+enum cli_log_level {
+	CLI_LOG_DEBUG,
+	CLI_LOG_INFO,
+	CLI_LOG_WARN,
+	CLI_LOG_ERROR,
+};
+
+enum cli_log_format {
+	CLI_LOG_FORMAT_TEXT,
+	CLI_LOG_FORMAT_JSON,
+};
+
+enum cli_access_log_format {
+	CLI_ACCESS_LOG_COMBINED,
+	CLI_ACCESS_LOG_JSON,
+};
+
 const char *cli_seccomp_name(enum cli_seccomp s);
 const char *cli_readiness_name(enum cli_readiness r);
 const char *cli_handover_name(enum cli_handover h);
@@ -189,6 +207,8 @@ struct config {
 	int reopen_signal;	     /* default 0 = none */
 	char *pid_file;		     /* NULL = none */
 	char *log;		     /* NULL = stderr */
+	int log_level;		     /* enum cli_log_level; info */
+	int log_format;		     /* enum cli_log_format; text */
 	char *user;		     /* NULL = do not change */
 	char *group;		     /* NULL = the user's primary group */
 	char *working_directory;     /* NULL = herd's own */
@@ -228,6 +248,7 @@ struct config {
 	int64_t keepalive_timeout_ms; /* idle between requests */
 	int64_t write_timeout_ms;     /* a client that does not read */
 	char *access_log;	      /* NULL: none */
+	int access_log_format;	      /* enum cli_access_log_format */
 	/* static: list a directory without index.html; AUTO until decided
 	 * (master_config_complete): on for the embedded default only. */
 	int autoindex;	  /* CLI_AUTOINDEX_AUTO, 0 or 1 */

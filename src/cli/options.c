@@ -480,6 +480,53 @@ set_choice(const struct cli_option *o, struct config *cfg, const char *value,
 	return invalid(why, whylen, value, expected);
 }
 
+static const char *const log_level_names[] = {
+	[CLI_LOG_DEBUG] = "debug",
+	[CLI_LOG_INFO] = "info",
+	[CLI_LOG_WARN] = "warn",
+	[CLI_LOG_ERROR] = "error",
+};
+
+static const char *const log_format_names[] = {
+	[CLI_LOG_FORMAT_TEXT] = "text",
+	[CLI_LOG_FORMAT_JSON] = "json",
+};
+
+static const char *const access_log_format_names[] = {
+	[CLI_ACCESS_LOG_COMBINED] = "combined",
+	[CLI_ACCESS_LOG_JSON] = "json",
+};
+
+static int
+set_log_level(const struct cli_option *o, struct config *cfg, const char *value,
+	      char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]);
+	     i++)
+		if (strcmp(value, log_level_names[i]) == 0) {
+			*(int *)field(o, cfg) = (int)i;
+			return 0;
+		}
+	return invalid(why, whylen, value,
+		       "expected debug, info, warn or error");
+}
+
+static int
+set_log_format(const struct cli_option *o, struct config *cfg,
+	       const char *value, char *why, size_t whylen)
+{
+	return set_choice(o, cfg, value, why, whylen, log_format_names);
+}
+
+static int
+set_access_log_format(const struct cli_option *o, struct config *cfg,
+		      const char *value, char *why, size_t whylen)
+{
+	return set_choice(o, cfg, value, why, whylen, access_log_format_names);
+}
+
 static int
 set_readiness(const struct cli_option *o, struct config *cfg, const char *value,
 	      char *why, size_t whylen)
@@ -713,6 +760,27 @@ static const struct cli_option options[] = {
 		FIELD(log),
 		.set = set_string,
 		.help = "log to PATH, reopened on USR1 (default: stderr)",
+	},
+	{
+		.name = "log-level",
+		.metavar = "debug|info|warn|error",
+		.store = CLI_STORE_SCALAR,
+		FIELD(log_level),
+		.set = set_log_level,
+		.def = "info",
+		.help = "log lines of this level and above",
+	},
+	{
+		.name = "log-format",
+		.metavar = "text|json",
+		.store = CLI_STORE_SCALAR,
+		FIELD(log_format),
+		.min = CLI_LOG_FORMAT_TEXT,
+		.max = CLI_LOG_FORMAT_JSON,
+		.set = set_log_format,
+		.def = "text",
+		.help = "text lines, or one JSON object a line (time, level, "
+			"pid, role, worker, generation, message, fields)",
 	},
 	{
 		.name = "user",
@@ -1001,8 +1069,19 @@ static const struct cli_option options[] = {
 		.store = CLI_STORE_STRING,
 		FIELD(access_log),
 		.set = set_string,
-		.help = "combined-format access log of the HTTP workers "
-			"(default: none)",
+		.help = "access log of the HTTP workers (default: none)",
+	},
+	{
+		.name = "access-log-format",
+		.metavar = "combined|json",
+		.store = CLI_STORE_SCALAR,
+		FIELD(access_log_format),
+		.min = CLI_ACCESS_LOG_COMBINED,
+		.max = CLI_ACCESS_LOG_JSON,
+		.set = set_access_log_format,
+		.def = "combined",
+		.help = "the access log's lines: Apache/nginx combined, or "
+			"JSON with the request's duration",
 	},
 	{
 		.name = "request-line-max",
@@ -1401,6 +1480,7 @@ cli_config_init(struct config *cfg)
 	cfg->reopen_signal = 0;
 	cfg->no_new_privs = true;
 	cfg->readiness = CLI_READINESS_EXEC;
+	cfg->log_level = CLI_LOG_INFO;
 	cfg->exec_settle_ms = 1000;
 	cfg->boot_timeout_ms = 60 * 1000;
 	cfg->restart_burst = 5;
