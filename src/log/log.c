@@ -428,7 +428,7 @@ write_line(enum log_level level, const char *msg, int len,
 	   const struct subject *subj)
 {
 	struct line l = {.n = 0};
-	char when[40];
+	char when[64];
 	bool j = journal();
 
 	if (level < log_state.min)
