@@ -11,14 +11,15 @@ from conftest import SLOW
 from test_reload import start
 from zdt import upgrade
 
+# The command line is logged too: wait for "): err-line", not "err-line".
 TALK = ["/bin/sh", "-c",
         "echo out-line; echo err-line >&2; exec /bin/sleep 1000"]
 
 
 def test_worker_stdout_at_info_stderr_at_warn(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1"], TALK).started(1)
-    h.wait_log(r"err-line")
-    h.wait_log(r"out-line")
+    h.wait_log(r"\): err-line")
+    h.wait_log(r"\): out-line")
     log = h.log()
     assert re.search(rf"Z info \[{h.pid}\] worker 0 \(pid \d+\): out-line$",
                      log, re.M), log
@@ -33,9 +34,9 @@ def test_worker_stdout_at_info_stderr_at_warn(herd):
 def test_log_level_filters(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
               "--log-level", "warn"], TALK)
-    h.wait_log(r"err-line", timeout=10 * SLOW)
+    h.wait_log(r"\): err-line", timeout=10 * SLOW)
     log = h.log()
-    assert "out-line" not in log and " info " not in log, log
+    assert "): out-line" not in log and " info " not in log, log
     r = subprocess.run([h.proc.args[0], "--log-level", "verbose", "-t"],
                        capture_output=True, text=True)
     assert r.returncode == 64
@@ -45,8 +46,8 @@ def test_log_level_filters(herd):
 def test_log_format_json(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1",
               "--log-format", "json"], TALK)
-    h.wait_log(r"err-line", timeout=10 * SLOW)
-    h.wait_log(r"out-line", timeout=10 * SLOW)
+    h.wait_log(r'"message":"err-line"', timeout=10 * SLOW)
+    h.wait_log(r'"message":"out-line"', timeout=10 * SLOW)
     h.wait_log(r'"message":"started"', timeout=10 * SLOW)
     lines = [json.loads(line) for line in h.log().splitlines()]
     for o in lines:
@@ -89,8 +90,8 @@ def test_journal_priorities(herd, tmp_path):
     # herd.log, which is where that stderr goes.
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1"], TALK, log=False,
              popen=journal_popen(tmp_path / "herd.log"))
-    h.wait_log(r"err-line", timeout=10 * SLOW)
-    h.wait_log(r"out-line", timeout=10 * SLOW)
+    h.wait_log(r"\): err-line", timeout=10 * SLOW)
+    h.wait_log(r"\): out-line", timeout=10 * SLOW)
     log = h.log()
     assert re.search(rf"^<6>info \[{h.pid}\] master: ", log, re.M), log
     assert re.search(r"^<4>warn \[\d+\] worker 0 \(pid \d+\): err-line$",
@@ -104,7 +105,7 @@ def test_journal_priorities(herd, tmp_path):
 def test_no_journal_when_stderr_is_elsewhere(herd, tmp_path):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1"], TALK, log=False,
              popen=journal_popen(tmp_path / "herd.log", matching=False))
-    h.wait_log(r"err-line", timeout=10 * SLOW)
+    h.wait_log(r"\): err-line", timeout=10 * SLOW)
     assert not re.search(r"^<\d>", h.log(), re.M)
     assert re.search(r"Z warn \[\d+\] worker 0", h.log())
 
