@@ -80,8 +80,16 @@ long_option(struct args *a, int argc, char **argv, int *i)
 		else
 			o = NULL;
 	}
-	if (o == NULL)
+	if (o == NULL) {
+		const char *near = cli_option_suggest(name, false);
+
+		if (near != NULL)
+			return usage_error(a,
+					   "unknown option %s (did you mean "
+					   "--%s?)",
+					   flag, near);
 		return usage_error(a, "unknown option %s", flag);
+	}
 	if (o->flags & CLI_OPT_FILE_ONLY)
 		return usage_error(a,
 				   "%s: only valid in a config file (give the "

@@ -70,6 +70,24 @@ enum cli_seccomp {
 	CLI_SECCOMP_STRICT,  /* allow a server's calls, kill on the rest */
 };
 
+/* log-level, in log.h's order; log-format; access-log-format. */
+enum cli_log_level {
+	CLI_LOG_DEBUG,
+	CLI_LOG_INFO,
+	CLI_LOG_WARN,
+	CLI_LOG_ERROR,
+};
+
+enum cli_log_format {
+	CLI_LOG_FORMAT_TEXT,
+	CLI_LOG_FORMAT_JSON,
+};
+
+enum cli_access_log_format {
+	CLI_ACCESS_LOG_COMBINED,
+	CLI_ACCESS_LOG_JSON,
+};
+
 const char *cli_seccomp_name(enum cli_seccomp s);
 const char *cli_readiness_name(enum cli_readiness r);
 const char *cli_handover_name(enum cli_handover h);
@@ -132,6 +150,51 @@ int cli_ctl_parse(const char *line, size_t len, struct cli_ctl_request *req,
  */
 int cli_ctl_main(int argc, char **argv);
 
+/*
+ * A JSON value as `herd ctl` reads the master's answers (json.c). Strings
+ * are decoded (escapes, \uXXXX and surrogate pairs to UTF-8), len bytes
+ * plus a NUL; a number keeps its text in string as well as its value.
+ * Objects have n keys and items, arrays n items.
+ */
+enum cli_json_type {
+	CLI_JSON_NULL,
+	CLI_JSON_BOOL,
+	CLI_JSON_NUMBER,
+	CLI_JSON_STRING,
+	CLI_JSON_ARRAY,
+	CLI_JSON_OBJECT,
+};
+
+struct cli_json {
+	enum cli_json_type type;
+	bool boolean;
+	double number;
+	char *string;
+	size_t len;
+	struct cli_json *items;
+	char **keys;
+	size_t n;
+};
+
+/*
+ * Parses exactly one JSON value, surrounded by whitespace at most, from
+ * text (len bytes). Returns 0 with a malloc'd *out, -EINVAL for anything
+ * that is not JSON (or nested deeper than 64), -ENOMEM.
+ */
+int cli_json_parse(const char *text, size_t len, struct cli_json **out);
+void cli_json_free(struct cli_json *v);
+
+/* The member key of object v; NULL when v is no object or has none. */
+const struct cli_json *cli_json_get(const struct cli_json *v, const char *key);
+
+/* Typed members: NULL, dflt or false when absent or of another type. */
+const char *cli_json_str(const struct cli_json *v, const char *key);
+double cli_json_num(const struct cli_json *v, const char *key, double dflt);
+bool cli_json_true(const struct cli_json *v, const char *key);
+
+/* Writes v as indented JSON, then a newline. */
+void cli_json_print(FILE *out, const struct cli_json *v);
+
 struct config {
 	enum cli_action action;
 	char *config_file; /* -c FILE, or NULL */
@@ -144,6 +207,8 @@ struct config {
 	int reopen_signal;	     /* default 0 = none */
 	char *pid_file;		     /* NULL = none */
 	char *log;		     /* NULL = stderr */
+	int log_level;		     /* enum cli_log_level; info */
+	int log_format;		     /* enum cli_log_format; text */
 	char *user;		     /* NULL = do not change */
 	char *group;		     /* NULL = the user's primary group */
 	char *working_directory;     /* NULL = herd's own */
@@ -183,6 +248,7 @@ struct config {
 	int64_t keepalive_timeout_ms; /* idle between requests */
 	int64_t write_timeout_ms;     /* a client that does not read */
 	char *access_log;	      /* NULL: none */
+	int access_log_format;	      /* enum cli_access_log_format */
 	/* static: list a directory without index.html; AUTO until decided
 	 * (master_config_complete): on for the embedded default only. */
 	int autoindex;	  /* CLI_AUTOINDEX_AUTO, 0 or 1 */
@@ -346,6 +412,17 @@ const struct cli_option *cli_options(size_t *n);
 const struct cli_option *cli_option_find(const char *name);
 
 /*
+ * The key nearest to name that is one of the config file's (file_key) or
+ * one of the command line's long options, for "did you mean": at most an
+ * edit or so per four bytes away (insertions, deletions, substitutions,
+ * swapped neighbours). NULL when none is that near.
+ */
+const char *cli_option_suggest(const char *name, bool file_key);
+
+/* The edit distance above between a and b; SIZE_MAX past 64 bytes. */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/*
  * Runs o->set after refusing an empty value. Returns 0 or -EINVAL with the
  * reason in why (no "KEY: " prefix: the caller knows how the key was named).
  */
@@ -375,6 +452,14 @@ void cli_config_init(struct config *cfg);
 
 int cli_config_load(const char *path, struct config *cfg, char *err,
 		    size_t errlen);
+
+/*
+ * cli_config_load() for `herd ctl`: reads only control-socket and pid-file
+ * (what locates the socket) and ignores every other line, so a config with
+ * a typo elsewhere still lets the operator talk to the running master.
+ */
+int cli_config_locate(const char *path, struct config *cfg, char *err,
+		      size_t errlen);
 
 /* cli_usage(), to any stream. */
 void cli_usage_to(FILE *out);

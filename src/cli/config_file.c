@@ -25,6 +25,9 @@ struct reader {
 	int line;
 	char *err;
 	size_t errlen;
+	/* For `herd ctl`: only the keys that locate the control socket
+	 * count; any other line, even a bad one, is none of its business. */
+	bool locate;
 };
 
 static int fail(struct reader *r, const char *key, const char *fmt, ...)
@@ -183,9 +186,9 @@ load_line(struct reader *r, char *line, size_t len, struct config *cfg,
 	char *key, *value, *p, why[512];
 
 	if (memchr(line, '\0', len) != NULL)
-		return fail(r, NULL, "NUL byte in line");
+		return r->locate ? 0 : fail(r, NULL, "NUL byte in line");
 	if (!utf8_valid((const unsigned char *)line, len))
-		return fail(r, NULL, "invalid UTF-8");
+		return r->locate ? 0 : fail(r, NULL, "invalid UTF-8");
 	/* A UTF-8 byte order mark is allowed before the first line. */
 	if (r->line == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
 		line += 3;
@@ -193,18 +196,29 @@ load_line(struct reader *r, char *line, size_t len, struct config *cfg,
 	if (*key == '\0' || *key == '#')
 		return 0;
 	if (*key == '=')
-		return fail(r, NULL, "missing key before '='");
+		return r->locate ? 0 : fail(r, NULL, "missing key before '='");
 	for (p = key; *p != '\0' && *p != '=' && !is_blank(*p); p++)
 		;
 	value = p;
 	while (is_blank(*value))
 		value++;
 	if (*value != '=')
-		return fail(r, NULL, "expected 'key = value', found no '='");
+		return r->locate ? 0
+				 : fail(r, NULL,
+					"expected 'key = value', found no '='");
 	*p = '\0';
+	if (r->locate && strcmp(key, "control-socket") != 0 &&
+	    strcmp(key, "pid-file") != 0)
+		return 0;
 	o = cli_option_find(key);
-	if (o == NULL)
+	if (o == NULL) {
+		const char *near = cli_option_suggest(key, true);
+
+		if (near != NULL)
+			return fail(r, key, "unknown key (did you mean %s?)",
+				    near);
 		return fail(r, key, "unknown key");
+	}
 	if (o->flags & CLI_OPT_CLI_ONLY)
 		return fail(r, key, "only valid on the command line");
 	value = trim(value + 1);
@@ -296,10 +310,12 @@ fail:
 	return CLI_EX_CONFIG;
 }
 
-int
-cli_config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+static int
+config_load(const char *path, struct config *cfg, char *err, size_t errlen,
+	    bool locate)
 {
-	struct reader r = {.path = path, .err = err, .errlen = errlen};
+	struct reader r = {
+		.path = path, .err = err, .errlen = errlen, .locate = locate};
 	const struct cli_option *table;
 	char *text = NULL, *line, *next;
 	size_t n, len;
@@ -341,6 +357,19 @@ cli_config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	}
 	free(text);
 	return rc;
+}
+
+int
+cli_config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	return config_load(path, cfg, err, errlen, false);
+}
+
+int
+cli_config_locate(const char *path, struct config *cfg, char *err,
+		  size_t errlen)
+{
+	return config_load(path, cfg, err, errlen, true);
 }
 
 void

@@ -2,10 +2,11 @@
  * `herd ctl`: the client side of the control socket, and the pieces of the
  * protocol both sides share — the socket's path and the parser of a
  * command line. The client finds the socket the way the master does (from
- * the same config file or flags), believes only a server running as root
- * or as its own uid, sends one command line, prints the JSON answer and
- * turns `"ok":` into the exit status, so scripts can write
- * `herd ctl reload || page_someone`.
+ * the same config file, of which it reads only the keys that locate the
+ * socket, or flags), believes only a server running as root or as its own
+ * uid, sends one command line, reads the JSON answer as JSON (json.c),
+ * prints it (status as a table unless --json) and turns `"ok":` into the
+ * exit status, so scripts can write `herd ctl reload || page_someone`.
  */
 #include "cli/cli.h"
 
@@ -205,22 +206,115 @@ cli_ctl_parse(const char *line, size_t len, struct cli_ctl_request *req,
 	return 0;
 }
 
+static const struct {
+	const char *name, *args, *help;
+} ctl_help[] = {
+	{"status", "",
+	 "show the master, its listeners, the last reload and upgrade, and "
+	 "every worker\n(a table; --json for the master's JSON, --pretty to "
+	 "indent it)"},
+	{"reload", "",
+	 "re-read the config and roll the workers over to a new generation;\n"
+	 "answers when the outcome is known (exit 1 when rolled back)"},
+	{"upgrade", "",
+	 "start a new master from the binary (upgrade-exec or herd's own) "
+	 "and hand\nthe listeners over; answers when the outcome is known"},
+	{"workers", " N",
+	 "set the number of workers wanted to N (0..1024) until the next "
+	 "reload"},
+	{"stop", "", "fast stop: the workers get stop-signal at once"},
+	{"quit", "",
+	 "graceful stop: the workers finish what they are doing (up to "
+	 "graceful-timeout)"},
+	{"reopen-logs", "",
+	 "reopen the log and the access log (after rotation), in the master "
+	 "and\nthe workers"},
+};
+
+#define CTL_NHELP (sizeof(ctl_help) / sizeof(ctl_help[0]))
+
+static void
+ctl_usage_to(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"usage: herd ctl [-c FILE | --pid-file PATH | "
+		"--control-socket PATH]\n"
+		"                [--json] [--pretty] COMMAND [ARG]\n"
+		"       herd ctl [COMMAND] --help\n"
+		"\n"
+		"Talks to a running herd master over its control socket, found "
+		"from the same\n"
+		"config file or flags the master was given (from the file only "
+		"control-socket\n"
+		"and pid-file are read).\n"
+		"\n"
+		"commands:\n");
+	for (i = 0; i < CTL_NHELP; i++) {
+		char head[32];
+		const char *h = ctl_help[i].help, *nl;
+
+		snprintf(head, sizeof(head), "%s%s", ctl_help[i].name,
+			 ctl_help[i].args);
+		nl = strchr(h, '\n');
+		fprintf(out, "  %-14s%.*s%s\n", head,
+			(int)(nl != NULL ? (size_t)(nl - h) : strlen(h)), h,
+			nl != NULL ? " …" : "");
+	}
+	fprintf(out,
+		"\n"
+		"options:\n"
+		"  -c, --config FILE       the master's config file\n"
+		"  --pid-file PATH         the master's pid file (the socket "
+		"is "
+		"beside it)\n"
+		"  --control-socket PATH   the socket itself\n"
+		"  --json                  status: print the master's JSON\n"
+		"  --pretty                print JSON indented (implies "
+		"--json)\n"
+		"  -h, --help              this text; after a command, that "
+		"command's\n"
+		"\n"
+		"exit status: 0 ok, 1 the master reported a failure, 64 usage, "
+		"69 no master\n"
+		"answers, 77 the socket's server is not trusted, 78 bad config "
+		"file.\n");
+}
+
 static int
 ctl_usage(const char *why)
 {
-	fprintf(stderr,
-		"herd ctl: %s\n"
-		"usage: herd ctl [-c FILE | --pid-file PATH | "
-		"--control-socket PATH] COMMAND\n"
-		"commands: status, reload, upgrade, workers N, stop, quit, "
-		"reopen-logs\n",
-		why);
+	fprintf(stderr, "herd ctl: %s\n", why);
+	ctl_usage_to(stderr);
 	return CLI_EX_USAGE;
 }
 
-/* Sends line, copies the answer to stdout. Returns the exit status. */
 static int
-converse(const char *path, const char *line)
+ctl_command_help(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CTL_NHELP; i++)
+		if (strcmp(ctl_help[i].name, name) == 0) {
+			printf("usage: herd ctl [-c FILE | --pid-file PATH | "
+			       "--control-socket PATH] %s%s%s\n\n%s\n",
+			       i == 0 ? "[--json] [--pretty] " : "",
+			       ctl_help[i].name, ctl_help[i].args,
+			       ctl_help[i].help);
+			return 0;
+		}
+	fprintf(stderr, "herd ctl: unknown command \"%s\"\n", name);
+	ctl_usage_to(stderr);
+	return CLI_EX_USAGE;
+}
+
+/*
+ * Sends line and reads the whole answer into *answer. Returns 0, or the
+ * exit status of a failure (said on stderr).
+ */
+static int
+converse(const char *path, const char *line, char **answer_out)
 {
 	struct sockaddr_un sun;
 	struct ucred cred = {.uid = (uid_t)-1};
@@ -229,7 +323,7 @@ converse(const char *path, const char *line)
 	char *answer = NULL;
 	size_t alen = 0;
 	ssize_t n;
-	int fd, rc, send_err;
+	int fd, send_err;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -283,50 +377,285 @@ converse(const char *path, const char *line)
 				   "an answer");
 		return CTL_EX_UNAVAILABLE;
 	}
-	fputs(answer, stdout);
-	rc = strncmp(answer, "{\"ok\":true", 10) == 0 ? 0 : 1;
-	if (rc != 0) {
-		const char *e = strstr(answer, "\"error\":\"");
+	*answer_out = answer;
+	return 0;
+}
 
-		if (e != NULL)
-			fprintf(stderr, "herd ctl: %.*s\n",
-				(int)strcspn(e + 9, "\""), e + 9);
+/* "3d 4h", "1h 2m", "5m 3s", "12s", "0.4s": an age for people. */
+static void
+format_age(double secs, char *buf, size_t len)
+{
+	long long s;
+
+	if (secs < 0)
+		secs = 0;
+	s = (long long)secs;
+	if (secs < 10)
+		snprintf(buf, len, "%.1fs", secs);
+	else if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm %llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh %lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+static void
+print_result(const char *label, const struct cli_json *r)
+{
+	char ago[32];
+
+	if (r == NULL || r->type != CLI_JSON_OBJECT) {
+		printf("%14s: none\n", label);
+		return;
 	}
-	free(answer);
-	return rc;
+	format_age(cli_json_num(r, "age", 0), ago, sizeof(ago));
+	printf("%14s: %s, generation %.0f, at %s (%s ago)%s%s\n", label,
+	       cli_json_true(r, "ok") ? "ok" : "FAILED",
+	       cli_json_num(r, "generation", 0), or_dash(cli_json_str(r, "at")),
+	       ago, cli_json_str(r, "reason") != NULL ? ": " : "",
+	       cli_json_str(r, "reason") != NULL ? cli_json_str(r, "reason")
+						 : "");
+}
+
+/* The lines under a worker's row: what only some workers have to say. */
+static void
+print_worker_notes(const struct cli_json *w)
+{
+	const struct cli_json *ns = cli_json_get(w, "namespaces");
+	const char *s;
+	size_t i;
+
+	if ((s = cli_json_str(w, "last_exit")) != NULL)
+		printf("%8s last exit: %s%s\n", "", s,
+		       cli_json_true(w, "crash_loop") ? " (crash loop)" : "");
+	if (cli_json_get(w, "respawn_in") != NULL &&
+	    cli_json_get(w, "respawn_in")->type == CLI_JSON_NUMBER) {
+		char in[32];
+
+		format_age(cli_json_num(w, "respawn_in", 0), in, sizeof(in));
+		printf("%8s respawn in %s (%.0f failures)\n", "", in,
+		       cli_json_num(w, "failures", 0));
+	}
+	if ((s = cli_json_str(w, "stopped")) != NULL)
+		printf("%8s stopped by SIG%s\n", "", s);
+	if (ns != NULL && ns->type == CLI_JSON_OBJECT && ns->n > 0) {
+		printf("%8s namespaces:", "");
+		for (i = 0; i < ns->n; i++)
+			printf(" %s:%s", ns->keys[i], ns->items[i].string);
+		printf("\n");
+	}
+	if ((s = cli_json_str(w, "cgroup")) != NULL)
+		printf("%8s cgroup: %s\n", "", s);
+}
+
+/* `herd ctl status` for people, like `systemctl status`. */
+static void
+print_status(const struct cli_json *st)
+{
+	const struct cli_json *m = cli_json_get(st, "master");
+	const struct cli_json *ls = cli_json_get(st, "listeners");
+	const struct cli_json *ws = cli_json_get(st, "workers");
+	char up[32];
+	size_t i;
+
+	format_age(cli_json_num(m, "uptime", 0), up, sizeof(up));
+	printf("herd master %.0f: %s, generation %.0f\n",
+	       cli_json_num(m, "pid", 0), or_dash(cli_json_str(m, "state")),
+	       cli_json_num(m, "generation", 0));
+	printf("%14s: %s\n", "Status", or_dash(cli_json_str(m, "status")));
+	printf("%14s: %s (up %s)\n", "Started",
+	       or_dash(cli_json_str(m, "started")), up);
+	printf("%14s: %.0f wanted%s%s%s\n", "Workers",
+	       cli_json_num(m, "workers", 0),
+	       cli_json_true(m, "reloading") ? ", reloading" : "",
+	       strcmp(or_dash(cli_json_str(m, "upgrade")), "none") != 0
+		       ? ", upgrade "
+		       : "",
+	       strcmp(or_dash(cli_json_str(m, "upgrade")), "none") != 0
+		       ? cli_json_str(m, "upgrade")
+		       : "");
+	for (i = 0; ls != NULL && ls->type == CLI_JSON_ARRAY && i < ls->n; i++)
+		printf("%14s: %s %s%s\n", i == 0 ? "Listeners" : "",
+		       or_dash(cli_json_str(&ls->items[i], "name")),
+		       or_dash(cli_json_str(&ls->items[i], "listen")),
+		       cli_json_true(&ls->items[i], "inherited")
+			       ? " (inherited)"
+			       : "");
+	print_result("Last reload", cli_json_get(st, "last_reload"));
+	print_result("Last upgrade", cli_json_get(st, "last_upgrade"));
+	printf("\n%6s %8s %4s %-9s %-5s %8s %8s  %-9s %s\n", "WORKER", "PID",
+	       "GEN", "STATE", "READY", "AGE", "RESTARTS", "PHASE",
+	       "REQUEST / STATUS");
+	for (i = 0; ws != NULL && ws->type == CLI_JSON_ARRAY && i < ws->n;
+	     i++) {
+		const struct cli_json *w = &ws->items[i];
+		const struct cli_json *sb = cli_json_get(w, "scoreboard");
+		const char *req = cli_json_str(sb, "request");
+		char age[32] = "-";
+
+		if (cli_json_get(w, "age") != NULL &&
+		    cli_json_get(w, "age")->type == CLI_JSON_NUMBER)
+			format_age(cli_json_num(w, "age", 0), age, sizeof(age));
+		printf("%6.0f %8.0f %4.0f %-9s %-5s %8s %8.0f  %-9s %s\n",
+		       cli_json_num(w, "number", 0), cli_json_num(w, "pid", 0),
+		       cli_json_num(w, "generation", 0),
+		       or_dash(cli_json_str(w, "state")),
+		       cli_json_true(w, "ready") ? "yes" : "no", age,
+		       cli_json_num(w, "restarts", 0),
+		       or_dash(cli_json_str(sb, "phase")),
+		       req != NULL ? req : or_dash(cli_json_str(w, "status")));
+		print_worker_notes(w);
+	}
+}
+
+/*
+ * What the master answered, for the user: the JSON as it came (or
+ * indented), or the status table; the error, read from the JSON, on
+ * stderr. Returns the exit status.
+ */
+static int
+report(const char *answer, bool status, bool json, bool pretty)
+{
+	struct cli_json *v = NULL;
+	const char *err;
+	int ok;
+
+	if (cli_json_parse(answer, strlen(answer), &v) < 0 ||
+	    v->type != CLI_JSON_OBJECT) {
+		fputs(answer, stdout);
+		fprintf(stderr, "herd ctl: the answer is not a JSON object\n");
+		cli_json_free(v);
+		return 1;
+	}
+	ok = cli_json_true(v, "ok");
+	if (pretty)
+		cli_json_print(stdout, v);
+	else if (!status || json || !ok)
+		fputs(answer, stdout);
+	else
+		print_status(v);
+	err = cli_json_str(v, "error");
+	if (!ok)
+		fprintf(stderr, "herd ctl: %s\n",
+			err != NULL ? err : "the master reported a failure");
+	cli_json_free(v);
+	return ok ? 0 : 1;
+}
+
+/* The value of an option: "--key=value" or the next word. */
+static int
+option_value(int argc, char **argv, int *i, const char *opt, const char **out)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], opt) != 0)
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
 }
 
 int
 cli_ctl_main(int argc, char **argv)
 {
 	char err[512], path[256], line[CLI_CTL_LINE_MAX + 2];
+	const char *config = NULL, *pid_file = NULL, *sock = NULL;
+	const char *words[3];
 	struct cli_ctl_request req;
 	struct config cfg;
-	bool own_dir;
-	char **args;
-	int i, n, nopts, rc;
+	bool own_dir, help = false, json = false, pretty = false;
+	char *answer = NULL;
+	int i, n, nwords = 0, rc;
 
-	/* Options first (parsed like herd's own), then the command words. */
-	for (nopts = 1; nopts < argc && argv[nopts][0] == '-'; nopts++)
-		if (strcmp(argv[nopts], "-c") == 0 ||
-		    (strncmp(argv[nopts], "--", 2) == 0 &&
-		     strchr(argv[nopts], '=') == NULL))
-			nopts++;
-	if (nopts > argc)
-		return ctl_usage("an option is missing its value");
-	if (nopts >= argc)
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int got = 0;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			help = true;
+			continue;
+		}
+		if (strcmp(a, "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (strcmp(a, "--pretty") == 0) {
+			json = pretty = true;
+			continue;
+		}
+		/* After the command, words are its arguments ("-1" too). */
+		if (nwords == 0 && a[0] == '-') {
+			if ((got = option_value(argc, argv, &i, "-c",
+						&config)) == 0 &&
+			    (got = option_value(argc, argv, &i, "--config",
+						&config)) == 0 &&
+			    (got = option_value(argc, argv, &i, "--pid-file",
+						&pid_file)) == 0 &&
+			    (got = option_value(argc, argv, &i,
+						"--control-socket", &sock)) ==
+				    0) {
+				snprintf(err, sizeof(err), "unknown option %s",
+					 a);
+				return ctl_usage(err);
+			}
+			if (got < 0) {
+				snprintf(err, sizeof(err), "%s: missing value",
+					 a);
+				return ctl_usage(err);
+			}
+			continue;
+		}
+		if (nwords == 2)
+			return ctl_usage("too many arguments");
+		words[nwords++] = a;
+	}
+	if (help) {
+		if (nwords > 0)
+			return ctl_command_help(words[0]);
+		ctl_usage_to(stdout);
+		return 0;
+	}
+	if (nwords == 0)
 		return ctl_usage("no command given");
-	args = calloc((size_t)nopts + 1, sizeof(*args));
-	if (args == NULL)
+
+	cli_config_init(&cfg);
+	if (config != NULL) {
+		rc = cli_config_locate(config, &cfg, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "herd ctl: %s\n", err);
+			config_free(&cfg);
+			return rc;
+		}
+		cfg.config_file = strdup(config);
+	}
+	if (pid_file != NULL) {
+		free(cfg.pid_file);
+		cfg.pid_file = strdup(pid_file);
+	}
+	if (sock != NULL) {
+		free(cfg.control_socket);
+		cfg.control_socket = strdup(sock);
+	}
+	if ((config != NULL && cfg.config_file == NULL) ||
+	    (pid_file != NULL && cfg.pid_file == NULL) ||
+	    (sock != NULL && cfg.control_socket == NULL)) {
+		config_free(&cfg);
+		fprintf(stderr, "herd ctl: out of memory\n");
 		return 1;
-	args[0] = "herd";
-	for (i = 1; i < nopts; i++)
-		args[i] = argv[i];
-	rc = cli_parse(nopts, args, &cfg, err, sizeof(err));
-	free(args);
-	if (rc != 0) {
-		fprintf(stderr, "herd ctl: %s\n", err);
-		return rc;
 	}
 	rc = cli_control_path(&cfg, path, sizeof(path), &own_dir);
 	config_free(&cfg);
@@ -340,11 +669,8 @@ cli_ctl_main(int argc, char **argv)
 			 strerror(-rc));
 		return ctl_usage(err);
 	}
-	if (nopts + 2 < argc)
-		return ctl_usage("too many arguments");
-	n = snprintf(line, sizeof(line), "%s%s%s", argv[nopts],
-		     nopts + 1 < argc ? " " : "",
-		     nopts + 1 < argc ? argv[nopts + 1] : "");
+	n = snprintf(line, sizeof(line), "%s%s%s", words[0],
+		     nwords > 1 ? " " : "", nwords > 1 ? words[1] : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return ctl_usage("command line too long");
 	/*
@@ -356,5 +682,10 @@ cli_ctl_main(int argc, char **argv)
 		return ctl_usage(err);
 	line[n] = '\n';
 	line[n + 1] = '\0';
-	return converse(path, line);
+	rc = converse(path, line, &answer);
+	if (rc != 0)
+		return rc;
+	rc = report(answer, strcmp(words[0], "status") == 0, json, pretty);
+	free(answer);
+	return rc;
 }

@@ -88,8 +88,9 @@ set_workers(const struct cli_option *o, struct config *cfg, const char *value,
 		n = n * 10 + (*p - '0');
 	}
 	if (n < o->min || n > o->max) {
-		snprintf(expected, sizeof(expected), "expected %lld..%lld",
-			 (long long)o->min, (long long)o->max);
+		snprintf(expected, sizeof(expected),
+			 "expected %lld..%lld or auto", (long long)o->min,
+			 (long long)o->max);
 		return invalid(why, whylen, value, expected);
 	}
 	*(int *)field(o, cfg) = (int)n;
@@ -118,11 +119,18 @@ static int
 set_timeout(const struct cli_option *o, struct config *cfg, const char *value,
 	    char *why, size_t whylen)
 {
+	int rc;
+
 	if (strcmp(value, "auto") == 0) {
 		*(int64_t *)field(o, cfg) = CLI_TIMEOUT_AUTO;
 		return 0;
 	}
-	return set_duration(o, cfg, value, why, whylen);
+	rc = set_duration(o, cfg, value, why, whylen);
+	/* The reason ends in ")": say that auto is a value too. */
+	if (rc < 0 && strlen(why) + 10 < whylen && why[strlen(why) - 1] == ')')
+		snprintf(why + strlen(why) - 1, whylen - strlen(why) + 1,
+			 ", or auto)");
+	return rc;
 }
 
 static int
@@ -254,8 +262,9 @@ set_int(const struct cli_option *o, struct config *cfg, const char *value,
 	n = strtol(value, &end, 10);
 	if (value[0] < '0' || value[0] > '9' || *end != '\0' || n < o->min ||
 	    n > o->max) {
-		snprintf(expected, sizeof(expected), "expected %lld..%lld",
-			 (long long)o->min, (long long)o->max);
+		snprintf(expected, sizeof(expected),
+			 "expected %lld..%lld or auto", (long long)o->min,
+			 (long long)o->max);
 		return invalid(why, whylen, value, expected);
 	}
 	*(int *)field(o, cfg) = (int)n;
@@ -469,6 +478,53 @@ set_choice(const struct cli_option *o, struct config *cfg, const char *value,
 	snprintf(expected, sizeof(expected), "expected %s or %s", names[o->min],
 		 names[o->max]);
 	return invalid(why, whylen, value, expected);
+}
+
+static const char *const log_level_names[] = {
+	[CLI_LOG_DEBUG] = "debug",
+	[CLI_LOG_INFO] = "info",
+	[CLI_LOG_WARN] = "warn",
+	[CLI_LOG_ERROR] = "error",
+};
+
+static const char *const log_format_names[] = {
+	[CLI_LOG_FORMAT_TEXT] = "text",
+	[CLI_LOG_FORMAT_JSON] = "json",
+};
+
+static const char *const access_log_format_names[] = {
+	[CLI_ACCESS_LOG_COMBINED] = "combined",
+	[CLI_ACCESS_LOG_JSON] = "json",
+};
+
+static int
+set_log_level(const struct cli_option *o, struct config *cfg, const char *value,
+	      char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]);
+	     i++)
+		if (strcmp(value, log_level_names[i]) == 0) {
+			*(int *)field(o, cfg) = (int)i;
+			return 0;
+		}
+	return invalid(why, whylen, value,
+		       "expected debug, info, warn or error");
+}
+
+static int
+set_log_format(const struct cli_option *o, struct config *cfg,
+	       const char *value, char *why, size_t whylen)
+{
+	return set_choice(o, cfg, value, why, whylen, log_format_names);
+}
+
+static int
+set_access_log_format(const struct cli_option *o, struct config *cfg,
+		      const char *value, char *why, size_t whylen)
+{
+	return set_choice(o, cfg, value, why, whylen, access_log_format_names);
 }
 
 static int
@@ -704,6 +760,27 @@ static const struct cli_option options[] = {
 		FIELD(log),
 		.set = set_string,
 		.help = "log to PATH, reopened on USR1 (default: stderr)",
+	},
+	{
+		.name = "log-level",
+		.metavar = "debug|info|warn|error",
+		.store = CLI_STORE_SCALAR,
+		FIELD(log_level),
+		.set = set_log_level,
+		.def = "info",
+		.help = "log lines of this level and above",
+	},
+	{
+		.name = "log-format",
+		.metavar = "text|json",
+		.store = CLI_STORE_SCALAR,
+		FIELD(log_format),
+		.min = CLI_LOG_FORMAT_TEXT,
+		.max = CLI_LOG_FORMAT_JSON,
+		.set = set_log_format,
+		.def = "text",
+		.help = "text lines, or one JSON object a line (time, level, "
+			"pid, role, worker, generation, message, fields)",
 	},
 	{
 		.name = "user",
@@ -992,8 +1069,19 @@ static const struct cli_option options[] = {
 		.store = CLI_STORE_STRING,
 		FIELD(access_log),
 		.set = set_string,
-		.help = "combined-format access log of the HTTP workers "
-			"(default: none)",
+		.help = "access log of the HTTP workers (default: none)",
+	},
+	{
+		.name = "access-log-format",
+		.metavar = "combined|json",
+		.store = CLI_STORE_SCALAR,
+		FIELD(access_log_format),
+		.min = CLI_ACCESS_LOG_COMBINED,
+		.max = CLI_ACCESS_LOG_JSON,
+		.set = set_access_log_format,
+		.def = "combined",
+		.help = "the access log's lines: Apache/nginx combined, or "
+			"JSON with the request's duration",
 	},
 	{
 		.name = "request-line-max",
@@ -1314,6 +1402,61 @@ cli_option_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Optimal string alignment distance (Damerau-Levenshtein without
+ * substrings edited twice): insertions, deletions, substitutions and
+ * swaps of two neighbours each cost one. Names are short (< 64 bytes).
+ */
+size_t
+cli_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, k;
+	size_t d[65][65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (k = 0; k <= lb; k++)
+		d[0][k] = k;
+	for (i = 1; i <= la; i++)
+		for (k = 1; k <= lb; k++) {
+			size_t best = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
+
+			if (d[i - 1][k] + 1 < best)
+				best = d[i - 1][k] + 1;
+			if (d[i][k - 1] + 1 < best)
+				best = d[i][k - 1] + 1;
+			if (i > 1 && k > 1 && a[i - 1] == b[k - 2] &&
+			    a[i - 2] == b[k - 1] && d[i - 2][k - 2] + 1 < best)
+				best = d[i - 2][k - 2] + 1;
+			d[i][k] = best;
+		}
+	return d[la][lb];
+}
+
+const char *
+cli_option_suggest(const char *name, bool file_key)
+{
+	const char *best = NULL;
+	size_t i, dist, best_dist = SIZE_MAX, len = strlen(name);
+	/* Past a third of the name, a "suggestion" is a guess. */
+	size_t limit = len < 3 ? 0 : len < 6 ? 1 : len < 12 ? 2 : 3;
+
+	for (i = 0; i < NOPTIONS; i++) {
+		unsigned skip = file_key ? CLI_OPT_CLI_ONLY : CLI_OPT_FILE_ONLY;
+
+		if (options[i].flags & skip)
+			continue;
+		dist = cli_edit_distance(name, options[i].name);
+		if (dist <= limit && dist < best_dist) {
+			best = options[i].name;
+			best_dist = dist;
+		}
+	}
+	return best;
+}
+
 int
 cli_option_set(const struct cli_option *o, struct config *cfg,
 	       const char *value, char *why, size_t whylen)
@@ -1337,6 +1480,7 @@ cli_config_init(struct config *cfg)
 	cfg->reopen_signal = 0;
 	cfg->no_new_privs = true;
 	cfg->readiness = CLI_READINESS_EXEC;
+	cfg->log_level = CLI_LOG_INFO;
 	cfg->exec_settle_ms = 1000;
 	cfg->boot_timeout_ms = 60 * 1000;
 	cfg->restart_burst = 5;

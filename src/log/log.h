@@ -1,13 +1,17 @@
 /*
  * log — the only writer of herd's log lines.
  *
- * A line is `YYYY-MM-DDTHH:MM:SS.mmmZ LEVEL subject: message`; callers put
+ * A line is `YYYY-MM-DDTHH:MM:SS.mmmZ LEVEL [PID] subject: message`, PID
+ * the writer's (old and new master differ during an upgrade); callers put
  * the subject ("master", "worker 2 (pid 4121, gen 1)") at the start of the
- * message. Lines go to stderr, or to a file opened O_APPEND|O_CLOEXEC|
- * O_NOFOLLOW and reopened on request (USR1). Each line is one write(2), so
- * lines from several processes sharing the destination never interleave
- * mid-line. Never call these from a signal handler (herd has none that do
- * work).
+ * message. With log-format json a line is one JSON object instead, the
+ * subject parsed into fields. When stderr is the journal (JOURNAL_STREAM
+ * names it) a line starts with its sd-daemon priority (<3> error, <4>
+ * warn, <6> info, <7> debug) and has no time: the journal keeps its own. Lines
+ * go to stderr, or to a file opened O_APPEND|O_CLOEXEC| O_NOFOLLOW and reopened
+ * on request (USR1). Each line is one write(2), so lines from several processes
+ * sharing the destination never interleave mid-line. Never call these from a
+ * signal handler (herd has none that do work).
  */
 #ifndef HERD_LOG_H
 #define HERD_LOG_H
@@ -21,7 +25,25 @@ enum log_level {
 	LOG_LEVEL_ERROR,
 };
 
+enum log_format {
+	LOG_FORMAT_TEXT,
+	LOG_FORMAT_JSON,
+};
+
 const char *log_level_name(enum log_level level);
+
+/* "debug"… to a level; -1 for anything else. */
+int log_level_parse(const char *name);
+
+void log_set_format(enum log_format format);
+
+/*
+ * A line of a worker's own output (its stdout or stderr, relayed by the
+ * master): "worker N (pid P): line" in text, in JSON role "worker" with
+ * its number, generation, pid and stream as fields.
+ */
+void log_write_worker(enum log_level level, int number, int pid, int generation,
+		      const char *stream, const char *line, int len);
 
 /*
  * Opens path for appending, as every log file of herd is opened (this log

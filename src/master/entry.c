@@ -105,6 +105,11 @@ run(int argc, char **argv, const int *strays, int nstrays,
 		rc = CLI_EX_CONFIG;
 		goto out;
 	}
+	_Static_assert((int)CLI_LOG_ERROR == (int)LOG_LEVEL_ERROR &&
+			       (int)CLI_LOG_DEBUG == (int)LOG_LEVEL_DEBUG,
+		       "log-level follows log.h");
+	log_set_level((enum log_level)cfg.log_level);
+	log_set_format((enum log_format)cfg.log_format);
 	log_strays(strays, nstrays);
 	rc = master_run(&cfg, argc, argv, linked);
 	log_close();

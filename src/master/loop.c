@@ -303,8 +303,9 @@ dispatch(struct master *m, uint64_t tag, uint32_t events)
 			worker_on_report(m, w);
 		return;
 	case MASTER_TAG_OUTPUT:
-		if (w->out_fd >= 0)
-			worker_on_output(m, w);
+	case MASTER_TAG_OUTPUT_ERR:
+		if (w->out_fd[type == MASTER_TAG_OUTPUT_ERR] >= 0)
+			worker_on_output(m, w, type == MASTER_TAG_OUTPUT_ERR);
 		return;
 	case MASTER_TAG_SECCOMP:
 		if (w->seccomp_fd >= 0)

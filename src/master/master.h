@@ -63,7 +63,9 @@ struct worker {
 	pid_t pid;
 	int pidfd;
 	int report_fd; /* exec report pipe, until EOF */
-	int out_fd;    /* stdout+stderr relay pipe, until EOF */
+	/* Relay pipes, until EOF: [0] its stdout, logged at info, [1] its
+	 * stderr, at warn. */
+	int out_fd[2];
 	/* seccomp (privileges.c): where its filter's listener comes from,
 	 * the listener, and the denied call it reported, if any. */
 	int seccomp_sock;
@@ -94,11 +96,11 @@ struct worker {
 	char last_exit[96];	/* how its last process ended, in words */
 	char status[NOTIFY_STATUS_MAX]; /* last STATUS= */
 	/* Output relay (output.c). */
-	char out[512]; /* partial output line */
-	size_t outlen;
-	bool out_paused;       /* out_fd left the loop until out_window ends */
-	int64_t out_window_ms; /* start of the current one-second window */
-	int out_lines;	       /* lines logged in that window */
+	char out[2][512]; /* partial output line, per pipe */
+	size_t outlen[2];
+	bool out_paused; /* both pipes left the loop until out_window ends */
+	int64_t out_window_ms;	 /* start of the current one-second window */
+	int out_lines;		 /* lines logged in that window */
 	bool out_window_dropped; /* a line was dropped in that window */
 	uint64_t out_dropped;	 /* lines dropped in this flood */
 	int64_t out_flood_ms;	 /* when this flood began */
@@ -258,7 +260,8 @@ enum master_tag {
 	MASTER_TAG_TIMER,
 	MASTER_TAG_PIDFD,
 	MASTER_TAG_REPORT,
-	MASTER_TAG_OUTPUT,
+	MASTER_TAG_OUTPUT,     /* a worker's stdout */
+	MASTER_TAG_OUTPUT_ERR, /* a worker's stderr */
 	MASTER_TAG_NOTIFY,
 	MASTER_TAG_CONTROL,
 	MASTER_TAG_CLIENT,
@@ -443,7 +446,7 @@ void worker_set_ready(struct master *m, struct worker *w);
 void worker_retire(struct master *m, struct worker *w, const char *why);
 void worker_on_pidfd(struct master *m, struct worker *w);
 void worker_on_report(struct master *m, struct worker *w);
-void worker_on_output(struct master *m, struct worker *w);
+void worker_on_output(struct master *m, struct worker *w, int pipe);
 void worker_drain_output(struct master *m, struct worker *w, bool final);
 /* When the output relay of w needs the timer (a flood); 0: never. */
 int64_t worker_output_deadline(const struct worker *w);

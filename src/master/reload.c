@@ -372,6 +372,8 @@ switch_log(const struct config *cur, const struct config *next)
 {
 	int rc;
 
+	log_set_level((enum log_level)next->log_level);
+	log_set_format((enum log_format)next->log_format);
 	if ((next->log == NULL) == (cur->log == NULL) &&
 	    (next->log == NULL || strcmp(next->log, cur->log) == 0))
 		return;

@@ -24,11 +24,10 @@ wall(int64_t mono_ms)
 	       (double)(proc_now_ms() - mono_ms) / 1000.0;
 }
 
-/* A monotonic instant as an ISO 8601 UTC string (a JSON value). */
+/* A wall-clock instant (seconds) as an ISO 8601 UTC string (JSON). */
 static void
-iso8601(struct json *j, int64_t mono_ms)
+iso8601_wall(struct json *j, double t)
 {
-	double t = wall(mono_ms);
 	time_t secs = (time_t)t;
 	struct tm tm;
 	char buf[40];
@@ -36,6 +35,20 @@ iso8601(struct json *j, int64_t mono_ms)
 	gmtime_r(&secs, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	json_raw(j, "\"%s.%03dZ\"", buf, (int)((t - (double)secs) * 1000));
+}
+
+/* A monotonic instant as an ISO 8601 UTC string (a JSON value). */
+static void
+iso8601(struct json *j, int64_t mono_ms)
+{
+	iso8601_wall(j, wall(mono_ms));
+}
+
+/* Seconds since a monotonic instant, for "age" and "uptime". */
+static double
+age(int64_t mono_ms)
+{
+	return (double)(proc_now_ms() - mono_ms) / 1000.0;
 }
 
 static void
@@ -50,7 +63,9 @@ result(struct json *j, const char *key, const struct master_result *r)
 	json_key(j, "ok");
 	json_raw(j, r->ok ? "true" : "false");
 	json_key(j, "at");
-	json_raw(j, "%lld", (long long)r->at_s);
+	iso8601_wall(j, (double)r->at_s);
+	json_key(j, "age");
+	json_raw(j, "%lld", (long long)(time(NULL) - r->at_s));
 	json_key(j, "generation");
 	json_raw(j, "%d", r->generation);
 	json_key(j, "reason");
@@ -150,7 +165,15 @@ worker(struct json *j, const struct master *m, const struct worker *w)
 	json_key(j, "generation");
 	json_raw(j, "%d", w->generation);
 	json_key(j, "started");
-	json_raw(j, "%.3f", w->started_ms ? wall(w->started_ms) : 0.0);
+	if (w->started_ms != 0 && w->state != WORKER_GONE)
+		iso8601(j, w->started_ms);
+	else
+		json_raw(j, "null");
+	json_key(j, "age");
+	if (w->started_ms != 0 && w->state != WORKER_GONE)
+		json_raw(j, "%.3f", age(w->started_ms));
+	else
+		json_raw(j, "null");
 	json_key(j, "ready");
 	json_raw(j, w->state == WORKER_READY ? "true" : "false");
 	json_key(j, "restarts");
@@ -221,7 +244,9 @@ master_status_json(struct master *m)
 	json_key(&j, "workers");
 	json_raw(&j, "%d", m->wanted);
 	json_key(&j, "started");
-	json_raw(&j, "%.3f", wall(m->started_ms));
+	iso8601(&j, m->started_ms);
+	json_key(&j, "uptime");
+	json_raw(&j, "%.3f", age(m->started_ms));
 	json_key(&j, "reloading");
 	json_raw(&j, m->rolling ? "true" : "false");
 	json_key(&j, "upgrade");

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fd/fd.h"
@@ -32,7 +33,7 @@
 extern char **environ;
 
 #define UPGRADE_GRACE_MS 10000
-#define UPGRADE_VARS_MAX 4
+#define UPGRADE_VARS_MAX 5
 
 static void
 free_vars(char **vars)
@@ -47,8 +48,11 @@ free_vars(char **vars)
  * What the new master learns from us besides its sockets, in its
  * environment: who started it (HERD_UPGRADE_FROM), the generation to count
  * on from, where to report (NOTIFY_SOCKET: ours) and systemd's notify
- * socket, if we have one, under a name of its own. Written by upgrade_vars
- * and read by upgrade_take_environment: this protocol lives in this file.
+ * socket, if we have one, under a name of its own, and the outcome of our
+ * last reload (HERD_UPGRADE_LAST_RELOAD=OK:AT:GENERATION:REASON, the
+ * reason last since it may hold colons), which status goes on showing.
+ * Written by upgrade_vars and read by upgrade_take_environment: this
+ * protocol lives in this file.
  */
 static int
 upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
@@ -62,13 +66,35 @@ upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
 	    asprintf(&vars[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0 ||
 	    (m->systemd_notify != NULL &&
 	     asprintf(&vars[n++], "HERD_SYSTEMD_NOTIFY=%s", m->systemd_notify) <
-		     0)) {
+		     0) ||
+	    (m->last_reload.done &&
+	     asprintf(&vars[n++], "HERD_UPGRADE_LAST_RELOAD=%d:%lld:%d:%s",
+		      m->last_reload.ok, (long long)m->last_reload.at_s,
+		      m->last_reload.generation, m->last_reload.reason) < 0)) {
 		/* asprintf leaves its pointer undefined on failure; the
 		 * caller frees the rest. */
 		vars[n - 1] = NULL;
 		return -ENOMEM;
 	}
 	return n;
+}
+
+/* HERD_UPGRADE_LAST_RELOAD's value into r; nothing if malformed. */
+static void
+take_result(const char *text, struct master_result *r)
+{
+	long long at;
+	int ok, gen, used = 0;
+
+	if (text == NULL ||
+	    sscanf(text, "%d:%lld:%d:%n", &ok, &at, &gen, &used) != 3 ||
+	    used == 0 || (ok != 0 && ok != 1) || at < 0 || gen < 0)
+		return;
+	r->done = true;
+	r->ok = ok == 1;
+	r->at_s = at;
+	r->generation = gen;
+	snprintf(r->reason, sizeof(r->reason), "%s", text + used);
 }
 
 void
@@ -87,6 +113,15 @@ upgrade_take_environment(struct master *m)
 			m->parent_notify = strdup(notify);
 		if (systemd != NULL)
 			m->systemd_notify = strdup(systemd);
+		take_result(getenv("HERD_UPGRADE_LAST_RELOAD"),
+			    &m->last_reload);
+		/* We are that upgrade: we run only if it went well. */
+		m->last_upgrade.done = m->last_upgrade.ok = true;
+		m->last_upgrade.at_s = (int64_t)time(NULL);
+		m->last_upgrade.generation = m->generation;
+		snprintf(m->last_upgrade.reason, sizeof(m->last_upgrade.reason),
+			 "this master, started by master pid %.20s",
+			 getenv("HERD_UPGRADE_FROM"));
 	} else if (notify != NULL) {
 		m->systemd_notify = strdup(notify);
 	}
@@ -94,6 +129,7 @@ upgrade_take_environment(struct master *m)
 	unsetenv("HERD_SYSTEMD_NOTIFY");
 	unsetenv("HERD_UPGRADE_FROM");
 	unsetenv("HERD_UPGRADE_GENERATION");
+	unsetenv("HERD_UPGRADE_LAST_RELOAD");
 }
 
 /*

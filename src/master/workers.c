@@ -105,7 +105,7 @@ run_in_process(void *arg)
  * exec of the command or, in-process, herd's HTTP worker.
  */
 static int
-spawn_child(struct master *m, struct worker *w, int out,
+spawn_child(struct master *m, struct worker *w, const int out[2],
 	    struct proc_child *child, char *cgroup, size_t cglen)
 {
 	struct master_privileges pv;
@@ -134,7 +134,8 @@ spawn_child(struct master *m, struct worker *w, int out,
 		.number = w->number,
 		.generation = m->generation,
 		.devnull = m->devnull,
-		.out = out,
+		.out = out[0],
+		.errout = out[1],
 		.notify_addr = hp.notify_addr,
 		.run = w->in_process ? run_in_process : NULL,
 		.run_arg = &hp, /* the child's copy of this stack frame */
@@ -212,7 +213,7 @@ spawn(struct master *m, struct worker *w)
 {
 	struct proc_child child;
 	char cgroup[64];
-	int out[2], err;
+	int out[2], errp[2], err;
 
 	w->respawn_at_ms = 0;
 	w->generation = m->generation;
@@ -227,21 +228,33 @@ spawn(struct master *m, struct worker *w)
 		spawn_failed(w, "pipe2", errno);
 		return;
 	}
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		err = errno;
+		close(out[0]);
+		close(out[1]);
+		spawn_failed(w, "pipe2", err);
+		return;
+	}
 	w->in_process = master_in_process(m, m->cfg);
-	err = spawn_child(m, w, out[1], &child, cgroup, sizeof(cgroup));
+	err = spawn_child(m, w, (const int[2]){out[1], errp[1]}, &child, cgroup,
+			  sizeof(cgroup));
 	close(out[1]);
+	close(errp[1]);
 	if (err < 0) {
 		close(out[0]);
+		close(errp[0]);
 		spawn_failed(w, "spawn", -err);
 		return;
 	}
 	fd_set_nonblock(out[0], true);
+	fd_set_nonblock(errp[0], true);
 	w->pid = child.pid;
 	w->pidfd = child.pidfd;
 	worker_cgroup_started(w, m->cfg, cgroup);
 	w->report_fd = child.report_fd;
-	w->out_fd = out[0];
-	w->outlen = 0;
+	w->out_fd[0] = out[0];
+	w->out_fd[1] = errp[0];
+	w->outlen[0] = w->outlen[1] = 0;
 	w->out_paused = false;
 	w->out_dropped = 0;
 	w->out_lines = 0;
@@ -267,7 +280,10 @@ spawn(struct master *m, struct worker *w)
 	master_watch(m, w->pidfd, MASTER_TAG_PIDFD, (uint32_t)(w - m->slots));
 	master_watch(m, w->report_fd, MASTER_TAG_REPORT,
 		     (uint32_t)(w - m->slots));
-	master_watch(m, w->out_fd, MASTER_TAG_OUTPUT, (uint32_t)(w - m->slots));
+	master_watch(m, w->out_fd[0], MASTER_TAG_OUTPUT,
+		     (uint32_t)(w - m->slots));
+	master_watch(m, w->out_fd[1], MASTER_TAG_OUTPUT_ERR,
+		     (uint32_t)(w - m->slots));
 	log_info("worker %d (pid %d, gen %d): started", w->number, (int)w->pid,
 		 w->generation);
 }
@@ -333,7 +349,7 @@ workers_spawn_number(struct master *m, int number)
 	memset(w, 0, sizeof(*w));
 	w->used = true;
 	w->number = number;
-	w->pidfd = w->report_fd = w->out_fd = -1;
+	w->pidfd = w->report_fd = w->out_fd[0] = w->out_fd[1] = -1;
 	w->seccomp_sock = w->seccomp_fd = -1;
 	spawn(m, w);
 	return w;

@@ -1,8 +1,12 @@
 /*
  * The access log of an in-process worker, in the combined format that log
- * tools expect (nginx's and Apache's default):
+ * tools expect (nginx's and Apache's default), the client's address
+ * without its port:
  *
- *   PEER - - [22/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 13 "REF" "UA"
+ *   ADDR - - [22/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 13 "REF" "UA"
+ *
+ * or, with access-log-format = json, one object a line with the same
+ * facts and the request's duration (request_time, seconds).
  *
  * Lines are buffered and written whole, at most a second late (a deadline
  * the worker's loop sleeps on, set only when something is buffered), when
@@ -14,7 +18,9 @@
 
 #include "log/log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,9 +149,119 @@ time_text(struct access_log *l)
 	return l->time_text;
 }
 
+/* The client's address alone ($remote_addr): no port, no brackets. */
+static const char *
+peer_host(const struct conn *c, char *buf, size_t len)
+{
+	const struct sockaddr_in *in4 = (const void *)&c->peer;
+	const struct sockaddr_in6 *in6 = (const void *)&c->peer;
+
+	switch (c->peer.ss_family) {
+	case AF_INET:
+		if (inet_ntop(AF_INET, &in4->sin_addr, buf, (socklen_t)len))
+			return buf;
+		break;
+	case AF_INET6:
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, buf, (socklen_t)len))
+			return buf;
+		break;
+	case AF_UNIX:
+		return "unix:";
+	}
+	return "-";
+}
+
+/* s as the inside of a JSON string; bytes past ASCII as \u00XX. */
+static size_t
+put_json(char *p, size_t room, const char *s, size_t len)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < len && o + 7 < room; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\') {
+			p[o++] = '\\';
+			p[o++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			o += (size_t)snprintf(p + o, room - o, "\\u%04x", ch);
+		} else {
+			p[o++] = (char)ch;
+		}
+	}
+	return o;
+}
+
+static void
+put_json_field(char *p, size_t room, size_t *o, const struct conn *c,
+	       const char *key, const char *name)
+{
+	const struct http_header *h = http_find_header(&c->req, c->in, name);
+
+	if (*o + 32 >= room)
+		return;
+	*o += (size_t)snprintf(p + *o, room - *o, ",\"%s\":", key);
+	if (h == NULL) {
+		*o += (size_t)snprintf(p + *o, room - *o, "null");
+		return;
+	}
+	p[(*o)++] = '"';
+	*o += put_json(p + *o, room - 2 - *o, c->in + h->value.off,
+		       h->value.len);
+	p[(*o)++] = '"';
+}
+
+static size_t
+json_line(struct access_log *l, struct conn *c, char *p, size_t room,
+	  int64_t now_ms)
+{
+	const struct http_request *r = &c->req;
+	char host[INET6_ADDRSTRLEN], when[40];
+	struct timespec ts;
+	struct tm tm;
+	size_t o = 0;
+
+	(void)l;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	o += (size_t)snprintf(p, room,
+			      "{\"time\":\"%s.%03ldZ\",\"remote_addr\":\"%s\","
+			      "\"remote_user\":null,\"method\":",
+			      when, ts.tv_nsec / 1000000L,
+			      peer_host(c, host, sizeof(host)));
+	if (r->have_line) {
+		p[o++] = '"';
+		o += put_json(p + o, room - 1024 - o, c->in + r->method.off,
+			      r->method.len);
+		o += (size_t)snprintf(p + o, room - o, "\",\"uri\":\"");
+		o += put_json(p + o, room - 600 - o, c->in + r->target.off,
+			      r->target.len);
+		o += (size_t)snprintf(p + o, room - o,
+				      "\",\"protocol\":\"HTTP/%d.%d\"",
+				      r->version / 10, r->version % 10);
+	} else {
+		o += (size_t)snprintf(p + o, room - o,
+				      "null,\"uri\":null,\"protocol\":null");
+	}
+	o += (size_t)snprintf(p + o, room - o,
+			      ",\"status\":%d,\"body_bytes_sent\":%llu,"
+			      "\"request_time\":%.3f",
+			      c->status, (unsigned long long)c->sent_body,
+			      c->started_ms > 0 && now_ms >= c->started_ms
+				      ? (double)(now_ms - c->started_ms) /
+						1000.0
+				      : 0.0);
+	put_json_field(p, room - 300, &o, c, "referer", "Referer");
+	put_json_field(p, room - 40, &o, c, "user_agent", "User-Agent");
+	o += (size_t)snprintf(p + o, room - o, "}\n");
+	return o;
+}
+
 void
 access_log_request(struct access_log *l, struct conn *c, int64_t now_ms)
 {
+	char host[INET6_ADDRSTRLEN];
 	char *p;
 	size_t o = 0, room = ALOG_LINE_MAX;
 	const struct http_request *r = &c->req;
@@ -155,8 +271,12 @@ access_log_request(struct access_log *l, struct conn *c, int64_t now_ms)
 	if (l->cap - l->len < ALOG_LINE_MAX)
 		access_log_flush(l);
 	p = l->buf + l->len;
-	o += (size_t)snprintf(p, room, "%s - - [%s] \"", conn_peer_text(c),
-			      time_text(l));
+	if (l->format == CLI_ACCESS_LOG_JSON) {
+		o = json_line(l, c, p, room, now_ms);
+		goto done;
+	}
+	o += (size_t)snprintf(p, room, "%s - - [%s] \"",
+			      peer_host(c, host, sizeof(host)), time_text(l));
 	if (r->have_line) {
 		o += put_escaped(p + o, room - 1024 - o, c->in + r->method.off,
 				 r->method.len);
@@ -175,6 +295,7 @@ access_log_request(struct access_log *l, struct conn *c, int64_t now_ms)
 	o += (size_t)snprintf(p + o, room - o, "\" \"");
 	put_field(p, room - 16, &o, c, "User-Agent");
 	o += (size_t)snprintf(p + o, room - o, "\"\n");
+done:
 	l->len += o < room ? o : room;
 	if (l->flush_at_ms == 0)
 		l->flush_at_ms = now_ms + ALOG_DELAY_MS;

@@ -86,7 +86,7 @@ int
 worker_plan_prepare(struct worker_child *wc, const struct worker_spawn *ws)
 {
 	const struct config *cfg = ws->cfg;
-	const int stdio[3] = {ws->devnull, ws->out, ws->out};
+	const int stdio[3] = {ws->devnull, ws->out, ws->errout};
 	bool exec = ws->run == NULL;
 	char **add = NULL;
 	int nadd = 0, rc;

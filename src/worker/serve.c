@@ -301,6 +301,7 @@ worker_http_run(const struct worker_http_plan *plan)
 	if (preload_app(plan) < 0)
 		return 1;
 	srv.app = &app;
+	srv.alog.format = plan->cfg->access_log_format;
 	if (plan->cfg->access_log != NULL &&
 	    (rc = access_log_open(&srv.alog, plan->cfg->access_log)) < 0) {
 		serve_say("access log %s: %s", plan->cfg->access_log,

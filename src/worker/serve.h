@@ -140,6 +140,7 @@ struct access_log {
 	int64_t flush_at_ms; /* 0: nothing buffered */
 	int64_t second;	     /* of the cached time text */
 	char time_text[40];
+	int format; /* enum cli_access_log_format */
 };
 
 struct serve {

@@ -3,7 +3,7 @@
  *
  * This module turns the configuration into a proc_plan, for both modes in
  * one place: the descriptor plan (stdin /dev/null, stdout and stderr to the
- * master's relay pipe, listeners at 3…), the credentials and the working
+ * master's two relay pipes, listeners at 3…), the credentials and the working
  * directory; for exec mode also the environment of the systemd
  * socket-activation protocol (listen_handover_build) plus HERD_WORKER,
  * HERD_GENERATION, NOTIFY_SOCKET and the watchdog. Everything is built
@@ -24,7 +24,7 @@ struct worker_spawn {
 	int nls;
 	const struct proc_creds *creds;
 	int number, generation;
-	int devnull, out;		    /* stdin; stdout and stderr */
+	int devnull, out, errout;	    /* stdin; stdout; stderr */
 	const char *notify_addr;	    /* NOTIFY_SOCKET, or NULL */
 	const struct confine_plan *confine; /* what it may do; NULL: as now */
 	const struct isolate_plan *isolate; /* what it is created in; NULL */

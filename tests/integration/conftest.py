@@ -238,7 +238,7 @@ class Herd:
 
     def own_fds(self):
         """The master's descriptors that do not come and go with workers
-        (each worker adds a pidfd and an output pipe, a report pipe until
+        (each worker adds a pidfd and two output pipes, a report pipe until
         it has exec'd, and with seccomp its filter's listener): sockets,
         epoll, signalfd, timerfd, files."""
         return sorted(t for t in fds(self.pid).values()

@@ -18,6 +18,9 @@ def run(*args, cwd=None):
 
 @pytest.mark.parametrize("line,reason", [
     ("wrokers = 4", "unknown"),
+    ("workres = 4", "unknown key (did you mean workers?)"),
+    ("acess-log = x", "did you mean access-log?"),
+    ("timeout = never", ", or auto)"),
     ("workers = -3", "workers"),
     ("workers = 0", "workers"),
     ("workers = 99999", "workers"),
@@ -40,6 +43,12 @@ def test_bad_config_file(tmp_path, line, reason):
     assert f"{conf}:3:" in first, first
     assert reason in first, first
     assert "Sanitizer" not in r.stderr
+
+
+def test_unknown_flag_suggests_the_nearest(tmp_path):
+    r = run("--workres", "4", "-t")
+    assert r.returncode == 64, r
+    assert "unknown option --workres (did you mean --workers?)" in r.stderr
 
 
 def test_missing_config_file(tmp_path):

@@ -1,4 +1,6 @@
-"""`herd ctl`: status as JSON, workers N, stop/quit/reopen-logs, and
+"""`herd ctl`: status as a table and as JSON, --help, errors read from
+the JSON, a config read only for the socket, last reload/upgrade across an
+upgrade, workers N, stop/quit/reopen-logs, and
 refusals (unknown command, a peer of another uid) that leave the master
 unaffected; a socket of another uid is neither trusted by the client nor
 taken over by the master; the default socket is per instance; malformed
@@ -6,6 +8,7 @@ lines and idle clients cannot wedge the control socket."""
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -14,7 +17,9 @@ import tempfile
 import pytest
 
 from conftest import HERD, SLOW, alive, wait_for
-from zdt import KEEPALIVE, ctl, status
+from zdt import KEEPALIVE, ctl, status, upgrade
+
+ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 from test_reload import start
 
 
@@ -31,7 +36,10 @@ def test_status_json(herd, tmp_path):
         assert w["state"] == "ready" and w["ready"] is True
         assert w["generation"] == 1 and w["restarts"] == 0
         assert w["status"] == "serving"  # the worker's STATUS=
-        assert w["started"] > 0
+        assert re.fullmatch(ISO, w["started"]), w
+        assert 0 <= w["age"] < 600
+    assert re.fullmatch(ISO, st["master"]["started"])
+    assert 0 <= st["master"]["uptime"] < 600
     assert st["listeners"] == [{"name": "http",
                                 "listen": f"127.0.0.1:{port}",
                                 "inherited": False}]
@@ -217,7 +225,7 @@ def test_master_replaces_only_its_own_stale_socket(herd, tmp_path):
     s.close()
     h = herd(["-c", str(conf)])
     h.wait_log(r"master: ready")
-    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status"],
+    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status", "--json"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and json.loads(r.stdout)["master"]["pid"] == \
         h.pid, r
@@ -225,7 +233,7 @@ def test_master_replaces_only_its_own_stale_socket(herd, tmp_path):
     h2 = herd_logging_to(herd, tmp_path / "h2.log", ["-c", str(conf)],
                          expect_errors=[r"control socket"])
     assert h2.wait_exit() == 78, h2.log()
-    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status"],
+    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status", "--json"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and json.loads(r.stdout)["master"]["pid"] == \
         h.pid, r
@@ -261,7 +269,7 @@ def test_default_socket_is_per_instance(herd, tmp_path):
                                    ["-c", str(d / "herd.conf")])
         hs[name].wait_log(r"master: ready")
     for name, h in hs.items():
-        r = subprocess.run([HERD, "ctl", "-c", f"{name}/herd.conf",
+        r = subprocess.run([HERD, "ctl", "-c", f"{name}/herd.conf", "--json",
                             "status"], cwd=tmp_path, capture_output=True,
                            text=True, timeout=30)
         assert r.returncode == 0, r
@@ -352,3 +360,99 @@ def test_help_says_what_winch_does():
     text = r.stdout[r.stdout.index("  WINCH "):]
     text = " ".join(text[:text.index("TTIN, TTOU")].split())
     assert "terminal" in text and "daemon" not in text, text
+
+
+def test_status_table(herd, tmp_path):
+    h, conf, port = start(herd, tmp_path)
+    r = ctl(conf, "status")
+    assert r.returncode == 0, r
+    out = r.stdout
+    assert out.startswith(f"herd master {h.pid}: running, generation 1\n")
+    assert re.search(r"Status: 2/2 workers ready, generation 1$", out, re.M)
+    assert re.search(rf"Started: {ISO} \(up [\d.]+[smhd]", out), out
+    assert re.search(rf"Listeners: http 127\.0\.0\.1:{port}$", out, re.M)
+    assert re.search(r"Last reload: none$", out, re.M)
+    assert re.search(r"Last upgrade: none$", out, re.M)
+    header = [line for line in out.splitlines() if "WORKER" in line]
+    assert header and header[0].split()[:8] == [
+        "WORKER", "PID", "GEN", "STATE", "READY", "AGE", "RESTARTS", "PHASE"]
+    for pid in h.workers():
+        assert re.search(rf"^\s+\d+\s+{pid}\s+1 ready\s+yes\s+\S+\s+0 ",
+                         out, re.M), out
+    # --json is the master's JSON, as is; --pretty indents it.
+    j = ctl(conf, "status", "--json")
+    assert j.returncode == 0 and len(j.stdout.strip().splitlines()) == 1
+    assert json.loads(j.stdout)["master"]["pid"] == h.pid
+    p = ctl(conf, "--pretty", "status")
+    assert p.returncode == 0 and len(p.stdout.splitlines()) > 20
+    assert p.stdout.startswith('{\n  "ok": true,\n  "master": {\n')
+    assert json.loads(p.stdout)["master"]["pid"] == h.pid
+
+
+def test_help_without_a_master(tmp_path):
+    r = subprocess.run([HERD, "ctl", "--help"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r
+    assert r.stdout.startswith("usage: herd ctl ") and r.stderr == ""
+    for verb in ("status", "reload", "upgrade", "workers N", "stop", "quit",
+                 "reopen-logs", "--json", "--pretty"):
+        assert verb in r.stdout
+    for verb in ("status", "reload", "workers"):
+        for args in ([verb, "--help"], ["-h", verb],
+                     ["-c", str(tmp_path / "nope.conf"), verb, "--help"]):
+            r = subprocess.run([HERD, "ctl", *args], capture_output=True,
+                               text=True)
+            assert r.returncode == 0, r
+            assert f"] {verb}" in r.stdout.splitlines()[0], r.stdout
+    r = subprocess.run([HERD, "ctl", "frob", "--help"], capture_output=True,
+                       text=True)
+    assert r.returncode == 64 and 'unknown command "frob"' in r.stderr
+    r = subprocess.run([HERD, "ctl", "--bogus", "status"],
+                       capture_output=True, text=True)
+    assert r.returncode == 64 and "unknown option --bogus" in r.stderr
+    r = subprocess.run([HERD, "ctl", "-c"], capture_output=True, text=True)
+    assert r.returncode == 64 and "-c: missing value" in r.stderr
+
+
+def test_error_text_is_read_whole(herd, tmp_path):
+    h, conf, port = start(herd, tmp_path)
+    r = ctl(conf, 'fr"o\\b')
+    assert r.returncode == 1, r
+    assert json.loads(r.stdout)["error"].startswith(
+        'unknown command "fr\\"o\\\\b"'.encode().decode("unicode_escape"))
+    assert r.stderr.startswith('herd ctl: unknown command "fr"o\\b" '
+                               "(known: status,"), r.stderr
+
+
+def test_config_typo_elsewhere_does_not_stop_ctl(herd, tmp_path):
+    h, conf, port = start(herd, tmp_path)
+    # The master runs; its file has since gained mistakes ctl ignores.
+    conf.write_text(conf.read_text() + "wrokers = 4\nno equals\n"
+                    "workers = -1\n")
+    r = ctl(conf, "status", "--json")
+    assert r.returncode == 0, r
+    assert json.loads(r.stdout)["master"]["pid"] == h.pid
+    # A bad value of a key that locates the socket is still an error.
+    conf.write_text(conf.read_text() + "control-socket =\n")
+    r = ctl(conf, "status")
+    assert r.returncode == 78 and "control-socket" in r.stderr, r
+
+
+def test_last_reload_survives_an_upgrade(herd, tmp_path):
+    h, conf, port = start(herd, tmp_path)
+    assert ctl(conf, "reload").returncode == 0
+    before = status(conf)["last_reload"]
+    assert before["ok"] is True and before["generation"] == 2
+    assert re.fullmatch(ISO, before["at"]) and before["age"] >= 0
+    upgrade(h, conf)
+    st = status(conf)
+    assert st["master"]["pid"] == h.pid
+    assert st["last_reload"]["ok"] is True
+    assert st["last_reload"]["generation"] == 2
+    assert st["last_reload"]["at"] == before["at"]
+    assert st["last_reload"]["reason"] == before["reason"]
+    assert st["last_upgrade"]["ok"] is True
+    assert re.fullmatch(ISO, st["last_upgrade"]["at"])
+    out = ctl(conf, "status").stdout
+    assert re.search(r"Last reload: ok, generation 2, at ", out), out
+    assert re.search(r"Last upgrade: ok, generation \d+, at ", out), out

@@ -46,9 +46,9 @@ def ctl_verbs():
     """The commands `herd ctl` names in its usage text."""
     for args in ([HERD, "ctl"], [HERD, "ctl", "--help"]):
         out = subprocess.run(args, capture_output=True, text=True)
-        m = re.search(r"^commands?: (.*)$", out.stdout + out.stderr, re.M)
+        m = re.search(r"^commands:\n((?:  \S.*\n)+)", out.stdout, re.M)
         if m:
-            return [w.split()[0] for w in m.group(1).split(", ")]
+            return [w.split()[0] for w in m.group(1).splitlines()]
     raise AssertionError("herd ctl lists no commands")
 
 

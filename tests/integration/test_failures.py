@@ -158,7 +158,7 @@ def test_crash_loop_can_stop_the_master(herd, tmp_path):
               "--crash-loop", "stop"], ["/bin/sh", "-c", "exit 2"],
              expect_errors=[r"crash loop"])
     assert h.wait_exit(timeout=30) == 1
-    assert re.search(r"error master: worker 0 is in a crash loop "
+    assert re.search(r"error \[\d+\] master: worker 0 is in a crash loop "
                      r"\(\d+ failures in", h.log()), h.log()
 
 

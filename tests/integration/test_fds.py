@@ -15,7 +15,9 @@ def expect_exact_fds(h, nlisteners):
         got = fds(pid)
         assert set(got) == want, (pid, got)
         assert got[0] == "/dev/null"
-        assert got[1].startswith("pipe:") and got[1] == got[2]
+        # stdout and stderr: two pipes (info and warn in the log).
+        assert got[1].startswith("pipe:") and got[2].startswith("pipe:")
+        assert got[1] != got[2]
         for n in range(3, 3 + nlisteners):
             assert got[n].startswith("socket:")
         st = status(pid)
@@ -81,10 +83,11 @@ def test_master_fds_stable_over_100_respawns(herd):
                    count=killed)
     wait_for(lambda: len(h.ready_workers()) == 10, 10, "respawns")
     assert h.own_fds() == base
-    # One pidfd and one output pipe per worker, nothing left of the dead.
+    # One pidfd and two output pipes (stdout, stderr) per worker, nothing
+    # left of the dead.
     kinds = [t for n, t in fds(h.pid).items() if n > 2]
     assert sum("pidfd" in t for t in kinds) == 10, kinds
-    assert sum(t.startswith("pipe:") for t in kinds) == 10, kinds
+    assert sum(t.startswith("pipe:") for t in kinds) == 20, kinds
     expect_exact_fds(h, 1)
 
 

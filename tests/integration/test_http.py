@@ -2,6 +2,7 @@
 pipelining, 100-continue, HEAD, the limits and their codes, timeouts, a
 failing handler, and the access log with its reopen on USR1."""
 import http.client
+import json
 import os
 import re
 import signal
@@ -251,7 +252,8 @@ def test_access_log_and_reopen(herd, tmp_path):
          b"User-Agent: t\"q\r\nConnection: close\r\n\r\n")
     wait_for(lambda: log.exists() and log.read_text(), 5 * SLOW, "a line")
     line = log.read_text()
-    assert re.match(r'127\.0\.0\.1:\d+ - - \[\d\d/\w{3}/\d{4}:[\d:]{8} '
+    # Combined, as nginx writes it: the address without its port.
+    assert re.match(r'127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:[\d:]{8} '
                     r'[+-]\d{4}\] "GET /a\?b=1 HTTP/1\.1" 200 13 "r" '
                     r'"t\\x22q"\n$', line), line
     os.rename(log, tmp_path / "access.log.1")
@@ -260,6 +262,26 @@ def test_access_log_and_reopen(herd, tmp_path):
     talk(h.port(), b"GET /b HTTP/1.0\r\n\r\n")
     wait_for(lambda: "GET /b" in log.read_text(), 5 * SLOW, "a new line")
     assert "GET /b" not in (tmp_path / "access.log.1").read_text()
+
+
+def test_access_log_json(herd, tmp_path):
+    log = tmp_path / "access.log"
+    h = start(herd, "--access-log", str(log), "--access-log-format", "json")
+    talk(h.port(), b"GET /a?b=\"1\" HTTP/1.1\r\nHost: x\r\nReferer: r\r\n"
+         b"User-Agent: t\"q\\\xc3\xa9\r\nConnection: close\r\n\r\n")
+    talk(h.port(), b"GET /b HTTP/1.0\r\n\r\n")
+    wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == 2,
+             5 * SLOW, "two lines")
+    a, b = [json.loads(line) for line in log.read_text().splitlines()]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:]{8}\.\d{3}Z", a["time"])
+    assert a["remote_addr"] == "127.0.0.1" and a["remote_user"] is None
+    assert (a["method"], a["uri"], a["protocol"]) == \
+        ("GET", '/a?b="1"', "HTTP/1.1")
+    assert a["status"] == 200 and a["body_bytes_sent"] == 13
+    assert a["referer"] == "r" and a["user_agent"] == "t\"q\\\u00c3\u00a9"
+    assert 0 <= a["request_time"] < 60
+    assert b["referer"] is None and b["user_agent"] is None
+    assert b["protocol"] == "HTTP/1.0"
 
 
 def test_deferred_accept_listener_reads_at_once(herd):

@@ -50,7 +50,7 @@ def conf_file(tmp_path, lines):
 
 
 def status(conf):
-    r = ctl(conf, "status")
+    r = ctl(conf, "status", "--json")
     assert r.returncode == 0, r
     return json.loads(r.stdout)
 

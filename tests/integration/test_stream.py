@@ -216,7 +216,7 @@ def test_streamed_body_counts_in_the_status_bytes_in(herd, tmp_path):
         for i in range(0, len(body), 65536):
             s.sendall(body[i:i + 65536])
         assert read_response(f)[2] == body
-    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status"],
+    r = subprocess.run([HERD, "ctl", "-c", str(conf), "status", "--json"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r
     [w] = json.loads(r.stdout)["workers"]

@@ -31,7 +31,7 @@ def start(herd, tmp_path, *args, workers=1, env=None, listen="127.0.0.1:0",
 
 def ctl_status(h):
     r = subprocess.run([HERD, "ctl", "--control-socket", str(h.sock),
-                        "status"], capture_output=True, text=True,
+                        "--json", "status"], capture_output=True, text=True,
                        timeout=10 * SLOW)
     assert r.returncode == 0, r
     return json.loads(r.stdout)

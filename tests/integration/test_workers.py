@@ -37,7 +37,7 @@ def test_missing_program(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1"], ["./nope"],
              expect_errors=[r"worker 0: exec \./nope: No such file or "
                             r"directory"])
-    h.wait_log(r"error worker 0: exec \./nope: No such file or directory")
+    h.wait_log(r"error \[\d+\] worker 0: exec \./nope: No such file or directory")
     h.wait_log(r"exited with status 127 after [\d.]+ s; respawn in 0.1 s "
                r"\(crash loop\)")
 
@@ -92,8 +92,9 @@ def test_worker_output_is_relayed(herd):
              ["/bin/sh", "-c", "echo hello from $HERD_WORKER; "
               "echo oops >&2; exec sleep 1000"]).started(1)
     pid = h.workers()[0]
-    h.wait_log(rf"info worker 0 \(pid {pid}\): hello from 0")
-    h.wait_log(rf"info worker 0 \(pid {pid}\): oops")
+    # stdout at info, stderr at warn; [PID] is the master's.
+    h.wait_log(rf"info \[{h.pid}\] worker 0 \(pid {pid}\): hello from 0")
+    h.wait_log(rf"warn \[{h.pid}\] worker 0 \(pid {pid}\): oops")
 
 
 def test_worker_environment(herd, tmp_path):

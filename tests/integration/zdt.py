@@ -40,7 +40,7 @@ def upgrade(h, conf):
 
 
 def status(conf):
-    r = ctl(conf, "status")
+    r = ctl(conf, "status", "--json")
     assert r.returncode == 0, r
     return json.loads(r.stdout)
 

@@ -236,7 +236,9 @@ static const struct argv_case argv_cases[] = {
 	{{"--version"}, 0, "action=3"},
 	{{"-V", "-c", "/nonexistent/herd.conf"}, 0, "action=3"},
 
-	{{"--wrokers", "4"}, CLI_EX_USAGE, "unknown option --wrokers"},
+	{{"--wrokers", "4"},
+	 CLI_EX_USAGE,
+	 "unknown option --wrokers (did you mean --workers?)"},
 	{{"--wrokers=4"}, CLI_EX_USAGE, "unknown option --wrokers"},
 	{{"-x"}, CLI_EX_USAGE, "unknown option -x"},
 	{{"-tx"}, CLI_EX_USAGE, "unknown option -x"},
@@ -251,10 +253,10 @@ static const struct argv_case argv_cases[] = {
 	{{"--workers="}, CLI_EX_USAGE, "--workers: empty value"},
 	{{"-w", "0"},
 	 CLI_EX_USAGE,
-	 "-w: invalid value \"0\" (expected 1..1024)"},
+	 "-w: invalid value \"0\" (expected 1..1024 or auto)"},
 	{{"--workers", "-3"},
 	 CLI_EX_USAGE,
-	 "--workers: invalid value \"-3\" (expected 1..1024)"},
+	 "--workers: invalid value \"-3\" (expected 1..1024 or auto)"},
 	{{"--workers=99999"}, CLI_EX_USAGE, "--workers: invalid value"},
 	{{"--workers", "1025"}, CLI_EX_USAGE, "--workers: invalid value"},
 	{{"--workers", "4x"}, CLI_EX_USAGE, "--workers: invalid value \"4x\""},
@@ -453,15 +455,15 @@ static const struct file_case file_cases[] = {
 	{"workers = -3\n",
 	 {NULL},
 	 CLI_EX_CONFIG,
-	 "@:1: workers: invalid value \"-3\" (expected 1..1024)"},
+	 "@:1: workers: invalid value \"-3\" (expected 1..1024 or auto)"},
 	{"\n# c\nworkers = 0\n",
 	 {NULL},
 	 CLI_EX_CONFIG,
-	 "@:3: workers: invalid value \"0\" (expected 1..1024)"},
+	 "@:3: workers: invalid value \"0\" (expected 1..1024 or auto)"},
 	{"workers = 99999\n",
 	 {NULL},
 	 CLI_EX_CONFIG,
-	 "@:1: workers: invalid value \"99999\" (expected 1..1024)"},
+	 "@:1: workers: invalid value \"99999\" (expected 1..1024 or auto)"},
 	{"workers = 4x\n",
 	 {NULL},
 	 CLI_EX_CONFIG,
@@ -506,8 +508,20 @@ static const struct file_case file_cases[] = {
 	 {NULL},
 	 CLI_EX_CONFIG,
 	 "@:2: env: A is given twice"},
-	{"wrokers = 4\n", {NULL}, CLI_EX_CONFIG, "@:1: wrokers: unknown key"},
-	{"Workers = 4\n", {NULL}, CLI_EX_CONFIG, "@:1: Workers: unknown key"},
+	{"wrokers = 4\n",
+	 {NULL},
+	 CLI_EX_CONFIG,
+	 "@:1: wrokers: unknown key (did you mean workers?)"},
+	{"Workers = 4\n",
+	 {NULL},
+	 CLI_EX_CONFIG,
+	 "@:1: Workers: unknown key (did you mean workers?)"},
+	{"zzzzzzzz = 4\n", {NULL}, CLI_EX_CONFIG, "@:1: zzzzzzzz: unknown key"},
+	{"workers = none\n",
+	 {NULL},
+	 CLI_EX_CONFIG,
+	 "(expected 1..1024 or auto)"},
+	{"timeout = never\n", {NULL}, CLI_EX_CONFIG, ", or auto)"},
 	{"workers 4\n",
 	 {NULL},
 	 CLI_EX_CONFIG,
@@ -1200,6 +1214,106 @@ guard_exact(struct guarded *g, const char *s, size_t len)
 }
 
 static void
+test_json(void)
+{
+	static const char *const bad[] = {
+		"",
+		"{",
+		"{\"a\"}",
+		"{\"a\":1,}",
+		"[1,]",
+		"01",
+		"1.",
+		"-",
+		".5",
+		"1e",
+		"tru",
+		"nul",
+		"\"abc",
+		"\"\\x\"",
+		"\"\\u12\"",
+		"\"\\udc00\"",
+		"\"\\ud800\"",
+		"\"a\nb\"",
+		"{} {}",
+		"[1 2]",
+		"{1:2}",
+		"'a'",
+	};
+	struct cli_json *v = NULL;
+	const struct cli_json *e;
+	const char *text;
+	char deep[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = NULL;
+		CHECK_INT(cli_json_parse(bad[i], strlen(bad[i]), &v), -EINVAL);
+		if (v != NULL)
+			fprintf(stderr, "  accepted: %s\n", bad[i]);
+	}
+	/* An error with quotes, backslashes and \u escapes, read whole. */
+	text = " {\"ok\":false,\"error\":\"say \\\"hi\\\" \\\\ to "
+	       "\\u00e9\\ud83d\\ude00\\/\\t\",\"n\":-1.5e2,\"a\":[true,"
+	       "null,{}],\"e\":[]} ";
+	CHECK_INT(cli_json_parse(text, strlen(text), &v), 0);
+	CHECK(v != NULL && v->type == CLI_JSON_OBJECT && v->n == 5);
+	CHECK(!cli_json_true(v, "ok"));
+	CHECK(cli_json_get(v, "ok")->type == CLI_JSON_BOOL);
+	CHECK_STR(cli_json_str(v, "error"),
+		  "say \"hi\" \\ to \xc3\xa9\xf0\x9f\x98\x80/\t");
+	CHECK(cli_json_num(v, "n", 0) == -150.0);
+	CHECK_STR(cli_json_get(v, "n")->string, "-1.5e2");
+	e = cli_json_get(v, "a");
+	CHECK(e != NULL && e->type == CLI_JSON_ARRAY && e->n == 3);
+	CHECK(e->items[0].type == CLI_JSON_BOOL && e->items[0].boolean);
+	CHECK(e->items[1].type == CLI_JSON_NULL);
+	CHECK(e->items[2].type == CLI_JSON_OBJECT && e->items[2].n == 0);
+	CHECK(cli_json_get(v, "missing") == NULL);
+	CHECK(cli_json_str(v, "n") == NULL);
+	CHECK(cli_json_num(v, "error", 7) == 7);
+	cli_json_free(v);
+	/* A NUL escaped in a string stays, and len counts it. */
+	CHECK_INT(cli_json_parse("\"a\\u0000b\"", 10, &v), 0);
+	CHECK(v->type == CLI_JSON_STRING && v->len == 3 &&
+	      memcmp(v->string, "a\0b", 3) == 0);
+	cli_json_free(v);
+	/* Nesting is bounded: no stack to exhaust. */
+	memset(deep, '[', sizeof(deep));
+	CHECK_INT(cli_json_parse(deep, sizeof(deep), &v), -EINVAL);
+	memset(deep, '[', 64);
+	memset(deep + 64, ']', 64);
+	CHECK_INT(cli_json_parse(deep, 128, &v), 0);
+	cli_json_free(v);
+}
+
+static void
+test_suggest(void)
+{
+	const char *s;
+
+	CHECK_INT(cli_edit_distance("workers", "workers"), 0);
+	CHECK_INT(cli_edit_distance("workres", "workers"), 1);
+	CHECK_INT(cli_edit_distance("worker", "workers"), 1);
+	CHECK_INT(cli_edit_distance("wrkers", "workers"), 1);
+	CHECK_INT(cli_edit_distance("", "abc"), 3);
+	CHECK_INT(cli_edit_distance("ca", "abc"), 3);
+	s = cli_option_suggest("workres", true);
+	CHECK(s != NULL && strcmp(s, "workers") == 0);
+	s = cli_option_suggest("pidfile", true);
+	CHECK(s != NULL && strcmp(s, "pid-file") == 0);
+	s = cli_option_suggest("acces-log", true);
+	CHECK(s != NULL && strcmp(s, "access-log") == 0);
+	CHECK(cli_option_suggest("xyzzyplugh", true) == NULL);
+	CHECK(cli_option_suggest("ab", true) == NULL);
+	/* command is a file key only, config a flag only. */
+	s = cli_option_suggest("comand", false);
+	CHECK(s == NULL || strcmp(s, "command") != 0);
+	s = cli_option_suggest("confg", true);
+	CHECK(s == NULL || strcmp(s, "config") != 0);
+}
+
+static void
 test_ctl_parse(void)
 {
 	char nul[] = "sta\0tus", long_line[CLI_CTL_LINE_MAX + 2], why[256];
@@ -1391,6 +1505,8 @@ main(void)
 	test_where(tmpdir);
 	test_move();
 	test_usage();
+	test_suggest();
+	test_json();
 	test_ctl_parse();
 	test_control_path(tmpdir);
 	remove_dir(tmpdir);

@@ -98,7 +98,7 @@ main(void)
 	slurp(path, buf, sizeof(buf));
 	CHECK(regcomp(&re,
 		      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-		      "\\.[0-9]{3}Z info master: hello 42\n$",
+		      "\\.[0-9]{3}Z info \\[[0-9]+\\] master: hello 42\n$",
 		      REG_EXTENDED) == 0);
 	CHECK(regexec(&re, buf, 0, NULL, 0) == 0);
 	regfree(&re);
@@ -109,10 +109,10 @@ main(void)
 	CHECK_INT(log_reopen(NULL, 0), 0);
 	log_error("master: after reopen");
 	slurp(rotated, buf, sizeof(buf));
-	CHECK(strstr(buf, "warn master: before reopen") != NULL);
+	CHECK(strstr(buf, "] master: before reopen") != NULL);
 	CHECK(strstr(buf, "after reopen") == NULL);
 	slurp(path, buf, sizeof(buf));
-	CHECK(strstr(buf, "error master: after reopen") != NULL);
+	CHECK(strstr(buf, "] master: after reopen") != NULL);
 
 	/* A destination that cannot be opened leaves the old one in force. */
 	CHECK(log_open("/nonexistent/dir/herd.log") < 0);

@@ -84,6 +84,7 @@ main(void)
 	ws.generation = 2;
 	ws.devnull = 11;
 	ws.out = 12;
+	ws.errout = 13;
 	CHECK_INT(worker_plan_prepare(&we, &ws), 0);
 	CHECK(we.path != NULL && we.path[0] == '/');
 	CHECK(we.plan.envp == we.ho.envp);
@@ -108,7 +109,7 @@ main(void)
 	CHECK_INT(we.plan.nfds, 5);
 	CHECK_INT(we.plan.fds[0], 11);
 	CHECK_INT(we.plan.fds[1], 12);
-	CHECK_INT(we.plan.fds[2], 12);
+	CHECK_INT(we.plan.fds[2], 13);
 	CHECK_INT(we.plan.fds[3], 7);
 	CHECK_INT(we.plan.fds[4], 9);
 	CHECK(we.plan.no_new_privs);
