@@ -330,5 +330,6 @@ worker_http_run(const struct worker_http_plan *plan)
 	if (app.worker_exit != NULL && !srv.leaving)
 		app.worker_exit(app.data);
 	access_log_close(&srv.alog);
+	serve_work_release(&srv);
 	return rc;
 }
