@@ -272,7 +272,13 @@ def status(server):
 
 
 def http_workers(st):
-    return [w for w in st.get("workers", []) if "accepted" in w]
+    out = []
+    for w in st.get("workers", []):
+        sb = w.get("scoreboard") or {}
+        if "accepted" in sb:
+            out.append(dict(w, **{k: sb[k] for k in ("accepted",
+                                                      "requests")}))
+    return out
 
 
 def shares(server, extra):
@@ -280,7 +286,19 @@ def shares(server, extra):
         st = status(server)
         return {w["pid"]: w.get("requests", 0) for w in http_workers(st)}
     a = counts()
+    conns = []
+
+    def sample():
+        time.sleep(2.5)
+        st = status(server)
+        conns.extend(sorted((w["scoreboard"]["connections"]
+                             for w in st["workers"]), reverse=True))
+    import threading
+    t = threading.Thread(target=sample)
+    t.start()
     x = wrk(server, "5s", extra)
+    t.join()
+    x["conns"] = conns
     b = counts()
     d = sorted((b[p] - a.get(p, 0) for p in b), reverse=True)
     tot = sum(d) or 1
@@ -304,7 +322,7 @@ def first_accept_ms(server, action, load):
             p = w["pid"]
             if p in old:
                 continue
-            if w.get("state") in ("ready", "stopping") and p not in ready_at:
+            if w.get("ready") and p not in ready_at:
                 ready_at[p] = now
             if w.get("accepted", 0) > 0 and p not in first_at:
                 first_at[p] = now
@@ -330,7 +348,8 @@ def sec_balance(tmp, rounds):
                 out.setdefault(scen, []).append(sh[0])
                 say(f"  round {r + 1} {scen:<10} split "
                     + "/".join(f"{v * 100:.0f}" for v in sh)
-                    + f" %  {x['cpu']:.2f} CPU us/req {x['rps']:.0f} req/s")
+                    + f" %  {x['cpu']:.2f} CPU us/req {x['rps']:.0f} req/s"
+                    + "  connections " + "/".join(map(str, x["conns"])))
         for r in range(rounds):
             for sig in (signal.SIGTTIN, signal.SIGHUP):
                 load = subprocess.Popen(

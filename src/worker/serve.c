@@ -128,6 +128,8 @@ next_deadline(const struct serve *srv)
 		if (srv->timers[t].head != NULL &&
 		    (d < 0 || srv->timers[t].head->deadline_ms < d))
 			d = srv->timers[t].head->deadline_ms;
+	if (srv->rejoin_ms > 0 && (d < 0 || srv->rejoin_ms < d))
+		d = srv->rejoin_ms;
 	if (srv->accept_resume_ms > 0 && (d < 0 || srv->accept_resume_ms < d))
 		d = srv->accept_resume_ms;
 	if (srv->alog.flush_at_ms > 0 && (d < 0 || srv->alog.flush_at_ms < d))
@@ -179,6 +181,7 @@ loop(struct serve *srv)
 		n = epoll_wait(srv->epfd, ev, EVENTS_MAX, timeout);
 		srv->now_ms = proc_now_ms();
 		scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
+		accept_rejoin(srv);
 		if (n < 0 && errno != EINTR) {
 			serve_say("epoll_wait: %s", strerror(errno));
 			return 1;

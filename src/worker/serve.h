@@ -170,7 +170,10 @@ struct serve {
 	int64_t accept_resume_ms;  /* paused after EMFILE; 0: not paused */
 	int reserve_fd;		   /* given up to shed connections on EMFILE */
 	uint64_t data_first;	   /* listeners (bit i) with TCP_DEFER_ACCEPT */
-	int64_t episode_ms;	   /* an EMFILE episode began; 0: none */
+	int64_t rejoin_ms;     /* stepped aside; rejoin by then (accept.c) */
+	int accepts_unrotated; /* since this worker last went to the
+				* back of the waiters (accept.c) */
+	int64_t episode_ms;    /* an EMFILE episode began; 0: none */
 	uint64_t episode_shed;
 	uint64_t served;	 /* requests answered */
 	uint64_t recycle_after;	 /* max-requests + jitter; 0: never */
@@ -198,6 +201,8 @@ void serve_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int accept_listen(struct serve *srv, bool on);
 void accept_from(struct serve *srv, int index);
 void accept_on_timer(struct serve *srv);
+/* After a wakeup: a worker that stepped aside rejoins the waiters. */
+void accept_rejoin(struct serve *srv);
 /* Holds one descriptor in reserve for shedding (accept.c). */
 void accept_reserve(struct serve *srv);
 
