@@ -185,6 +185,7 @@ bench:
 	bench/http.sh
 	bench/supervise.sh
 	bench/confine.sh
+	bench/scale.sh
 
 install: $(B)/herd $(LIBHERD)
 	install -D -m 0755 $(B)/herd $(DESTDIR)$(PREFIX)/bin/herd

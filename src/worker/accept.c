@@ -3,7 +3,9 @@
  * out of descriptors.
  *
  * Listeners are in the worker's epoll set with EPOLLEXCLUSIVE, so a new
- * connection wakes one worker rather than all of them. When accept4 fails
+ * connection wakes one worker rather than all of them, and workers take
+ * turns at the head of the listeners' queue of waiters (rotate(),
+ * step_aside()) so that they share connections evenly. When accept4 fails
  * with EMFILE/ENFILE the connection stays in the backlog and the listener
  * stays readable: accepting again at once would spin. Instead the worker
  * sheds what waits in the backlog — it gives up a descriptor it keeps in
