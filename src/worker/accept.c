@@ -39,8 +39,9 @@
  * connections: see rotate().
  */
 #define ROTATE_EVERY 16
-/* The longest a worker stays out of the waiters after a step aside. */
-#define STEP_ASIDE_MS 1
+/* How long a worker stays out of the waiters after a step aside: 1–2 ms
+ * on the millisecond clock. */
+#define STEP_ASIDE_MS 2
 /* At most this many backlog entries are shed per episode step. */
 #define SHED_BATCH 64
 
@@ -129,11 +130,12 @@ rotate(struct serve *srv, int index)
  * A worker that accepts while it already holds connections is the one a
  * burst piles onto: a level-triggered listener stays on its ready list
  * while the backlog is not empty, so it would take the whole backlog
- * (43 of wrk's 50 connections, measured). It leaves the listeners until
- * its next wakeup, at most STEP_ASIDE_MS, and rejoins at the tail of the
- * waiters (accept_rejoin): meanwhile the others are woken for what is
- * queued. A worker with no connection never steps aside, so a single
- * worker, or a quiet one, accepts at once.
+ * (43 of wrk's 50 connections, measured). It leaves the listeners for
+ * STEP_ASIDE_MS (its next wakeup under load comes sooner: too soon for
+ * the others to be woken) and rejoins at the tail of the waiters
+ * (accept_rejoin): meanwhile the others are woken for what is queued. A worker
+ * with no connection never steps aside, so a single worker, or a quiet one,
+ * accepts at once.
  */
 static void
 step_aside(struct serve *srv)
@@ -146,7 +148,7 @@ step_aside(struct serve *srv)
 void
 accept_rejoin(struct serve *srv)
 {
-	if (srv->rejoin_ms == 0)
+	if (srv->rejoin_ms == 0 || srv->rejoin_ms > srv->now_ms)
 		return;
 	srv->rejoin_ms = 0;
 	if (!srv->draining && srv->accept_resume_ms == 0)
