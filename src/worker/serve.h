@@ -201,8 +201,9 @@ void serve_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int accept_listen(struct serve *srv, bool on);
 void accept_from(struct serve *srv, int index);
 void accept_on_timer(struct serve *srv);
-/* After a wakeup: a worker that stepped aside rejoins the waiters. */
-void accept_rejoin(struct serve *srv);
+/* A worker that stepped aside rejoins the waiters when it is idle (has
+ * nothing else to do) or its time is up. */
+void accept_rejoin(struct serve *srv, bool idle);
 /* Holds one descriptor in reserve for shedding (accept.c). */
 void accept_reserve(struct serve *srv);
 
