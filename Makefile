@@ -186,6 +186,7 @@ bench:
 	bench/supervise.sh
 	bench/confine.sh
 	bench/isolate.sh
+	bench/scale.sh
 
 # Documentation and packaging. `make install` puts, under PREFIX: the
 # binary, the library, the header and herd.pc, the man pages, the bash

@@ -121,7 +121,8 @@ static void
 put_field(char *p, size_t room, size_t *o, const struct conn *c,
 	  const char *name)
 {
-	const struct http_header *h = http_find_header(&c->req, c->in, name);
+	const struct http_header *h =
+		http_find_header(&c->w->req, c->w->in, name);
 
 	if (*o + 8 >= room)
 		return;
@@ -129,7 +130,7 @@ put_field(char *p, size_t room, size_t *o, const struct conn *c,
 		*o += (size_t)snprintf(p + *o, room - *o, "-");
 		return;
 	}
-	*o += put_escaped(p + *o, room - *o, c->in + h->value.off,
+	*o += put_escaped(p + *o, room - *o, c->w->in + h->value.off,
 			  h->value.len);
 }
 
@@ -264,7 +265,7 @@ access_log_request(struct access_log *l, struct conn *c, int64_t now_ms)
 	char host[INET6_ADDRSTRLEN];
 	char *p;
 	size_t o = 0, room = ALOG_LINE_MAX;
-	const struct http_request *r = &c->req;
+	const struct http_request *r = &c->w->req;
 
 	if (l->path == NULL || l->fd < 0)
 		return;
@@ -278,19 +279,19 @@ access_log_request(struct access_log *l, struct conn *c, int64_t now_ms)
 	o += (size_t)snprintf(p, room, "%s - - [%s] \"",
 			      peer_host(c, host, sizeof(host)), time_text(l));
 	if (r->have_line) {
-		o += put_escaped(p + o, room - 1024 - o, c->in + r->method.off,
-				 r->method.len);
+		o += put_escaped(p + o, room - 1024 - o,
+				 c->w->in + r->method.off, r->method.len);
 		p[o++] = ' ';
 		/* Room is left for the rest of the line. */
-		o += put_escaped(p + o, room - 512 - o, c->in + r->target.off,
-				 r->target.len);
+		o += put_escaped(p + o, room - 512 - o,
+				 c->w->in + r->target.off, r->target.len);
 		o += (size_t)snprintf(p + o, room - o, " HTTP/%d.%d",
 				      r->version / 10, r->version % 10);
 	} else {
 		p[o++] = '-';
 	}
-	o += (size_t)snprintf(p + o, room - o, "\" %d %llu \"", c->status,
-			      (unsigned long long)c->sent_body);
+	o += (size_t)snprintf(p + o, room - o, "\" %d %llu \"", c->w->status,
+			      (unsigned long long)c->w->sent_body);
 	put_field(p, room - 256, &o, c, "Referer");
 	o += (size_t)snprintf(p + o, room - o, "\" \"");
 	put_field(p, room - 16, &o, c, "User-Agent");

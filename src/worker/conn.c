@@ -84,14 +84,17 @@ conn_set_timer(struct conn *c, enum conn_timer t)
 /*
  * The peer's address as text, for the access log and apps: formatted when
  * first asked (inet_ntop and snprintf per connection showed up in a
- * one-request-per-connection profile), once per connection.
+ * one-request-per-connection profile), once per request.
  */
 const char *
 conn_peer_text(struct conn *c)
 {
-	if (c->peer_text[0] == '\0')
+	/* Asked for only while a request is in progress, when c->w is set. */
+	if (c->w == NULL)
+		return "-";
+	if (c->w->peer_text[0] == '\0')
 		format_peer(c);
-	return c->peer_text;
+	return c->w->peer_text;
 }
 
 static void
@@ -104,18 +107,82 @@ format_peer(struct conn *c)
 	switch (c->peer.ss_family) {
 	case AF_INET:
 		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
-		snprintf(c->peer_text, sizeof(c->peer_text), "%s:%u", host,
-			 ntohs(in4->sin_port));
+		snprintf(c->w->peer_text, sizeof(c->w->peer_text), "%s:%u",
+			 host, ntohs(in4->sin_port));
 		break;
 	case AF_INET6:
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(c->peer_text, sizeof(c->peer_text), "[%s]:%u", host,
-			 ntohs(in6->sin6_port));
+		snprintf(c->w->peer_text, sizeof(c->w->peer_text), "[%s]:%u",
+			 host, ntohs(in6->sin6_port));
 		break;
 	default:
-		snprintf(c->peer_text, sizeof(c->peer_text), "unix");
+		snprintf(c->w->peer_text, sizeof(c->w->peer_text), "unix");
 		break;
 	}
+}
+
+/*
+ * A connection's request state, from the pool or new. Pool entries are
+ * clean: finish() left them so (nothing buffered, nothing to send, the
+ * head and the response reset). Returns NULL when memory ran out.
+ */
+static struct conn_work *
+work_get(struct conn *c)
+{
+	struct serve *srv = c->srv;
+	struct conn_work *w = srv->work_free;
+
+	if (w != NULL) {
+		srv->work_free = w->next_free;
+		srv->nwork_free--;
+	} else {
+		w = calloc(1, sizeof(*w));
+		if (w == NULL)
+			return NULL;
+		w->in = malloc(SERVE_IN_FIRST);
+		if (w->in == NULL) {
+			free(w);
+			return NULL;
+		}
+		w->incap = SERVE_IN_FIRST;
+		w->file_fd = -1;
+		api_response_init(&w->res, c);
+	}
+	/* A pooled response keeps its buffers (reset, not freed). */
+	w->res.conn = c;
+	w->next_free = NULL;
+	w->peer_text[0] = '\0';
+	c->w = w;
+	return w;
+}
+
+static void
+work_free(struct conn_work *w)
+{
+	api_response_free(&w->res);
+	free(w->in);
+	free(w->out);
+	free(w);
+}
+
+/*
+ * c is idle (state HEAD, nothing buffered, nothing to send): its request
+ * state goes back to the pool, so an idle connection holds no buffer.
+ */
+static void
+work_put(struct conn *c)
+{
+	struct serve *srv = c->srv;
+	struct conn_work *w = c->w;
+
+	c->w = NULL;
+	if (srv->nwork_free >= SERVE_WORK_POOL) {
+		work_free(w);
+		return;
+	}
+	w->next_free = srv->work_free;
+	srv->work_free = w;
+	srv->nwork_free++;
 }
 
 void
@@ -124,25 +191,20 @@ conn_accepted(struct serve *srv, int fd, int listener,
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
-	if (c == NULL || (c->in = malloc(SERVE_IN_FIRST)) == NULL) {
-		free(c);
+	if (c == NULL) {
 		close(fd);
 		return;
 	}
 	c->srv = srv;
 	c->fd = fd;
 	c->listener = listener;
-	c->incap = SERVE_IN_FIRST;
-	c->file_fd = -1;
 	c->timer = CONN_TIMER_NONE;
 	c->peer = *peer;
 	c->peerlen = peerlen;
-	api_response_init(&c->res, c);
 	srv->nconns++;
 	SCOREBOARD_ADD(srv->sb, accepted, 1);
 	SCOREBOARD_ADD(srv->sb, connections, 1);
 	c->state = CONN_HEAD;
-	c->started_ms = srv->now_ms;
 	conn_set_timer(c, CONN_TIMER_HEAD);
 	/*
 	 * The socket joins the epoll set once it has to wait (watch()). From
@@ -159,17 +221,32 @@ conn_accepted(struct serve *srv, int fd, int listener,
 void
 conn_close(struct conn *c)
 {
+	struct conn_work *w = c->w;
+
 	timer_unlink(c);
 	/* close() takes the socket out of the epoll set (no dups exist). */
 	close(c->fd);
-	if (c->file_fd >= 0)
-		close(c->file_fd);
-	api_response_free(&c->res);
-	free(c->in);
-	free(c->out);
+	if (w != NULL) {
+		/* Not clean (a request was cut short): not for the pool. */
+		if (w->file_fd >= 0)
+			close(w->file_fd);
+		work_free(w);
+	}
 	c->srv->nconns--;
 	SCOREBOARD_ADD(c->srv->sb, connections, (uint64_t)-1);
 	free(c);
+}
+
+void
+serve_work_release(struct serve *srv)
+{
+	struct conn_work *w;
+
+	while ((w = srv->work_free) != NULL) {
+		srv->work_free = w->next_free;
+		work_free(w);
+	}
+	srv->nwork_free = 0;
 }
 
 /* Input ----------------------------------------------------------------- */
@@ -223,24 +300,24 @@ fill(struct conn *c)
 
 	if (!c->readable)
 		return -EAGAIN;
-	if (c->inlen == c->incap) {
-		if (c->incap >= in_max(c))
+	if (c->w->inlen == c->w->incap) {
+		if (c->w->incap >= in_max(c))
 			return -ENOBUFS;
-		cap = c->incap * 2 < in_max(c) ? c->incap * 2 : in_max(c);
-		p = realloc(c->in, cap);
+		cap = c->w->incap * 2 < in_max(c) ? c->w->incap * 2 : in_max(c);
+		p = realloc(c->w->in, cap);
 		if (p == NULL)
 			return -ENOMEM;
-		c->in = p;
-		c->incap = cap;
+		c->w->in = p;
+		c->w->incap = cap;
 	}
-	n = recv_some(c, c->in + c->inlen, c->incap - c->inlen);
+	n = recv_some(c, c->w->in + c->w->inlen, c->w->incap - c->w->inlen);
 	if (n <= 0)
 		return n;
-	if (c->inlen == 0 && c->state == CONN_HEAD) {
-		c->started_ms = c->srv->now_ms;
+	if (c->w->inlen == 0 && c->state == CONN_HEAD) {
+		c->w->started_ms = c->srv->now_ms;
 		conn_set_timer(c, CONN_TIMER_HEAD);
 	}
-	c->inlen += (size_t)n;
+	c->w->inlen += (size_t)n;
 	return n;
 }
 
@@ -250,17 +327,17 @@ static int
 out_reserve(struct conn *c, size_t need)
 {
 	char *p;
-	size_t cap = c->outcap ? c->outcap : 512;
+	size_t cap = c->w->outcap ? c->w->outcap : 512;
 
-	if (need <= c->outcap)
+	if (need <= c->w->outcap)
 		return 0;
 	while (cap < need)
 		cap *= 2;
-	p = realloc(c->out, cap);
+	p = realloc(c->w->out, cap);
 	if (p == NULL)
 		return -ENOMEM;
-	c->out = p;
-	c->outcap = cap;
+	c->w->out = p;
+	c->w->outcap = cap;
 	return 0;
 }
 
@@ -306,17 +383,17 @@ flush(struct conn *c)
 	ssize_t n;
 	int k;
 
-	while (c->outoff < c->outlen || c->obodyoff < c->obodylen) {
+	while (c->w->outoff < c->w->outlen || c->w->obodyoff < c->w->obodylen) {
 		if (!c->writable)
 			return 0;
 		k = 0;
-		if (c->outoff < c->outlen)
-			iov[k++] = (struct iovec){c->out + c->outoff,
-						  c->outlen - c->outoff};
-		if (c->obodyoff < c->obodylen)
-			iov[k++] =
-				(struct iovec){(char *)c->obody + c->obodyoff,
-					       c->obodylen - c->obodyoff};
+		if (c->w->outoff < c->w->outlen)
+			iov[k++] = (struct iovec){c->w->out + c->w->outoff,
+						  c->w->outlen - c->w->outoff};
+		if (c->w->obodyoff < c->w->obodylen)
+			iov[k++] = (struct iovec){
+				(char *)c->w->obody + c->w->obodyoff,
+				c->w->obodylen - c->w->obodyoff};
 		/* One buffer (the usual case: set_body() merged a small
 		 * body) goes with send; two with sendmsg. Neither passes
 		 * through the VFS as write and writev do. */
@@ -332,21 +409,21 @@ flush(struct conn *c)
 			return blocked(c);
 		}
 		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)n);
-		if (c->outoff + (size_t)n <= c->outlen) {
-			c->outoff += (size_t)n;
+		if (c->w->outoff + (size_t)n <= c->w->outlen) {
+			c->w->outoff += (size_t)n;
 		} else {
-			n -= (ssize_t)(c->outlen - c->outoff);
-			c->outoff = c->outlen;
-			c->obodyoff += (size_t)n;
-			c->sent_body += (uint64_t)n;
+			n -= (ssize_t)(c->w->outlen - c->w->outoff);
+			c->w->outoff = c->w->outlen;
+			c->w->obodyoff += (size_t)n;
+			c->w->sent_body += (uint64_t)n;
 		}
 	}
-	while (c->file_left > 0) {
+	while (c->w->file_left > 0) {
 		if (!c->writable)
 			return 0;
-		n = sendfile(c->fd, c->file_fd, &c->file_off,
-			     c->file_left < (1 << 20) ? c->file_left
-						      : (1 << 20));
+		n = sendfile(c->fd, c->w->file_fd, &c->w->file_off,
+			     c->w->file_left < (1 << 20) ? c->w->file_left
+							 : (1 << 20));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -358,8 +435,8 @@ flush(struct conn *c)
 		 * now, and only cutting the connection says so. */
 		if (n == 0)
 			return -1;
-		c->file_left -= (size_t)n;
-		c->sent_body += (uint64_t)n;
+		c->w->file_left -= (size_t)n;
+		c->w->sent_body += (uint64_t)n;
 		SCOREBOARD_ADD(c->srv->sb, bytes_out, (uint64_t)n);
 	}
 	return 1;
@@ -370,7 +447,7 @@ flush(struct conn *c)
 static bool
 bodiless(const struct conn *c, int status)
 {
-	return c->req.head || status == 204 || status == 304 ||
+	return c->w->req.head || status == 204 || status == 304 ||
 	       (status >= 100 && status < 200);
 }
 
@@ -395,12 +472,12 @@ conn_head(struct conn *c, int status, int64_t length, const char *fields,
 	spec.keep_alive = !c->close_after;
 	c->announced_keep = spec.keep_alive;
 	spec.extra = fieldslen > 0 ? fields : NULL;
-	n = http_response_head(c->out, c->outcap, &spec);
+	n = http_response_head(c->w->out, c->w->outcap, &spec);
 	if (n < 0)
 		return -ENOMEM;
-	c->outlen = (size_t)n;
-	c->outoff = 0;
-	c->status = status;
+	c->w->outlen = (size_t)n;
+	c->w->outoff = 0;
+	c->w->status = status;
 	return 0;
 }
 
@@ -414,21 +491,21 @@ conn_head(struct conn *c, int status, int64_t length, const char *fields,
 static int
 set_body(struct conn *c, const char *body, size_t len, bool copy)
 {
-	c->obodyoff = 0;
+	c->w->obodyoff = 0;
 	if ((len <= SERVE_BODY_MERGE_MAX || copy) &&
-	    out_reserve(c, c->outlen + len) == 0) {
+	    out_reserve(c, c->w->outlen + len) == 0) {
 		if (len > 0) /* body may be NULL then */
-			memcpy(c->out + c->outlen, body, len);
-		c->outlen += len;
-		c->sent_body = len; /* logged only once all is sent */
-		c->obody = NULL;
-		c->obodylen = 0;
+			memcpy(c->w->out + c->w->outlen, body, len);
+		c->w->outlen += len;
+		c->w->sent_body = len; /* logged only once all is sent */
+		c->w->obody = NULL;
+		c->w->obodylen = 0;
 		return 0;
 	}
 	if (copy)
 		return -ENOMEM;
-	c->obody = body;
-	c->obodylen = len;
+	c->w->obody = body;
+	c->w->obodylen = len;
 	return 0;
 }
 
@@ -455,15 +532,15 @@ static void
 respond_error(struct conn *c, enum http_outcome o)
 {
 	/* A refused head is not one whose method we know for sure. */
-	c->req.head = false;
+	c->w->req.head = false;
 	respond_plain(c, http_outcome_status(o));
 }
 
-/* Lines up what the handler put in c->res. */
+/* Lines up what the handler put in c->w->res. */
 static void
 respond_app(struct conn *c)
 {
-	struct herd_response *res = &c->res;
+	struct herd_response *res = &c->w->res;
 	int64_t length;
 
 	length = res->file_fd >= 0 ? (int64_t)res->file_len
@@ -476,9 +553,9 @@ respond_app(struct conn *c)
 	set_body(c, res->body, bodiless(c, res->status) ? 0 : res->bodylen,
 		 false);
 	if (res->file_fd >= 0) {
-		c->file_fd = res->file_fd;
-		c->file_off = res->file_off;
-		c->file_left = bodiless(c, res->status) ? 0 : res->file_len;
+		c->w->file_fd = res->file_fd;
+		c->w->file_off = res->file_off;
+		c->w->file_left = bodiless(c, res->status) ? 0 : res->file_len;
 		res->file_fd = -1;
 	}
 	c->state = CONN_WRITE;
@@ -491,9 +568,9 @@ dispatch(struct conn *c)
 	struct serve *srv = c->srv;
 	struct herd_request r = {
 		.conn = c,
-		.buf = c->in,
-		.http = &c->req,
-		.body = c->in + c->req.head_len,
+		.buf = c->w->in,
+		.http = &c->w->req,
+		.body = c->w->in + c->w->req.head_len,
 		.stream = srv->app->stream_body,
 	};
 	int rc;
@@ -501,28 +578,30 @@ dispatch(struct conn *c)
 	/* A streamed body is the app's to read (conn_body_read): none lies
 	 * in in[head_len..body_end) then. */
 	if (!r.stream)
-		r.bodylen = c->body_end - c->req.head_len;
-	api_response_reset(&c->res);
-	c->sent_body = 0;
-	scoreboard_handler_begin(srv->sb, c->in, c->req.head_len, srv->now_ms);
-	rc = srv->app->handle(&r, &c->res, srv->app->data);
+		r.bodylen = c->w->body_end - c->w->req.head_len;
+	api_response_reset(&c->w->res);
+	c->w->sent_body = 0;
+	scoreboard_handler_begin(srv->sb, c->w->in, c->w->req.head_len,
+				 srv->now_ms);
+	rc = srv->app->handle(&r, &c->w->res, srv->app->data);
 	/* The handler may have run for long: time moved on. */
 	srv->now_ms = proc_now_ms();
 	scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
-	if (!c->body_done)
+	if (!c->w->body_done)
 		c->close_after = true; /* the rest of the body is unread */
-	if (c->res.streaming) {
-		if (rc >= 0 && !c->res.failed)
-			rc = api_stream_end(&c->res);
-		c->status = c->res.status;
-		c->sent_body = c->res.bytes;
-		if (rc < 0 || c->res.failed) {
+	if (c->w->res.streaming) {
+		if (rc >= 0 && !c->w->res.failed)
+			rc = api_stream_end(&c->w->res);
+		c->w->status = c->w->res.status;
+		c->w->sent_body = c->w->res.bytes;
+		if (rc < 0 || c->w->res.failed) {
 			access_log_request(&srv->alog, c, srv->now_ms);
 			recycle_count(srv);
 			c->state = CONN_CLOSE;
 			return;
 		}
-		c->outlen = c->outoff = c->obodylen = c->obodyoff = 0;
+		c->w->outlen = c->w->outoff = c->w->obodylen = c->w->obodyoff =
+			0;
 		c->state = CONN_WRITE;
 		return;
 	}
@@ -542,18 +621,18 @@ dispatch(struct conn *c)
 static void
 stream_room(struct conn *c)
 {
-	size_t cap = c->req.head_len + SERVE_IN_FIRST / 4;
+	size_t cap = c->w->req.head_len + SERVE_IN_FIRST / 4;
 	char *p;
 
-	if (c->incap >= cap)
+	if (c->w->incap >= cap)
 		return;
-	cap = c->incap + SERVE_IN_FIRST;
-	p = realloc(c->in, cap);
+	cap = c->w->incap + SERVE_IN_FIRST;
+	p = realloc(c->w->in, cap);
 	/* Without it, reads find no room and fail with -ENOMEM. */
 	if (p == NULL)
 		return;
-	c->in = p;
-	c->incap = cap;
+	c->w->in = p;
+	c->w->incap = cap;
 }
 
 static void
@@ -569,7 +648,7 @@ send_continue(struct conn *c)
 static bool
 has_body(const struct conn *c)
 {
-	return c->req.chunked || c->req.content_length > 0;
+	return c->w->req.chunked || c->w->req.content_length > 0;
 }
 
 /* The head is complete: read the body first, or call the app now. */
@@ -578,25 +657,26 @@ start_request(struct conn *c)
 {
 	struct serve *srv = c->srv;
 
-	if (!c->req.keep_alive || srv->draining ||
+	if (!c->w->req.keep_alive || srv->draining ||
 	    srv->timer_ms[CONN_TIMER_IDLE] == 0)
 		c->close_after = true;
-	c->raw_off = c->body_end = c->req.head_len;
-	memset(&c->chunked, 0, sizeof(c->chunked));
+	c->w->raw_off = c->w->body_end = c->w->req.head_len;
+	memset(&c->w->chunked, 0, sizeof(c->w->chunked));
 	/* Herd reads a body the app does not stream before dispatch(). */
-	c->body_done = !has_body(c) || !srv->app->stream_body;
-	c->body_left =
-		c->req.content_length > 0 ? (uint64_t)c->req.content_length : 0;
+	c->w->body_done = !has_body(c) || !srv->app->stream_body;
+	c->w->body_left = c->w->req.content_length > 0
+				  ? (uint64_t)c->w->req.content_length
+				  : 0;
 	if (!has_body(c) || srv->app->stream_body) {
-		if (has_body(c) && c->req.expect_continue &&
-		    c->inlen == c->req.head_len)
+		if (has_body(c) && c->w->req.expect_continue &&
+		    c->w->inlen == c->w->req.head_len)
 			send_continue(c);
-		if (c->req.chunked && srv->app->stream_body)
+		if (c->w->req.chunked && srv->app->stream_body)
 			stream_room(c);
 		dispatch(c);
 		return;
 	}
-	if (c->req.expect_continue && c->inlen == c->req.head_len)
+	if (c->w->req.expect_continue && c->w->inlen == c->w->req.head_len)
 		send_continue(c);
 	c->state = CONN_BODY;
 	conn_set_timer(c, CONN_TIMER_BODY);
@@ -610,24 +690,24 @@ body_step(struct conn *c)
 	enum http_outcome o;
 	size_t consumed, out;
 
-	if (!c->req.chunked) {
-		if (c->inlen - c->req.head_len <
-		    (uint64_t)c->req.content_length)
+	if (!c->w->req.chunked) {
+		if (c->w->inlen - c->w->req.head_len <
+		    (uint64_t)c->w->req.content_length)
 			return 0;
-		c->raw_off = c->body_end =
-			c->req.head_len + (size_t)c->req.content_length;
+		c->w->raw_off = c->w->body_end =
+			c->w->req.head_len + (size_t)c->w->req.content_length;
 		return 1;
 	}
-	o = http_chunked_decode(&c->chunked, c->in + c->raw_off,
-				c->inlen - c->raw_off, &c->srv->limits,
+	o = http_chunked_decode(&c->w->chunked, c->w->in + c->w->raw_off,
+				c->w->inlen - c->w->raw_off, &c->srv->limits,
 				&consumed, &out);
 	if (o != HTTP_OUTCOME_NEED_MORE && o != HTTP_OUTCOME_DONE) {
 		respond_error(c, o);
 		return -1;
 	}
-	memmove(c->in + c->body_end, c->in + c->raw_off, out);
-	c->body_end += out;
-	c->raw_off += consumed;
+	memmove(c->w->in + c->w->body_end, c->w->in + c->w->raw_off, out);
+	c->w->body_end += out;
+	c->w->raw_off += consumed;
 	return o == HTTP_OUTCOME_DONE;
 }
 
@@ -636,14 +716,14 @@ static void
 finish(struct conn *c)
 {
 	struct serve *srv = c->srv;
-	size_t used = c->raw_off;
+	size_t used = c->w->raw_off;
 
 	access_log_request(&srv->alog, c, srv->now_ms);
 	recycle_count(srv);
 	c->requests++;
-	if (c->file_fd >= 0)
-		c->file_fd = fd_close(c->file_fd);
-	api_response_reset(&c->res);
+	if (c->w->file_fd >= 0)
+		c->w->file_fd = fd_close(c->w->file_fd);
+	api_response_reset(&c->w->res);
 	/*
 	 * The worker began draining after this answer said keep-alive: the
 	 * client may send again at once, so the connection stays for a
@@ -658,7 +738,7 @@ finish(struct conn *c)
 		 * make the kernel send RST, which can destroy our answer in
 		 * the client's buffer before it reads it; drain it first.
 		 */
-		if (c->inlen == used && !c->readable) {
+		if (c->w->inlen == used && !c->readable) {
 			c->state = CONN_CLOSE;
 			return;
 		}
@@ -667,22 +747,22 @@ finish(struct conn *c)
 		conn_set_timer(c, CONN_TIMER_LINGER);
 		return;
 	}
-	memmove(c->in, c->in + used, c->inlen - used);
-	c->inlen -= used;
-	memset(&c->req, 0, sizeof(c->req));
+	memmove(c->w->in, c->w->in + used, c->w->inlen - used);
+	c->w->inlen -= used;
+	memset(&c->w->req, 0, sizeof(c->w->req));
 	c->state = CONN_HEAD;
-	c->outlen = c->outoff = c->obodylen = c->obodyoff = 0;
+	c->w->outlen = c->w->outoff = c->w->obodylen = c->w->obodyoff = 0;
 	/* A big request's buffer is not kept for an idle connection. */
-	if (c->incap > 4 * SERVE_IN_FIRST && c->inlen <= SERVE_IN_FIRST) {
-		char *p = realloc(c->in, SERVE_IN_FIRST);
+	if (c->w->incap > 4 * SERVE_IN_FIRST && c->w->inlen <= SERVE_IN_FIRST) {
+		char *p = realloc(c->w->in, SERVE_IN_FIRST);
 
 		if (p != NULL) {
-			c->in = p;
-			c->incap = SERVE_IN_FIRST;
+			c->w->in = p;
+			c->w->incap = SERVE_IN_FIRST;
 		}
 	}
-	if (c->inlen > 0) {
-		c->started_ms = srv->now_ms;
+	if (c->w->inlen > 0) {
+		c->w->started_ms = srv->now_ms;
 		conn_set_timer(c, CONN_TIMER_HEAD);
 	} else {
 		conn_set_timer(c, srv->draining ? CONN_TIMER_DRAIN
@@ -720,13 +800,18 @@ run(struct conn *c)
 	ssize_t n;
 	int r;
 
+	if (c->w == NULL && work_get(c) == NULL) {
+		c->state = CONN_CLOSE;
+		conn_close(c);
+		return;
+	}
 	for (;;) {
 		switch (c->state) {
 		case CONN_HEAD:
-			if (c->inlen > 0) {
-				o = http_parse_request(c->in, c->inlen,
+			if (c->w->inlen > 0) {
+				o = http_parse_request(c->w->in, c->w->inlen,
 						       &c->srv->limits,
-						       &c->req);
+						       &c->w->req);
 				if (o == HTTP_OUTCOME_DONE) {
 					start_request(c);
 					continue;
@@ -780,6 +865,8 @@ run(struct conn *c)
 			}
 			if (c->state == CONN_BODY)
 				conn_set_timer(c, CONN_TIMER_BODY);
+			else if (c->w->inlen == 0)
+				work_put(c); /* idle: nothing held */
 			return;
 		}
 	}
@@ -811,8 +898,8 @@ conn_on_timeout(struct conn *c)
 	case CONN_TIMER_HEAD:
 		/* Part of a request came and the rest did not: say so. An
 		 * untouched connection just goes, as an idle one does. */
-		if (c->inlen > 0 && c->state == CONN_HEAD) {
-			c->req.head = false;
+		if (c->w != NULL && c->w->inlen > 0 && c->state == CONN_HEAD) {
+			c->w->req.head = false;
 			respond_plain(c, 408);
 			c->writable = true;
 			run(c);
@@ -838,7 +925,7 @@ conn_drain(struct conn *c)
 {
 	/* Whatever it is doing, this connection's answer is its last. */
 	c->close_after = true;
-	if (c->state == CONN_HEAD && c->inlen == 0)
+	if (c->state == CONN_HEAD && (c->w == NULL || c->w->inlen == 0))
 		conn_set_timer(c, CONN_TIMER_DRAIN);
 }
 
@@ -889,36 +976,37 @@ body_read_chunked(struct conn *c, char *buf, size_t len)
 	ssize_t n;
 
 	for (;;) {
-		if (c->raw_off < c->inlen) {
-			take = c->inlen - c->raw_off < len
-				       ? c->inlen - c->raw_off
+		if (c->w->raw_off < c->w->inlen) {
+			take = c->w->inlen - c->w->raw_off < len
+				       ? c->w->inlen - c->w->raw_off
 				       : len;
-			o = http_chunked_decode(&c->chunked, c->in + c->raw_off,
-						take, &c->srv->limits,
-						&consumed, &out);
+			o = http_chunked_decode(
+				&c->w->chunked, c->w->in + c->w->raw_off, take,
+				&c->srv->limits, &consumed, &out);
 			if (o != HTTP_OUTCOME_NEED_MORE &&
 			    o != HTTP_OUTCOME_DONE)
 				return o == HTTP_OUTCOME_BODY_TOO_LARGE
 					       ? -EMSGSIZE
 					       : -EBADMSG;
-			memcpy(buf, c->in + c->raw_off, out);
-			c->raw_off += consumed;
-			c->body_done = o == HTTP_OUTCOME_DONE;
+			memcpy(buf, c->w->in + c->w->raw_off, out);
+			c->w->raw_off += consumed;
+			c->w->body_done = o == HTTP_OUTCOME_DONE;
 			/* Only framing was decoded: go on with what is
 			 * left, which may be in the buffer still. */
-			if (out > 0 || c->body_done)
+			if (out > 0 || c->w->body_done)
 				return (ssize_t)out;
 			continue;
 		}
 		/* All that came is decoded: drop it, keeping the head (the
 		 * app holds slices of it), and read more behind it. */
-		c->inlen = c->raw_off = c->req.head_len;
-		if (c->inlen == c->incap)
+		c->w->inlen = c->w->raw_off = c->w->req.head_len;
+		if (c->w->inlen == c->w->incap)
 			return -ENOMEM; /* stream_room() failed */
-		n = recv_wait(c, c->in + c->inlen, c->incap - c->inlen);
+		n = recv_wait(c, c->w->in + c->w->inlen,
+			      c->w->incap - c->w->inlen);
 		if (n <= 0)
 			return n == 0 ? -EPIPE : n;
-		c->inlen += (size_t)n;
+		c->w->inlen += (size_t)n;
 	}
 }
 
@@ -928,17 +1016,17 @@ conn_body_read(struct conn *c, void *buf, size_t len)
 	size_t have, take;
 	ssize_t n;
 
-	if (c->body_done || len == 0)
+	if (c->w->body_done || len == 0)
 		return 0;
-	if (c->req.chunked)
+	if (c->w->req.chunked)
 		return body_read_chunked(c, buf, len);
-	take = c->body_left < len ? (size_t)c->body_left : len;
-	have = c->inlen - c->raw_off;
+	take = c->w->body_left < len ? (size_t)c->w->body_left : len;
+	have = c->w->inlen - c->w->raw_off;
 	if (have > 0) {
 		if (take > have)
 			take = have;
-		memcpy(buf, c->in + c->raw_off, take);
-		c->raw_off += take;
+		memcpy(buf, c->w->in + c->w->raw_off, take);
+		c->w->raw_off += take;
 		n = (ssize_t)take;
 	} else {
 		/* Straight into the app's buffer, never past the body: what
@@ -949,9 +1037,9 @@ conn_body_read(struct conn *c, void *buf, size_t len)
 		if (n < 0)
 			return n;
 	}
-	c->body_left -= (uint64_t)n;
-	if (c->body_left == 0)
-		c->body_done = true;
+	c->w->body_left -= (uint64_t)n;
+	if (c->w->body_left == 0)
+		c->w->body_done = true;
 	return n;
 }
 
@@ -965,7 +1053,7 @@ int
 conn_stream_head(struct conn *c, int status, const char *fields,
 		 size_t fieldslen)
 {
-	bool chunked = c->req.version >= 11;
+	bool chunked = c->w->req.version >= 11;
 	int rc;
 
 	if (!chunked)
@@ -986,10 +1074,10 @@ conn_send(struct conn *c, const struct iovec *iov, int n)
 	if (n < 0 || n > CONN_SEND_IOV)
 		return -EINVAL;
 	/* The head conn_stream_head() wrote leaves with the first data. */
-	if (c->outoff < c->outlen)
-		v[k++] = (struct iovec){c->out + c->outoff,
-					c->outlen - c->outoff};
-	c->outlen = c->outoff = 0;
+	if (c->w->outoff < c->w->outlen)
+		v[k++] = (struct iovec){c->w->out + c->w->outoff,
+					c->w->outlen - c->w->outoff};
+	c->w->outlen = c->w->outoff = 0;
 	while (n-- > 0)
 		v[k++] = *iov++;
 	while (k > 0) {

@@ -128,6 +128,8 @@ next_deadline(const struct serve *srv)
 		if (srv->timers[t].head != NULL &&
 		    (d < 0 || srv->timers[t].head->deadline_ms < d))
 			d = srv->timers[t].head->deadline_ms;
+	if (srv->rejoin_ms > 0 && (d < 0 || srv->rejoin_ms < d))
+		d = srv->rejoin_ms;
 	if (srv->accept_resume_ms > 0 && (d < 0 || srv->accept_resume_ms < d))
 		d = srv->accept_resume_ms;
 	if (srv->alog.flush_at_ms > 0 && (d < 0 || srv->alog.flush_at_ms < d))
@@ -163,22 +165,42 @@ on_timers(struct serve *srv)
 	}
 }
 
+/*
+ * Waits for events. A worker that stepped aside from the listeners
+ * (accept.c) first looks without waiting: with nothing else to do it
+ * rejoins them before it sleeps.
+ */
+static int
+wait_events(struct serve *srv, struct epoll_event *ev)
+{
+	int64_t d;
+	int n, timeout;
+
+	if (srv->rejoin_ms > 0) {
+		n = epoll_wait(srv->epfd, ev, EVENTS_MAX, 0);
+		srv->now_ms = proc_now_ms();
+		accept_rejoin(srv, n == 0);
+		if (n != 0)
+			return n;
+	}
+	d = next_deadline(srv);
+	timeout = d < 0 ? -1 : d <= srv->now_ms ? 0 : (int)(d - srv->now_ms);
+	scoreboard_set_phase(srv->sb, SCOREBOARD_WAITING, srv->now_ms);
+	n = epoll_wait(srv->epfd, ev, EVENTS_MAX, timeout);
+	srv->now_ms = proc_now_ms();
+	scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
+	accept_rejoin(srv, false);
+	return n;
+}
+
 static int
 loop(struct serve *srv)
 {
 	struct epoll_event ev[EVENTS_MAX];
-	int64_t d;
-	int n, i, timeout;
+	int n, i;
 
 	while (!srv->leaving && !(srv->draining && srv->nconns == 0)) {
-		d = next_deadline(srv);
-		timeout = d < 0		     ? -1
-			  : d <= srv->now_ms ? 0
-					     : (int)(d - srv->now_ms);
-		scoreboard_set_phase(srv->sb, SCOREBOARD_WAITING, srv->now_ms);
-		n = epoll_wait(srv->epfd, ev, EVENTS_MAX, timeout);
-		srv->now_ms = proc_now_ms();
-		scoreboard_set_phase(srv->sb, SCOREBOARD_WORKING, srv->now_ms);
+		n = wait_events(srv, ev);
 		if (n < 0 && errno != EINTR) {
 			serve_say("epoll_wait: %s", strerror(errno));
 			return 1;
@@ -331,5 +353,6 @@ worker_http_run(const struct worker_http_plan *plan)
 	if (app.worker_exit != NULL && !srv.leaving)
 		app.worker_exit(app.data);
 	access_log_close(&srv.alog);
+	serve_work_release(&srv);
 	return rc;
 }

@@ -25,6 +25,8 @@
 /* Accept pause after EMFILE/ENFILE. */
 #define SERVE_ACCEPT_PAUSE_MS 100
 #define SERVE_IN_FIRST 4096
+/* Free conn_work records kept for reuse; more are freed. */
+#define SERVE_WORK_POOL 64
 /* Bodies up to this size are copied behind the head and sent with it. */
 #define SERVE_BODY_MERGE_MAX 2048
 
@@ -84,18 +86,14 @@ struct herd_request {
 	bool stream; /* the app reads the body: conn_body_read() */
 };
 
-struct conn {
-	struct serve *srv;
-	int fd;
-	int listener; /* index into srv->names */
-	enum conn_state state;
-	bool readable, writable; /* edge-triggered: what the last edge said */
-	bool close_after;	 /* answer this request, then close */
-	bool announced_keep;	 /* the last head said keep-alive */
-	bool watched;		 /* in the epoll set at all */
-	bool out_watched;	 /* EPOLLOUT is in the epoll set */
-	int requests;		 /* answered on this connection */
-
+/*
+ * What a connection needs only while a request is in progress: its input
+ * and output buffers, the parsed head, the response. Taken from the
+ * worker's pool when input arrives and given back as soon as the
+ * connection is idle again (nothing buffered, nothing to send), so that an
+ * idle keep-alive connection holds only its small struct conn.
+ */
+struct conn_work {
 	char *in; /* request bytes; the current request starts at in[0] */
 	size_t inlen, incap;
 	struct http_request req;
@@ -119,13 +117,29 @@ struct conn {
 	uint64_t sent_body; /* body bytes, for the access log */
 
 	struct herd_response res;
-	struct sockaddr_storage peer;
-	socklen_t peerlen;
 	char peer_text[64];
+	struct conn_work *next_free; /* in the pool */
+};
+
+/* A connection: what it costs while idle (a few hundred bytes). */
+struct conn {
+	struct serve *srv;
+	struct conn_work *w; /* NULL while idle */
+	int fd;
+	int listener; /* index into srv->names */
+	enum conn_state state;
+	bool readable, writable; /* edge-triggered: what the last edge said */
+	bool close_after;	 /* answer this request, then close */
+	bool announced_keep;	 /* the last head said keep-alive */
+	bool watched;		 /* in the epoll set at all */
+	bool out_watched;	 /* EPOLLOUT is in the epoll set */
+	int requests;		 /* answered on this connection */
 
 	enum conn_timer timer;
 	int64_t deadline_ms;
 	struct conn *prev, *next;
+	socklen_t peerlen;
+	struct sockaddr_storage peer;
 };
 
 struct conn_list {
@@ -157,7 +171,10 @@ struct serve {
 	int64_t accept_resume_ms;  /* paused after EMFILE; 0: not paused */
 	int reserve_fd;		   /* given up to shed connections on EMFILE */
 	uint64_t data_first;	   /* listeners (bit i) with TCP_DEFER_ACCEPT */
-	int64_t episode_ms;	   /* an EMFILE episode began; 0: none */
+	int64_t rejoin_ms;     /* stepped aside; rejoin by then (accept.c) */
+	int accepts_unrotated; /* since this worker last went to the
+				* back of the waiters (accept.c) */
+	int64_t episode_ms;    /* an EMFILE episode began; 0: none */
 	uint64_t episode_shed;
 	uint64_t served;	 /* requests answered */
 	uint64_t recycle_after;	 /* max-requests + jitter; 0: never */
@@ -167,6 +184,8 @@ struct serve {
 	struct scoreboard_slot *sb; /* ours in the master's scoreboard */
 	struct http_date_cache date;
 	int nconns;
+	struct conn_work *work_free; /* the pool: clean, ready to use */
+	int nwork_free;
 	struct conn_list timers[CONN_TIMER_COUNT];
 	int64_t timer_ms[CONN_TIMER_COUNT];
 	struct access_log alog;
@@ -183,6 +202,9 @@ void serve_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int accept_listen(struct serve *srv, bool on);
 void accept_from(struct serve *srv, int index);
 void accept_on_timer(struct serve *srv);
+/* A worker that stepped aside rejoins the waiters when it is idle (has
+ * nothing else to do) or its time is up. */
+void accept_rejoin(struct serve *srv, bool idle);
 /* Holds one descriptor in reserve for shedding (accept.c). */
 void accept_reserve(struct serve *srv);
 
@@ -201,6 +223,8 @@ void conn_on_timeout(struct conn *c);
 /* The peer's address as text ("ip:port", "[ip6]:port", "unix"). */
 const char *conn_peer_text(struct conn *c);
 void conn_drain(struct conn *c);
+/* Frees the pool of request states (conn_work). */
+void serve_work_release(struct serve *srv);
 void conn_close(struct conn *c);
 void conn_set_timer(struct conn *c, enum conn_timer t);
 
