@@ -197,7 +197,8 @@ static void
 put_json_field(char *p, size_t room, size_t *o, const struct conn *c,
 	       const char *key, const char *name)
 {
-	const struct http_header *h = http_find_header(&c->req, c->in, name);
+	const struct http_header *h =
+		http_find_header(&c->w->req, c->w->in, name);
 
 	if (*o + 32 >= room)
 		return;
@@ -207,7 +208,7 @@ put_json_field(char *p, size_t room, size_t *o, const struct conn *c,
 		return;
 	}
 	p[(*o)++] = '"';
-	*o += put_json(p + *o, room - 2 - *o, c->in + h->value.off,
+	*o += put_json(p + *o, room - 2 - *o, c->w->in + h->value.off,
 		       h->value.len);
 	p[(*o)++] = '"';
 }
@@ -216,7 +217,7 @@ static size_t
 json_line(struct access_log *l, struct conn *c, char *p, size_t room,
 	  int64_t now_ms)
 {
-	const struct http_request *r = &c->req;
+	const struct http_request *r = &c->w->req;
 	char host[INET6_ADDRSTRLEN], when[40];
 	struct timespec ts;
 	struct tm tm;
@@ -233,10 +234,10 @@ json_line(struct access_log *l, struct conn *c, char *p, size_t room,
 			      peer_host(c, host, sizeof(host)));
 	if (r->have_line) {
 		p[o++] = '"';
-		o += put_json(p + o, room - 1024 - o, c->in + r->method.off,
+		o += put_json(p + o, room - 1024 - o, c->w->in + r->method.off,
 			      r->method.len);
 		o += (size_t)snprintf(p + o, room - o, "\",\"uri\":\"");
-		o += put_json(p + o, room - 600 - o, c->in + r->target.off,
+		o += put_json(p + o, room - 600 - o, c->w->in + r->target.off,
 			      r->target.len);
 		o += (size_t)snprintf(p + o, room - o,
 				      "\",\"protocol\":\"HTTP/%d.%d\"",
@@ -248,9 +249,9 @@ json_line(struct access_log *l, struct conn *c, char *p, size_t room,
 	o += (size_t)snprintf(p + o, room - o,
 			      ",\"status\":%d,\"body_bytes_sent\":%llu,"
 			      "\"request_time\":%.3f",
-			      c->status, (unsigned long long)c->sent_body,
-			      c->started_ms > 0 && now_ms >= c->started_ms
-				      ? (double)(now_ms - c->started_ms) /
+			      c->w->status, (unsigned long long)c->w->sent_body,
+			      c->w->started_ms > 0 && now_ms >= c->w->started_ms
+				      ? (double)(now_ms - c->w->started_ms) /
 						1000.0
 				      : 0.0);
 	put_json_field(p, room - 300, &o, c, "referer", "Referer");
