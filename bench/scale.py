@@ -270,7 +270,7 @@ def sec_idle(tmp, rounds):
 
 def status(server):
     r = subprocess.run([f"{B}/herd", "ctl", "--control-socket", server.ctl,
-                        "status"], capture_output=True, text=True)
+                        "--json", "status"], capture_output=True, text=True)
     return json.loads(r.stdout) if r.returncode == 0 else None
 
 

@@ -93,7 +93,7 @@ class Herd:
         return r.stdout
 
     def workers(self):
-        return [w for w in json.loads(self.ctl("status"))["workers"]
+        return [w for w in json.loads(self.ctl("--json", "status"))["workers"]
                 if w["state"] == "ready"]
 
     def stop(self):

@@ -100,7 +100,8 @@ def close_all(socks):
 
 
 def scoreboard(ctl_path):
-    r = subprocess.run([HERD, "ctl", "--control-socket", ctl_path, "status"],
+    r = subprocess.run([HERD, "ctl", "--control-socket", ctl_path, "--json",
+                        "status"],
                        capture_output=True, text=True)
     if r.returncode != 0:
         return []
