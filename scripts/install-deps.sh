@@ -13,7 +13,8 @@ else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
 	python3-pytest curl procps systemd util-linux wrk
 	pkg-config nodejs binutils
-	mandoc man-db debhelper dpkg-dev adduser"
+	mandoc man-db debhelper dpkg-dev adduser
+	python3-prometheus-client chromium haproxy"
 fi
 missing=""
 for p in $pkgs; do
