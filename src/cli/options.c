@@ -1405,6 +1405,7 @@ cli_config_init(struct config *cfg)
 	cfg->exec_settle_ms = 1000;
 	cfg->boot_timeout_ms = 60 * 1000;
 	cfg->restart_burst = 5;
+	cfg->min_ready = 1;
 	cfg->restart_interval_ms = 10 * 1000;
 	cfg->crash_loop = CLI_CRASH_LOOP_RETRY;
 	cfg->timeout_ms = CLI_TIMEOUT_AUTO;

@@ -12,6 +12,7 @@
  * within WRITE_MS, one request per connection (Connection: close).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,6 +469,8 @@ setup(struct server *s)
 		return -1;
 	for (i = 0; i < p->nls; i++) {
 		ev.data.u64 = (uint64_t)i;
+		/* Accepts are looped until EAGAIN: never block in one. */
+		fcntl(3 + i, F_SETFL, fcntl(3 + i, F_GETFL) | O_NONBLOCK);
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, 3 + i, &ev) < 0) {
 			log_error("status: listener at fd %d: %s", 3 + i,
 				  strerror(errno));

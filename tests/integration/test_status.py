@@ -1,0 +1,49 @@
+"""The status process: metrics, status JSON, health and agent-check."""
+import re
+import socket
+import urllib.request
+
+from conftest import wait_for, http_get
+
+
+def status_port(h, name):
+    m = wait_for(lambda: re.search(
+        r"status process listens on 127\.0\.0\.1:(\d+) \(" + name, h.log()),
+        what="status listener in the log")
+    return int(m.group(1))
+
+
+def get(port, path):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}",
+                                    timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_metrics_health_agent(herd):
+    h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "2",
+              "--metrics-listen", "127.0.0.1:0",
+              "--agent-listen", "127.0.0.1:0"])
+    mport = status_port(h, "herd-metrics")
+    aport = status_port(h, "herd-agent")
+    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
+    port = h.port()
+    for _ in range(5):
+        http_get(port, "/")
+    from prometheus_client.parser import text_string_to_metric_families
+    fams = {f.name: f for f in text_string_to_metric_families(
+        get(mport, "/metrics")[1])}
+    assert fams["herd_workers_ready"].samples[0].value == 2
+    total = sum(s.value for s in fams["herd_worker_requests"].samples
+                if s.name == "herd_worker_requests_total")
+    assert total >= 5
+    assert get(mport, "/livez")[0] == 200
+    code, body = get(mport, "/status.json")
+    assert code == 200 and '"workers":[{' in body
+    s = socket.create_connection(("127.0.0.1", aport))
+    assert s.recv(100) == b"ready up 100%\n"
+    s = socket.create_connection(("127.0.0.1", mport))
+    s.sendall(b"GARBAGE\r\n\r\n")
+    assert s.recv(100).startswith(b"HTTP/1.1 400")
