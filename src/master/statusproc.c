@@ -42,10 +42,9 @@ static const struct {
 static const char *
 key_text(const struct config *cfg, int i)
 {
-	const char *keys[STATUS_OWN_MAX] = {cfg->metrics_listen,
-					    cfg->status_listen,
-					    cfg->health_listen,
-					    cfg->agent_listen};
+	const char *keys[STATUS_OWN_MAX] = {
+		cfg->metrics_listen, cfg->status_listen, cfg->health_listen,
+		cfg->agent_listen};
 
 	return keys[i];
 }
@@ -64,8 +63,8 @@ same_addr(const struct listen_spec *a, const struct listen_spec *b)
  * health checks. The agent speaks no HTTP: it needs its own address.
  */
 static int
-plan_listeners(const struct config *cfg, struct listener *ls,
-	       unsigned *lroles, int *nls, char *err, size_t errlen)
+plan_listeners(const struct config *cfg, struct listener *ls, unsigned *lroles,
+	       int *nls, char *err, size_t errlen)
 {
 	int i, k, n = 0;
 
@@ -80,7 +79,8 @@ plan_listeners(const struct config *cfg, struct listener *ls,
 		for (k = 0; k < n; k++)
 			if (same_addr(&ls[k].spec, &spec))
 				break;
-		if (k < n && ((lroles[k] | roles[i].role) & STATUS_ROLE_AGENT)) {
+		if (k < n &&
+		    ((lroles[k] | roles[i].role) & STATUS_ROLE_AGENT)) {
 			snprintf(err, errlen,
 				 "%s: agent-listen needs an address of its "
 				 "own (the agent protocol is not HTTP)",
@@ -91,8 +91,8 @@ plan_listeners(const struct config *cfg, struct listener *ls,
 			memset(&ls[n], 0, sizeof(ls[n]));
 			ls[n].spec = spec;
 			ls[n].fd = -1;
-			snprintf(ls[n].spec.name, sizeof(ls[n].spec.name),
-				 "%s", roles[i].name);
+			snprintf(ls[n].spec.name, sizeof(ls[n].spec.name), "%s",
+				 roles[i].name);
 			ls[n].spec.named = true;
 			lroles[n++] = 0;
 		}
@@ -386,8 +386,7 @@ statusproc_start(struct master *m)
 	int rc;
 
 	sp->respawn_at_ms = 0;
-	if (sp->nls == 0 || m->stop != MASTER_RUNNING ||
-	    m->upgrade.handed_over)
+	if (sp->nls == 0 || m->stop != MASTER_RUNNING || m->upgrade.handed_over)
 		return;
 	statusproc_publish(m);
 	rc = spawn(m);
@@ -480,8 +479,7 @@ statusproc_on_timer(struct master *m, int64_t now)
 {
 	struct statusproc *sp = &m->status;
 
-	if (sp->respawn_at_ms != 0 && now >= sp->respawn_at_ms &&
-	    sp->pid <= 0)
+	if (sp->respawn_at_ms != 0 && now >= sp->respawn_at_ms && sp->pid <= 0)
 		statusproc_start(m);
 }
 

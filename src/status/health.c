@@ -14,8 +14,9 @@ status_ready(const struct status_view *v, char *why, size_t len)
 	const struct status_state *st = &v->st;
 
 	if (!v->have) {
-		snprintf(why, len, "not ready: the master has published no "
-				   "state yet");
+		snprintf(why, len,
+			 "not ready: the master has published no "
+			 "state yet");
 		return false;
 	}
 	if (st->stopping) {

@@ -33,8 +33,7 @@ field(const char *p, const char *e)
 		if ((unsigned char)*q < 0x20 && *q != '\t')
 			return 400;
 	if ((colon - p == 14 && strncasecmp(p, "content-length", 14) == 0) ||
-	    (colon - p == 17 &&
-	     strncasecmp(p, "transfer-encoding", 17) == 0)) {
+	    (colon - p == 17 && strncasecmp(p, "transfer-encoding", 17) == 0)) {
 		q = colon + 1;
 		while (q < e && (*q == ' ' || *q == '\t'))
 			q++;

@@ -119,9 +119,8 @@ live(const struct status_worker *w)
 }
 
 static void
-per_worker(const struct status_view *v, struct status_buf *b,
-	   const char *name, const char *type, const char *help,
-	   enum sb_field f)
+per_worker(const struct status_view *v, struct status_buf *b, const char *name,
+	   const char *type, const char *help, enum sb_field f)
 {
 	int i;
 
@@ -206,8 +205,7 @@ status_metrics(const struct status_view *v, struct status_buf *b)
 		"connections closed unanswered for lack of descriptors, by "
 		"the live workers",
 		sum(v, F_SHED));
-	gauge(b, "herd_listeners", "sockets the workers serve",
-	      st->nlisteners);
+	gauge(b, "herd_listeners", "sockets the workers serve", st->nlisteners);
 	gauge(b, "herd_draining", "1 while the host reports not ready to drain",
 	      st->draining);
 	gauge(b, "herd_stopping", "1 while the master stops", st->stopping);
@@ -234,9 +232,9 @@ status_metrics(const struct status_view *v, struct status_buf *b)
 		p = (int)v->sv[i].phase;
 		status_buf_printf(b, "herd_worker_phase");
 		labels(b, &v->w[i]);
-		status_buf_printf(b, ",phase=\"%s\"} 1\n",
-				  scoreboard_phase_name(
-					  (enum scoreboard_phase)p));
+		status_buf_printf(
+			b, ",phase=\"%s\"} 1\n",
+			scoreboard_phase_name((enum scoreboard_phase)p));
 	}
 	family(b, "herd_worker_restarts_by_number_total", "counter",
 	       "respawns of each worker number");
@@ -254,9 +252,8 @@ status_metrics(const struct status_view *v, struct status_buf *b)
 			continue;
 		status_buf_printf(b, "herd_worker_resident_memory_bytes");
 		labels(b, &v->w[i]);
-		status_buf_printf(
-			b, "} %llu\n",
-			(unsigned long long)status_rss(v->w[i].pid));
+		status_buf_printf(b, "} %llu\n",
+				  (unsigned long long)status_rss(v->w[i].pid));
 	}
 	per_worker(v, b, "herd_worker_requests_total", "counter",
 		   "requests answered", F_REQUESTS);

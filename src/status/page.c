@@ -44,7 +44,8 @@ status_json(const struct status_view *v, struct status_buf *b)
 
 	status_buf_printf(b, "{\"version\":");
 	status_buf_json(b, st->version);
-	status_buf_printf(b, ",\"ready\":%s,\"why\":", ready ? "true" : "false");
+	status_buf_printf(b,
+			  ",\"ready\":%s,\"why\":", ready ? "true" : "false");
 	status_buf_json(b, why);
 	if (!v->have) {
 		status_buf_printf(b, ",\"workers\":[]}\n");
@@ -95,21 +96,20 @@ status_json(const struct status_view *v, struct status_buf *b)
 		}
 		status_buf_printf(b, ",\"phase\":");
 		status_buf_json(b, scoreboard_phase_name(s->phase));
-		status_buf_printf(
-			b,
-			",\"phase_for_s\":%.1f,\"doing\":",
-			s->busy_ms > 0 ? (double)(v->now_ms - s->busy_ms) / 1000.0
-				       : 0.0);
-		status_buf_json(b, s->phase == SCOREBOARD_HANDLER ? s->line
-								  : "");
-		status_buf_printf(
-			b,
-			",\"requests\":%llu,\"connections\":%llu,"
-			"\"bytes_in\":%llu,\"bytes_out\":%llu}",
-			(unsigned long long)s->requests,
-			(unsigned long long)s->connections,
-			(unsigned long long)s->bytes_in,
-			(unsigned long long)s->bytes_out);
+		status_buf_printf(b, ",\"phase_for_s\":%.1f,\"doing\":",
+				  s->busy_ms > 0
+					  ? (double)(v->now_ms - s->busy_ms) /
+						    1000.0
+					  : 0.0);
+		status_buf_json(b,
+				s->phase == SCOREBOARD_HANDLER ? s->line : "");
+		status_buf_printf(b,
+				  ",\"requests\":%llu,\"connections\":%llu,"
+				  "\"bytes_in\":%llu,\"bytes_out\":%llu}",
+				  (unsigned long long)s->requests,
+				  (unsigned long long)s->connections,
+				  (unsigned long long)s->bytes_in,
+				  (unsigned long long)s->bytes_out);
 	}
 	status_buf_printf(b, "]}\n");
 }

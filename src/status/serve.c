@@ -76,7 +76,7 @@ take_view(struct server *s)
 	v->have = status_snapshot_read(&s->plan->snap, &v->st, v->w);
 	v->now_ms = now_ms();
 	/* Only the slots the master ever used are copied and looked at. */
-	v->nslots = !v->have			    ? 0
+	v->nslots = !v->have			      ? 0
 		    : v->st.hi > s->plan->snap.nslots ? s->plan->snap.nslots
 						      : v->st.hi;
 	for (i = 0; i < v->nslots; i++) {
@@ -195,7 +195,8 @@ page(struct server *s, struct conn *c)
 	const char *p, *q;
 	int i;
 
-	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != (ssize_t)sizeof(raw)) {
+	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(raw)) {
 		int64_t t = now_ms() ^ ((int64_t)getpid() << 20);
 
 		memcpy(raw, &t, sizeof(t));
@@ -203,7 +204,8 @@ page(struct server *s, struct conn *c)
 	}
 	for (i = 0; i < 16; i++)
 		snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
-	for (p = status_page_html; (q = strstr(p, "NONCE")) != NULL; p = q + 5) {
+	for (p = status_page_html; (q = strstr(p, "NONCE")) != NULL;
+	     p = q + 5) {
 		status_buf_put(&b, p, (size_t)(q - p));
 		status_buf_put(&b, nonce, strlen(nonce));
 	}
@@ -248,8 +250,9 @@ route(struct server *s, struct conn *c, const char *path)
 	if (strcmp(path, "/metrics") == 0 && (c->roles & STATUS_ROLE_METRICS)) {
 		status_metrics(&s->v, &b);
 		if (!b.failed)
-			respond(s, c, 200, "text/plain; version=0.0.4; "
-					   "charset=utf-8",
+			respond(s, c, 200,
+				"text/plain; version=0.0.4; "
+				"charset=utf-8",
 				b.p, b.len, NULL);
 	} else if (strcmp(path, "/") == 0 && (c->roles & STATUS_ROLE_PAGE)) {
 		page(s, c);
@@ -312,8 +315,9 @@ on_readable(struct server *s, struct conn *c)
 	if (rc == 1)
 		route(s, c, path);
 	else
-		respond_text(s, c, rc, rc == 405 ? "GET or HEAD only\n"
-					     : "bad request\n");
+		respond_text(s, c, rc,
+			     rc == 405 ? "GET or HEAD only\n"
+				       : "bad request\n");
 }
 
 static void

@@ -47,7 +47,8 @@ status_snapshot_begin(struct status_snapshot *s)
 {
 	uint32_t seq = atomic_load_explicit(&s->shm->seq, memory_order_relaxed);
 
-	/* Odd: readers that start now retry; the fence orders the data after. */
+	/* Odd: readers that start now retry; the fence orders the data after.
+	 */
 	atomic_store_explicit(&s->shm->seq, seq | 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	return s->shm;
@@ -73,8 +74,8 @@ status_snapshot_read(const struct status_snapshot *s, struct status_state *st,
 	int tries, n;
 
 	for (tries = 0; tries < 10000; tries++) {
-		uint32_t a = atomic_load_explicit(
-			(_Atomic uint32_t *)&shm->seq, memory_order_acquire);
+		uint32_t a = atomic_load_explicit((_Atomic uint32_t *)&shm->seq,
+						  memory_order_acquire);
 
 		if (a == 0)
 			return false;

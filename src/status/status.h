@@ -54,8 +54,8 @@ struct status_result {
 /* One worker table slot; slot i is scoreboard slot i. */
 struct status_worker {
 	int32_t used, number, generation, state, pid, restarts;
-	int32_t in_process; /* its scoreboard slot is written */
-	int32_t crash_loop; /* respawning after a backoff */
+	int32_t in_process;	      /* its scoreboard slot is written */
+	int32_t crash_loop;	      /* respawning after a backoff */
 	int64_t started_ms, ready_ms; /* CLOCK_MONOTONIC, as proc_now_ms */
 	char last_exit[96];
 };
@@ -64,7 +64,7 @@ struct status_worker {
 struct status_state {
 	int32_t master_pid, generation, wanted, ready, starting, stopping_n;
 	int32_t min_ready, nlisteners;
-	int32_t hi; /* slots past this one are unused */
+	int32_t hi;	  /* slots past this one are unused */
 	int32_t draining; /* reported not ready while serving (reserved) */
 	int32_t stopping; /* the master is stopping */
 	int32_t upgrading, old_master; /* a new master starts / took over */
@@ -110,7 +110,7 @@ struct status_plan {
 	struct scoreboard sb;
 	int nls;			/* listeners at fds 3… */
 	unsigned roles[STATUS_OWN_MAX]; /* enum status_role bits, per fd */
-	int ping_fd;			/* 3 + nls: the socketpair to the master */
+	int ping_fd; /* 3 + nls: the socketpair to the master */
 };
 
 /* The status process's main (serve.c): returns its exit status. */
@@ -126,7 +126,7 @@ struct status_buf {
 void status_buf_printf(struct status_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void status_buf_put(struct status_buf *b, const char *s, size_t n);
-void status_buf_json(struct status_buf *b, const char *s); /* "quoted" */
+void status_buf_json(struct status_buf *b, const char *s);  /* "quoted" */
 void status_buf_label(struct status_buf *b, const char *s); /* Prometheus */
 void status_buf_free(struct status_buf *b);
 
@@ -157,7 +157,7 @@ uint64_t status_rss(pid_t pid);
  * with (400, 405, 414, 431, 505).
  */
 #define STATUS_HEAD_MAX 4096
-int status_http_parse(const char *head, size_t len, char *path,
-		      size_t pathlen, bool *is_head);
+int status_http_parse(const char *head, size_t len, char *path, size_t pathlen,
+		      bool *is_head);
 
 #endif

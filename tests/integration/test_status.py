@@ -8,9 +8,9 @@ from conftest import wait_for, http_get
 
 def status_port(h, name):
     m = wait_for(lambda: re.search(
-        r"status process listens on 127\.0\.0\.1:(\d+) \(" + name, h.log()),
+        r"status process listens on (127\.0\.0\.\d):(\d+) \(" + name, h.log()),
         what="status listener in the log")
-    return int(m.group(1))
+    return m.group(1), int(m.group(2))
 
 
 def get(port, path):
@@ -25,9 +25,9 @@ def get(port, path):
 def test_metrics_health_agent(herd):
     h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "2",
               "--metrics-listen", "127.0.0.1:0",
-              "--agent-listen", "127.0.0.1:0"])
-    mport = status_port(h, "herd-metrics")
-    aport = status_port(h, "herd-agent")
+              "--agent-listen", "127.0.0.2:0"])
+    _, mport = status_port(h, "herd-metrics")
+    ahost, aport = status_port(h, "herd-agent")
     wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
     port = h.port()
     for _ in range(5):
@@ -42,7 +42,7 @@ def test_metrics_health_agent(herd):
     assert get(mport, "/livez")[0] == 200
     code, body = get(mport, "/status.json")
     assert code == 200 and '"workers":[{' in body
-    s = socket.create_connection(("127.0.0.1", aport))
+    s = socket.create_connection((ahost, aport))
     assert s.recv(100) == b"ready up 100%\n"
     s = socket.create_connection(("127.0.0.1", mport))
     s.sendall(b"GARBAGE\r\n\r\n")
