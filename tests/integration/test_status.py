@@ -47,3 +47,31 @@ def test_metrics_health_agent(herd):
     s = socket.create_connection(("127.0.0.1", mport))
     s.sendall(b"GARBAGE\r\n\r\n")
     assert s.recv(100).startswith(b"HTTP/1.1 400")
+
+
+def test_respawn_and_upgrade(herd):
+    """Killed, the status process is respawned and serves again."""
+    import os
+    import signal
+    from conftest import children
+    h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "1",
+              "--metrics-listen", "127.0.0.1:0"])
+    _, mport = status_port(h, "herd-metrics")
+    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
+
+    def status_child(master):
+        for pid in children(master):
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() == "herd-status":
+                        return pid
+            except OSError:
+                pass
+        return None
+
+    first = wait_for(lambda: status_child(h.pid), what="status child")
+    os.kill(first, signal.SIGKILL)
+    wait_for(lambda: status_child(h.pid) not in (None, first),
+             what="a new status child")
+    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz again")
+    h.wait_log("status process .*respawn")
