@@ -75,3 +75,38 @@ def test_respawn_and_upgrade(herd):
              what="a new status child")
     wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz again")
     h.wait_log("status process .*respawn")
+
+
+def test_runs_as_user_without_capabilities(herd):
+    """With user set: the status process has no capabilities, seccomp on,
+    and its snapshot and scoreboard are read-only."""
+    import os
+    import pwd
+    from conftest import children
+    if os.getuid() != 0:
+        import pytest
+        pytest.skip("needs root to change user")
+    h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "1",
+              "--user", "nobody", "--metrics-listen", "127.0.0.1:0"])
+    _, mport = status_port(h, "herd-metrics")
+    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
+
+    def status_child():
+        for pid in children(h.pid):
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() == "herd-status":
+                        return pid
+            except OSError:
+                pass
+        return None
+
+    pid = wait_for(status_child, what="status child")
+    with open(f"/proc/{pid}/status") as f:
+        st = dict(line.split(":", 1) for line in f if ":" in line)
+    assert st["CapEff"].strip() == "0000000000000000"
+    assert st["Seccomp"].strip() == "2"
+    assert int(st["Uid"].split()[0]) == pwd.getpwnam("nobody").pw_uid
+    with open(f"/proc/{pid}/maps") as f:
+        maps = f.read()
+    assert "rw-s" not in maps  # no writable shared mapping left
