@@ -1,4 +1,5 @@
 """The status process: metrics, status JSON, health and agent-check."""
+import os
 import re
 import socket
 import urllib.request
@@ -110,3 +111,29 @@ def test_runs_as_user_without_capabilities(herd):
     with open(f"/proc/{pid}/maps") as f:
         maps = f.read()
     assert "rw-s" not in maps  # no writable shared mapping left
+
+
+def test_status_page_in_chromium(herd, tmp_path):
+    """The page, loaded in headless Chromium, shows one row per worker."""
+    import shutil
+    import subprocess
+    import pytest
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium not installed (scripts/install-deps.sh)")
+    h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "2",
+              "--metrics-listen", "127.0.0.1:0"])
+    _, mport = status_port(h, "herd-metrics")
+    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
+    code, body = get(mport, "/")
+    assert code == 200 and "<table" in body
+    url = f"http://127.0.0.1:{mport}/"
+    base = ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            "--virtual-time-budget=3000"]
+    shot = str(tmp_path / "status.png")
+    subprocess.run(base + ["--window-size=1200,800", f"--screenshot={shot}",
+                           url], capture_output=True, timeout=60)
+    print(f"status page screenshot: {shot}")
+    dom = subprocess.run(base + ["--dump-dom", url], capture_output=True,
+                         text=True, timeout=60).stdout
+    assert dom.count('class="worker"') == 2, dom
+    assert os.path.getsize(shot) > 0
