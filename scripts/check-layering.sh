@@ -8,6 +8,7 @@
 #                  API (herd_*, in worker/) as any app does
 #   3  worker      runs an app through struct herd_app's function pointers,
 #                  never by name: a call up through a pointer is a plugin
+#      status      the status process (metrics, page, health, agent)
 #   2  cli
 #   1  listen proc notify scoreboard http
 #   0  fd log confine isolate
@@ -28,7 +29,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 layers="fd=0 log=0 confine=0 isolate=0 listen=1 proc=1 notify=1 scoreboard=1 http=1 cli=2
-worker=3 apps=4 master=5 main=6"
+worker=3 status=3 apps=4 master=5 main=6"
 
 layer() {
 	for l in $layers; do

@@ -14,7 +14,8 @@ else
 	python3-pytest curl procps systemd util-linux wrk
 	pkg-config nodejs binutils
 	mandoc man-db debhelper dpkg-dev adduser
-	gunicorn uvicorn unicorn puma lighttpd nginx-light uwsgi-core uwsgi-plugin-python3"
+	gunicorn uvicorn unicorn puma lighttpd nginx-light uwsgi-core uwsgi-plugin-python3
+	python3-prometheus-client chromium haproxy"
 fi
 missing=""
 for p in $pkgs; do

@@ -228,6 +228,9 @@ struct config {
 	int max_unavailable; /* default 0 */
 	enum cli_handover upgrade_handover; /* default auto */
 	char *control_socket;		    /* NULL = derived */
+	/* The status process (src/status): its listeners, NULL: none. */
+	char *metrics_listen, *status_listen, *health_listen, *agent_listen;
+	int min_ready; /* ready workers for /readyz; default 1 */
 
 	/*
 	 * The worker program: everything after `--` on the command line, or

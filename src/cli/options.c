@@ -236,6 +236,22 @@ set_string(const struct cli_option *o, struct config *cfg, const char *value,
 	return 0;
 }
 
+/*
+ * The status process's listeners (metrics-listen …): one address each,
+ * checked like `listen` now, kept as text; the master parses it again when
+ * it binds (master/statusproc.c).
+ */
+static int
+set_listen_text(const struct cli_option *o, struct config *cfg,
+		const char *value, char *why, size_t whylen)
+{
+	struct listen_spec spec;
+
+	if (listen_parse(value, 0, &spec, why, whylen) < 0)
+		return -EINVAL;
+	return set_string(o, cfg, value, why, whylen);
+}
+
 /* The actions (-t, -h, -V) store the row's min in the action field. */
 static int
 set_action(const struct cli_option *o, struct config *cfg, const char *value,
@@ -968,6 +984,55 @@ static const struct cli_option options[] = {
 			"one herd was started as, looked up again)",
 	},
 	{
+		.name = "metrics-listen",
+		.metavar = "ADDR",
+		.store = CLI_STORE_STRING,
+		FIELD(metrics_listen),
+		.set = set_listen_text,
+		.help = "serve Prometheus metrics at /metrics on ADDR (and the "
+			"status page, unless status-listen is set); a private "
+			"address",
+	},
+	{
+		.name = "status-listen",
+		.metavar = "ADDR",
+		.store = CLI_STORE_STRING,
+		FIELD(status_listen),
+		.set = set_listen_text,
+		.help = "serve the live status page at / and /status.json on "
+			"ADDR; a private address",
+	},
+	{
+		.name = "health-listen",
+		.metavar = "ADDR",
+		.store = CLI_STORE_STRING,
+		FIELD(health_listen),
+		.set = set_listen_text,
+		.help = "serve /readyz and /livez for balancers on ADDR (may "
+			"be "
+			"the metrics or status address)",
+	},
+	{
+		.name = "agent-listen",
+		.metavar = "ADDR",
+		.store = CLI_STORE_STRING,
+		FIELD(agent_listen),
+		.set = set_listen_text,
+		.help = "answer haproxy's agent-check on ADDR (ready up N%, "
+			"drain, down)",
+	},
+	{
+		.name = "min-ready",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(min_ready),
+		.min = 0,
+		.max = CLI_WORKERS_MAX,
+		.set = set_int,
+		.def = "1",
+		.help = "ready workers needed for /readyz to say ready",
+	},
+	{
 		.name = "control-socket",
 		.metavar = "PATH",
 		.store = CLI_STORE_STRING,
@@ -1484,6 +1549,7 @@ cli_config_init(struct config *cfg)
 	cfg->exec_settle_ms = 1000;
 	cfg->boot_timeout_ms = 60 * 1000;
 	cfg->restart_burst = 5;
+	cfg->min_ready = 1;
 	cfg->restart_interval_ms = 10 * 1000;
 	cfg->crash_loop = CLI_CRASH_LOOP_RETRY;
 	cfg->timeout_ms = CLI_TIMEOUT_AUTO;

@@ -179,6 +179,8 @@ master_config_check(const struct config *cfg, char *err, size_t errlen)
 		if (rc < 0)
 			return refuse(cfg, "app", err, errlen, "%s", why);
 	}
+	if (statusproc_check(cfg, why, sizeof(why)) < 0)
+		return refuse(cfg, "agent-listen", err, errlen, "%s", why);
 	rc = check_log(cfg, "log", cfg->log, err, errlen);
 	if (rc == 0)
 		rc = check_log(cfg, "access-log", cfg->access_log, err, errlen);

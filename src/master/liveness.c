@@ -79,10 +79,11 @@ describe_activity(pid_t pid, char *buf, size_t len)
 }
 
 static void
-kill_worker(struct worker *w)
+kill_worker(struct master *m, struct worker *w)
 {
 	w->watchdog_at_ms = 0;
 	w->timed_out = true;
+	m->counts.timeouts_killed++;
 	worker_kill(w);
 }
 
@@ -138,7 +139,7 @@ check_in_process(struct master *m, struct worker *w, int64_t now)
 			 scoreboard_phase_name(v.phase),
 			 (double)(now - v.busy_ms) / 1000.0,
 			 (double)m->cfg->timeout_ms / 1000.0, doing);
-	kill_worker(w);
+	kill_worker(m, w);
 }
 
 void
@@ -163,5 +164,5 @@ liveness_check(struct master *m, struct worker *w, int64_t now)
 		 w->number, (int)w->pid, w->generation,
 		 (double)(now - w->last_ping_ms) / 1000.0,
 		 (double)m->cfg->timeout_ms / 1000.0, doing);
-	kill_worker(w);
+	kill_worker(m, w);
 }

@@ -48,13 +48,15 @@ static void
 arm_timer(struct master *m)
 {
 	int64_t next = workers_next_deadline(m), up = upgrade_deadline(m);
-	int64_t ctl = control_deadline(m);
+	int64_t ctl = control_deadline(m), st = statusproc_deadline(m);
 	struct itimerspec its;
 
 	if (up != 0 && (next == 0 || up < next))
 		next = up;
 	if (ctl != 0 && (next == 0 || ctl < next))
 		next = ctl;
+	if (st != 0 && (next == 0 || st < next))
+		next = st;
 	if (next == m->timer_armed_ms)
 		return;
 	memset(&its, 0, sizeof(its));
@@ -325,6 +327,18 @@ dispatch(struct master *m, uint64_t tag, uint32_t events)
 		if (m->upgrade.pidfd >= 0)
 			upgrade_reap(m);
 		return;
+	case MASTER_TAG_STATUS_PIDFD:
+		if (m->status.pidfd >= 0)
+			statusproc_reap(m);
+		return;
+	case MASTER_TAG_STATUS_REPORT:
+		if (m->status.report_fd >= 0)
+			statusproc_on_report(m);
+		return;
+	case MASTER_TAG_STATUS_PING:
+		if (m->status.ping_fd >= 0)
+			statusproc_on_ping(m);
+		return;
 	case MASTER_TAG_UPGRADE_REPORT:
 		if (m->upgrade.report_fd >= 0)
 			upgrade_on_report(m);
@@ -346,6 +360,7 @@ master_loop(struct master *m)
 		workers_on_timer(m, now);
 		upgrade_on_timer(m, now);
 		control_on_timer(m, now);
+		statusproc_on_timer(m, now);
 		/* After any event: roll on, report readiness, free retirees. */
 		reload_step(m);
 		master_check_ready(m);
@@ -358,6 +373,11 @@ master_loop(struct master *m)
 				master_reload(m, "HUP (queued)", why,
 					      sizeof(why));
 		}
+		/*
+		 * Whatever this turn changed, the status process sees: one
+		 * publish per turn, and none while the master sleeps.
+		 */
+		statusproc_publish(m);
 		if (m->stop != MASTER_RUNNING && workers_live(m) == 0)
 			return m->exit_status;
 		arm_timer(m);

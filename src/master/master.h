@@ -22,6 +22,7 @@
 #include "notify/notify.h"
 #include "proc/proc.h"
 #include "scoreboard/scoreboard.h"
+#include "status/status.h"
 
 /*
  * Crash loops. A worker younger than MASTER_YOUNG_MS at death, or one
@@ -175,6 +176,25 @@ struct upgrade {
 	char version[64];
 };
 
+/* The status process (statusproc.c). */
+struct statusproc {
+	struct status_snapshot snap;
+	struct listener ls[STATUS_OWN_MAX];
+	unsigned roles[STATUS_OWN_MAX];
+	int nls;   /* 0: none configured */
+	pid_t pid; /* 0: not running */
+	int pidfd, report_fd;
+	int ping_fd; /* our end of its /livez socketpair */
+	bool stop_sent;
+	int64_t started_ms, respawn_at_ms, backoff_ms;
+};
+
+/* Counters for metrics, kept by the master since it started. */
+struct master_counts {
+	uint64_t restarts, timeouts_killed;
+	uint64_t reloads_ok, reloads_failed, upgrades_ok, upgrades_failed;
+};
+
 enum master_stop {
 	MASTER_RUNNING,
 	MASTER_STOP_GRACEFUL,
@@ -248,6 +268,11 @@ struct master {
 	struct master_result last_reload;
 	struct master_result last_upgrade;
 	/* In-process mode (app.c). */
+	/* The status process, and what it reports beyond the table. */
+	struct statusproc status;
+	struct master_counts counts;
+	bool draining;	      /* reported not ready while serving (reserved) */
+	int64_t started_at_s; /* wall clock */
 	const struct herd_app *linked; /* herd_main()'s app, or NULL */
 	struct herd_app app;	       /* the preloaded app */
 	void *app_handle;	       /* its dlopen handle, or NULL */
@@ -268,6 +293,9 @@ enum master_tag {
 	MASTER_TAG_UPGRADE_PIDFD,
 	MASTER_TAG_UPGRADE_REPORT,
 	MASTER_TAG_SECCOMP,
+	MASTER_TAG_STATUS_PIDFD,
+	MASTER_TAG_STATUS_REPORT,
+	MASTER_TAG_STATUS_PING,
 };
 
 #define MASTER_TAG(type, slot) (((uint64_t)(type) << 32) | (uint32_t)(slot))
@@ -514,6 +542,30 @@ int master_set_workers(struct master *m, int n, char *why, size_t whylen);
  */
 void master_outcome(struct master *m, enum control_wait kind, bool ok,
 		    const char *why, const char *then);
+
+/*
+ * The status process (statusproc.c). check: its keys for -t and start.
+ * listen: its listeners, inherited (fds, names; marking taken) or bound.
+ * create: the snapshot (before any fork). publish: after each loop turn.
+ * heir_listeners: the workers' listeners and its, for a new master.
+ */
+int statusproc_check(const struct config *cfg, char *err, size_t errlen);
+int statusproc_listen(struct master *m, const int *fds, char *const *names,
+		      int nfds, bool *taken);
+int statusproc_create(struct master *m);
+void statusproc_publish(struct master *m);
+void statusproc_start(struct master *m);
+bool statusproc_reap(struct master *m);
+void statusproc_on_report(struct master *m);
+void statusproc_on_ping(struct master *m);
+int64_t statusproc_deadline(const struct master *m);
+void statusproc_on_timer(struct master *m, int64_t now);
+void statusproc_stop(struct master *m);
+int statusproc_heir_listeners(const struct master *m, struct listener **out);
+/* The status process's confinement: no capabilities, seccomp as workers'. */
+int master_privileges_prepare_status(const struct config *cfg,
+				     struct master_privileges *pv, char *err,
+				     size_t errlen);
 
 /* A growing JSON document (json.c). */
 struct json {

@@ -318,3 +318,36 @@ worker_seccomp_stop(struct master *m, struct worker *w)
 	w->seccomp_sock = -1;
 	w->seccomp_denied = false;
 }
+
+/*
+ * The status process runs herd's own code only, so it gets less than any
+ * worker may: no capabilities at all, whatever `capabilities` says for the
+ * workers, and seccomp's default policy whenever the workers get a filter
+ * (a denied call kills it: it has no master-side listener to report to).
+ */
+int
+master_privileges_prepare_status(const struct config *cfg,
+				 struct master_privileges *pv, char *err,
+				 size_t errlen)
+{
+	enum confine_seccomp_mode mode = seccomp_mode(cfg);
+	int rc;
+
+	memset(pv, 0, sizeof(*pv));
+	pv->plan.landlock_fd = -1;
+	pv->plan.seccomp_sock = -1;
+	pv->sock = -1;
+	pv->plan.caps_set = true;
+	pv->plan.caps = 0;
+	pv->plan.cap_last = confine_cap_last();
+	pv->plan.setpcap = confine_caps_have(CAP_SETPCAP);
+	if (mode != CONFINE_SECCOMP_OFF)
+		mode = CONFINE_SECCOMP_DEFAULT;
+	rc = confine_seccomp_build(mode, NULL, NULL, CONFINE_SECCOMP_DENY_KILL,
+				   &pv->prog, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (pv->prog.len > 0)
+		pv->plan.seccomp = &pv->prog;
+	return 0;
+}

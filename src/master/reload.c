@@ -46,6 +46,10 @@ master_outcome(struct master *m, enum control_wait kind, bool ok,
 		log_error("master: %s: %s%s%s", what, why, then ? "; " : "",
 			  then ? then : "");
 	record(m, reload ? &m->last_reload : &m->last_upgrade, ok, why);
+	if (reload)
+		ok ? m->counts.reloads_ok++ : m->counts.reloads_failed++;
+	else
+		ok ? m->counts.upgrades_ok++ : m->counts.upgrades_failed++;
 	control_outcome(m, kind, ok, why);
 	/*
 	 * A reload ends the RELOADING=1 it told systemd with READY=1. An

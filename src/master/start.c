@@ -145,6 +145,10 @@ open_listeners(struct master *m)
 			taken[i] = true;
 		}
 	}
+	/* The status process's listeners, by their names (herd-metrics …). */
+	rc = statusproc_listen(m, fds, names, nfds, taken);
+	if (rc < 0)
+		goto out;
 	for (i = 0; i < nfds; i++)
 		if (!taken[i]) {
 			log_warn("master: inherited fd %d (%s) matches no "
@@ -242,9 +246,11 @@ open_worker_table(struct master *m)
 	if (m->slots == NULL)
 		return -ENOMEM;
 	rc = scoreboard_create(&m->sb, m->nslots);
-	if (rc < 0)
+	if (rc < 0) {
 		log_error("master: scoreboard: %s", strerror(-rc));
-	return rc;
+		return rc;
+	}
+	return statusproc_create(m);
 }
 
 /* The workers' credentials, and the app (loaded here with preload). */
@@ -364,6 +370,8 @@ master_start(struct master *m)
 	log_info("master: workers get: %s", what);
 	master_isolation_describe(m->cfg, what, sizeof(what));
 	log_info("master: workers are isolated: %s", what);
+	m->started_at_s = (int64_t)time(NULL);
+	statusproc_start(m);
 	workers_ensure(m);
 	daemon_ready(m);
 	return 0;
@@ -374,6 +382,7 @@ master_finish(struct master *m)
 {
 	int i;
 
+	statusproc_stop(m);
 	for (i = 0; i < m->nlisteners; i++) {
 		/* After a handover the sockets and their paths are the new
 		 * master's: close ours, unlink nothing. */

@@ -208,14 +208,19 @@ successor_plan(struct master *m, struct listen_handover *ho,
 {
 	static const int stdio[3] = {0, 1, 2};
 	char *vars[UPGRADE_VARS_MAX];
-	int nvars, rc;
+	struct listener *ls = NULL;
+	int nvars, nls, rc;
 
-	nvars = upgrade_vars(m, vars);
-	rc = nvars < 0 ? nvars
-		       : listen_handover_build(ho, LISTEN_HEIR_MASTER, stdio,
-					       m->listeners, m->nlisteners,
-					       environ, vars, nvars, NULL);
+	/* The workers' listeners, then the status process's (by name). */
+	memset(vars, 0, sizeof(vars));
+	nls = statusproc_heir_listeners(m, &ls);
+	nvars = nls < 0 ? nls : upgrade_vars(m, vars);
+	rc = nvars < 0
+		     ? nvars
+		     : listen_handover_build(ho, LISTEN_HEIR_MASTER, stdio, ls,
+					     nls, environ, vars, nvars, NULL);
 	free_vars(vars);
+	free(ls);
 	if (rc < 0)
 		return rc;
 	memset(plan, 0, sizeof(*plan));

@@ -749,6 +749,7 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 	} else if (crash_loop(m, w, up, expected, now)) {
 		w->respawn_at_ms = now + next_backoff(w);
 		w->restarts++;
+		m->counts.restarts++;
 		if (w->failures > 1)
 			snprintf(next, sizeof(next),
 				 "respawn in %.1f s (crash loop: %d failures "
@@ -762,6 +763,7 @@ worker_exited(struct master *m, struct worker *w, const siginfo_t *si)
 	} else {
 		w->backoff_ms = 0;
 		w->restarts++;
+		m->counts.restarts++;
 		w->respawn_at_ms = now;
 		snprintf(next, sizeof(next), "respawn now");
 	}
@@ -881,6 +883,11 @@ workers_reap_all(struct master *m)
 		    (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
 		     si.si_code == CLD_DUMPED)) {
 			if (!upgrade_reap(m))
+				return;
+			continue;
+		}
+		if (m->status.pid > 0 && si.si_pid == m->status.pid) {
+			if (!statusproc_reap(m))
 				return;
 			continue;
 		}
