@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -120,7 +122,7 @@ cli_control_path(const struct config *cfg, char *buf, size_t len, bool *own_dir)
 static const struct {
 	const char *name;
 	enum cli_ctl_verb verb;
-	bool count;
+	bool count; /* takes a count; else quit's --wait, else nothing */
 } verbs[] = {
 	{"status", CLI_CTL_STATUS, false},
 	{"reload", CLI_CTL_RELOAD, false},
@@ -129,6 +131,8 @@ static const struct {
 	{"stop", CLI_CTL_STOP, false},
 	{"quit", CLI_CTL_QUIT, false},
 	{"reopen-logs", CLI_CTL_REOPEN_LOGS, false},
+	{"drain", CLI_CTL_DRAIN, false},
+	{"undrain", CLI_CTL_UNDRAIN, false},
 };
 
 /* Digits only: no sign, no space, no 0x; strtol would take all three. */
@@ -183,15 +187,22 @@ cli_ctl_parse(const char *line, size_t len, struct cli_ctl_request *req,
 	if (i == sizeof(verbs) / sizeof(verbs[0])) {
 		snprintf(why, whylen,
 			 "unknown command \"%.*s\" (known: status, reload, "
-			 "upgrade, workers N, stop, quit, reopen-logs)",
+			 "upgrade, workers N, stop, quit [--wait], "
+			 "reopen-logs, drain, undrain)",
 			 (int)(vlen < 64 ? vlen : 64), line);
 		return -ENOENT;
 	}
 	req->verb = verbs[i].verb;
 	req->count = 0;
+	req->wait = false;
 	if (!verbs[i].count) {
 		if (sp == NULL)
 			return 0;
+		if (req->verb == CLI_CTL_QUIT && len - vlen - 1 == 6 &&
+		    memcmp(sp + 1, "--wait", 6) == 0) {
+			req->wait = true;
+			return 0;
+		}
 		snprintf(why, whylen, "%s takes no argument", verbs[i].name);
 		return -EINVAL;
 	}
@@ -212,15 +223,33 @@ ctl_usage(const char *why)
 		"herd ctl: %s\n"
 		"usage: herd ctl [-c FILE | --pid-file PATH | "
 		"--control-socket PATH] COMMAND\n"
-		"commands: status, reload, upgrade, workers N, stop, quit, "
-		"reopen-logs\n",
+		"commands: status, reload, upgrade, workers N, stop, "
+		"quit [--wait], reopen-logs, drain, undrain\n",
 		why);
 	return CLI_EX_USAGE;
 }
 
+/*
+ * quit --wait: the master keeps the connection open until it exits, and
+ * the pidfd of the process that answered says exactly when it has gone
+ * (EOF alone comes when it closes its sockets, a moment before). A pid
+ * of another pid namespace reads as 0: then EOF is all there is.
+ */
+static void
+wait_gone(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd < 0)
+		return;
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+}
+
 /* Sends line, copies the answer to stdout. Returns the exit status. */
 static int
-converse(const char *path, const char *line)
+converse(const char *path, const char *line, bool wait)
 {
 	struct sockaddr_un sun;
 	struct ucred cred = {.uid = (uid_t)-1};
@@ -229,7 +258,7 @@ converse(const char *path, const char *line)
 	char *answer = NULL;
 	size_t alen = 0;
 	ssize_t n;
-	int fd, rc, send_err;
+	int fd, rc, send_err, pidfd = -1;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -260,6 +289,12 @@ converse(const char *path, const char *line)
 		return CTL_EX_NOPERM;
 	}
 	/*
+	 * Taken before asking (close-on-exec, as every pidfd): the pid
+	 * cannot be reused while we hold it.
+	 */
+	if (wait && cred.pid > 0)
+		pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+	/*
 	 * A refused peer is answered and dropped at once, so sending may
 	 * fail (EPIPE) while the answer waits to be read: read it anyway.
 	 */
@@ -277,6 +312,8 @@ converse(const char *path, const char *line)
 	}
 	close(fd);
 	if (answer == NULL) {
+		if (pidfd >= 0)
+			close(pidfd);
 		fprintf(stderr, "herd ctl: %s: %s\n", path,
 			send_err ? strerror(send_err)
 				 : "the master closed the connection without "
@@ -284,7 +321,12 @@ converse(const char *path, const char *line)
 		return CTL_EX_UNAVAILABLE;
 	}
 	fputs(answer, stdout);
+	fflush(stdout);
 	rc = strncmp(answer, "{\"ok\":true", 10) == 0 ? 0 : 1;
+	if (rc == 0)
+		wait_gone(pidfd);
+	else if (pidfd >= 0)
+		close(pidfd);
 	if (rc != 0) {
 		const char *e = strstr(answer, "\"error\":\"");
 
@@ -356,5 +398,5 @@ cli_ctl_main(int argc, char **argv)
 		return ctl_usage(err);
 	line[n] = '\n';
 	line[n + 1] = '\0';
-	return converse(path, line);
+	return converse(path, line, rc == 0 && req.wait);
 }

@@ -222,6 +222,8 @@ master_status_json(struct master *m)
 	json_raw(&j, "%d", m->wanted);
 	json_key(&j, "started");
 	json_raw(&j, "%.3f", wall(m->started_ms));
+	json_key(&j, "draining");
+	json_raw(&j, master_draining(m) ? "true" : "false");
 	json_key(&j, "reloading");
 	json_raw(&j, m->rolling ? "true" : "false");
 	json_key(&j, "upgrade");

@@ -32,7 +32,7 @@
 extern char **environ;
 
 #define UPGRADE_GRACE_MS 10000
-#define UPGRADE_VARS_MAX 4
+#define UPGRADE_VARS_MAX 5
 
 static void
 free_vars(char **vars)
@@ -62,7 +62,9 @@ upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
 	    asprintf(&vars[n++], "NOTIFY_SOCKET=%s", m->notify_addr) < 0 ||
 	    (m->systemd_notify != NULL &&
 	     asprintf(&vars[n++], "HERD_SYSTEMD_NOTIFY=%s", m->systemd_notify) <
-		     0)) {
+		     0) ||
+	    /* A drained host stays drained across an upgrade. */
+	    (m->draining && asprintf(&vars[n++], "HERD_DRAINING=1") < 0)) {
 		/* asprintf leaves its pointer undefined on failure; the
 		 * caller frees the rest. */
 		vars[n - 1] = NULL;
@@ -87,6 +89,7 @@ upgrade_take_environment(struct master *m)
 			m->parent_notify = strdup(notify);
 		if (systemd != NULL)
 			m->systemd_notify = strdup(systemd);
+		m->draining = getenv("HERD_DRAINING") != NULL;
 	} else if (notify != NULL) {
 		m->systemd_notify = strdup(notify);
 	}
@@ -94,6 +97,7 @@ upgrade_take_environment(struct master *m)
 	unsetenv("HERD_SYSTEMD_NOTIFY");
 	unsetenv("HERD_UPGRADE_FROM");
 	unsetenv("HERD_UPGRADE_GENERATION");
+	unsetenv("HERD_DRAINING");
 }
 
 /*
