@@ -11,7 +11,7 @@ elif [ "${1:-}" = bench ]; then
 	pkgs="make gcc libc6-dev wrk nginx-light"
 else
 	pkgs="make gcc libc6-dev clang libclang-rt-14-dev clang-format
-	python3-pytest curl procps systemd util-linux wrk
+	python3-pytest python3-yaml haproxy curl procps systemd util-linux wrk
 	pkg-config nodejs binutils
 	mandoc man-db debhelper dpkg-dev adduser
 	gunicorn uvicorn unicorn puma lighttpd nginx-light uwsgi-core uwsgi-plugin-python3

@@ -120,18 +120,22 @@ enum cli_ctl_verb {
 	CLI_CTL_STOP,
 	CLI_CTL_QUIT,
 	CLI_CTL_REOPEN_LOGS,
+	CLI_CTL_DRAIN,
+	CLI_CTL_UNDRAIN,
 };
 
 struct cli_ctl_request {
 	enum cli_ctl_verb verb;
 	int count; /* workers N: 0..CLI_WORKERS_MAX */
+	bool wait; /* quit --wait: answered when the master has gone */
 };
 
 /*
  * The control protocol's one parser, for both sides: the client checks
  * what it is about to send, the master what it received. line is one
  * command line without its newline, len bytes (a NUL among them is an
- * error): a verb, and for `workers` one space and a count of digits only.
+ * error): a verb, and for `workers` one space and a count of digits only,
+ * for `quit` optionally one space and `--wait`.
  * Only printable ASCII is accepted. Returns 0 with *req filled, -ENOENT
  * for an unknown verb, -EINVAL for anything else malformed; on error a
  * sentence for the user in why.
@@ -203,6 +207,8 @@ struct config {
 	int nlisten;
 	int workers;		     /* default: one per online CPU */
 	int64_t graceful_timeout_ms; /* default 30 s */
+	int64_t shutdown_delay_ms;   /* drained before a stop; default 0 */
+	int min_ready;		     /* ready workers for "ready"; 1 */
 	int stop_signal;	     /* default SIGTERM */
 	int reopen_signal;	     /* default 0 = none */
 	char *pid_file;		     /* NULL = none */
@@ -230,7 +236,6 @@ struct config {
 	char *control_socket;		    /* NULL = derived */
 	/* The status process (src/status): its listeners, NULL: none. */
 	char *metrics_listen, *status_listen, *health_listen, *agent_listen;
-	int min_ready; /* ready workers for /readyz; default 1 */
 
 	/*
 	 * The worker program: everything after `--` on the command line, or

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -121,7 +123,7 @@ cli_control_path(const struct config *cfg, char *buf, size_t len, bool *own_dir)
 static const struct {
 	const char *name;
 	enum cli_ctl_verb verb;
-	bool count;
+	bool count; /* takes a count; else quit's --wait, else nothing */
 } verbs[] = {
 	{"status", CLI_CTL_STATUS, false},
 	{"reload", CLI_CTL_RELOAD, false},
@@ -130,6 +132,8 @@ static const struct {
 	{"stop", CLI_CTL_STOP, false},
 	{"quit", CLI_CTL_QUIT, false},
 	{"reopen-logs", CLI_CTL_REOPEN_LOGS, false},
+	{"drain", CLI_CTL_DRAIN, false},
+	{"undrain", CLI_CTL_UNDRAIN, false},
 };
 
 /* Digits only: no sign, no space, no 0x; strtol would take all three. */
@@ -184,15 +188,22 @@ cli_ctl_parse(const char *line, size_t len, struct cli_ctl_request *req,
 	if (i == sizeof(verbs) / sizeof(verbs[0])) {
 		snprintf(why, whylen,
 			 "unknown command \"%.*s\" (known: status, reload, "
-			 "upgrade, workers N, stop, quit, reopen-logs)",
+			 "upgrade, workers N, stop, quit [--wait], "
+			 "reopen-logs, drain, undrain)",
 			 (int)(vlen < 64 ? vlen : 64), line);
 		return -ENOENT;
 	}
 	req->verb = verbs[i].verb;
 	req->count = 0;
+	req->wait = false;
 	if (!verbs[i].count) {
 		if (sp == NULL)
 			return 0;
+		if (req->verb == CLI_CTL_QUIT && len - vlen - 1 == 6 &&
+		    memcmp(sp + 1, "--wait", 6) == 0) {
+			req->wait = true;
+			return 0;
+		}
 		snprintf(why, whylen, "%s takes no argument", verbs[i].name);
 		return -EINVAL;
 	}
@@ -223,12 +234,16 @@ static const struct {
 	 "set the number of workers wanted to N (0..1024) until the next "
 	 "reload"},
 	{"stop", "", "fast stop: the workers get stop-signal at once"},
-	{"quit", "",
+	{"quit", " [--wait]",
 	 "graceful stop: the workers finish what they are doing (up to "
-	 "graceful-timeout)"},
+	 "graceful-timeout);\nwith --wait, return once the master has gone"},
 	{"reopen-logs", "",
 	 "reopen the log and the access log (after rotation), in the master "
 	 "and\nthe workers"},
+	{"drain", "",
+	 "report not ready to balancers (/readyz, agent-check) while serving "
+	 "everything\nthat arrives"},
+	{"undrain", "", "report ready again"},
 };
 
 #define CTL_NHELP (sizeof(ctl_help) / sizeof(ctl_help[0]))
@@ -311,10 +326,29 @@ ctl_command_help(const char *name)
 
 /*
  * Sends line and reads the whole answer into *answer. Returns 0, or the
- * exit status of a failure (said on stderr).
+ * exit status of a failure (said on stderr). With wait (quit --wait), an
+ * ok answer returns only once the master has gone.
  */
+/*
+ * quit --wait: the master keeps the connection open until it exits, and
+ * the pidfd of the process that answered says exactly when it has gone
+ * (EOF alone comes when it closes its sockets, a moment before). A pid
+ * of another pid namespace reads as 0: then EOF is all there is.
+ */
+static void
+wait_gone(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd < 0)
+		return;
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+}
+
 static int
-converse(const char *path, const char *line, char **answer_out)
+converse(const char *path, const char *line, bool wait, char **answer_out)
 {
 	struct sockaddr_un sun;
 	struct ucred cred = {.uid = (uid_t)-1};
@@ -323,7 +357,7 @@ converse(const char *path, const char *line, char **answer_out)
 	char *answer = NULL;
 	size_t alen = 0;
 	ssize_t n;
-	int fd, send_err;
+	int fd, send_err, pidfd = -1;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -354,6 +388,12 @@ converse(const char *path, const char *line, char **answer_out)
 		return CTL_EX_NOPERM;
 	}
 	/*
+	 * Taken before asking (close-on-exec, as every pidfd): the pid
+	 * cannot be reused while we hold it.
+	 */
+	if (wait && cred.pid > 0)
+		pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+	/*
 	 * A refused peer is answered and dropped at once, so sending may
 	 * fail (EPIPE) while the answer waits to be read: read it anyway.
 	 */
@@ -371,12 +411,18 @@ converse(const char *path, const char *line, char **answer_out)
 	}
 	close(fd);
 	if (answer == NULL) {
+		if (pidfd >= 0)
+			close(pidfd);
 		fprintf(stderr, "herd ctl: %s: %s\n", path,
 			send_err ? strerror(send_err)
 				 : "the master closed the connection without "
 				   "an answer");
 		return CTL_EX_UNAVAILABLE;
 	}
+	if (pidfd >= 0 && strncmp(answer, "{\"ok\":true", 10) == 0)
+		wait_gone(pidfd);
+	else if (pidfd >= 0)
+		close(pidfd);
 	*answer_out = answer;
 	return 0;
 }
@@ -682,7 +728,7 @@ cli_ctl_main(int argc, char **argv)
 		return ctl_usage(err);
 	line[n] = '\n';
 	line[n + 1] = '\0';
-	rc = converse(path, line, &answer);
+	rc = converse(path, line, rc == 0 && req.wait, &answer);
 	if (rc != 0)
 		return rc;
 	rc = report(answer, strcmp(words[0], "status") == 0, json, pretty);

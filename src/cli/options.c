@@ -743,6 +743,30 @@ static const struct cli_option options[] = {
 			"24h)",
 	},
 	{
+		.name = "shutdown-delay",
+		.metavar = "DURATION",
+		.store = CLI_STORE_SCALAR,
+		FIELD(shutdown_delay_ms),
+		.min = 0,
+		.max = GRACEFUL_TIMEOUT_MAX_MS,
+		.set = set_duration,
+		.def = "0",
+		.help = "on TERM or QUIT, report not ready (draining) and go "
+			"on serving this long before stopping (at most 24h)",
+	},
+	{
+		.name = "min-ready",
+		.metavar = "N",
+		.store = CLI_STORE_SCALAR,
+		FIELD(min_ready),
+		.min = 0,
+		.max = CLI_WORKERS_MAX,
+		.set = set_int,
+		.def = "1",
+		.help = "ready workers the host needs to report ready to "
+			"balancers",
+	},
+	{
 		.name = "stop-signal",
 		.metavar = "SIGNAL",
 		.store = CLI_STORE_SCALAR,
@@ -1020,17 +1044,6 @@ static const struct cli_option options[] = {
 		.set = set_listen_text,
 		.help = "answer haproxy's agent-check on ADDR (ready up N%, "
 			"drain, down)",
-	},
-	{
-		.name = "min-ready",
-		.metavar = "N",
-		.store = CLI_STORE_SCALAR,
-		FIELD(min_ready),
-		.min = 0,
-		.max = CLI_WORKERS_MAX,
-		.set = set_int,
-		.def = "1",
-		.help = "ready workers needed for /readyz to say ready",
 	},
 	{
 		.name = "control-socket",
@@ -1541,6 +1554,7 @@ cli_config_init(struct config *cfg)
 	cfg->action = CLI_ACTION_RUN;
 	cfg->workers = online_cpus();
 	cfg->graceful_timeout_ms = 30 * 1000;
+	cfg->min_ready = 1;
 	cfg->stop_signal = SIGTERM;
 	cfg->reopen_signal = 0;
 	cfg->no_new_privs = true;
@@ -1549,7 +1563,6 @@ cli_config_init(struct config *cfg)
 	cfg->exec_settle_ms = 1000;
 	cfg->boot_timeout_ms = 60 * 1000;
 	cfg->restart_burst = 5;
-	cfg->min_ready = 1;
 	cfg->restart_interval_ms = 10 * 1000;
 	cfg->crash_loop = CLI_CRASH_LOOP_RETRY;
 	cfg->timeout_ms = CLI_TIMEOUT_AUTO;

@@ -3,7 +3,8 @@
  * whose peers are checked with SO_PEERCRED (root or the master's own uid
  * only). A client sends one line, gets JSON back, and the connection
  * closes. `reload` and `upgrade` keep the connection until the outcome is
- * known, so the client can wait for it and exit non-zero on failure.
+ * known, so the client can wait for it and exit non-zero on failure;
+ * `quit --wait` keeps it until the master exits.
  *
  * Nothing a client sends can stop the master except the commands meant to:
  * a bad line, a refused peer or a vanished client is answered or dropped.
@@ -147,11 +148,36 @@ run_command(struct master *m, struct control_client *c, const char *line,
 		return;
 	case CLI_CTL_STOP:
 		reply_fmt(m, c, true, "fast stop");
-		master_begin_stop(m, MASTER_STOP_FAST, "ctl stop");
+		master_request_stop(m, MASTER_STOP_FAST, "ctl stop");
 		return;
 	case CLI_CTL_QUIT:
-		reply_fmt(m, c, true, "graceful stop");
-		master_begin_stop(m, MASTER_STOP_GRACEFUL, "ctl quit");
+		reply_fmt(m, c, true,
+			  m->stop == MASTER_RUNNING &&
+					  m->stop_delayed == MASTER_RUNNING &&
+					  m->cfg->shutdown_delay_ms > 0
+				  ? "graceful stop after shutdown-delay"
+				  : "graceful stop");
+		/* --wait: the connection closes when the master exits. */
+		c->hold = req.wait;
+		master_request_stop(m, MASTER_STOP_GRACEFUL, "ctl quit");
+		return;
+	case CLI_CTL_DRAIN:
+		reply_fmt(m, c, true,
+			  master_set_draining(m, true, "ctl drain")
+				  ? "draining"
+				  : "already draining");
+		return;
+	case CLI_CTL_UNDRAIN:
+		if (m->stop != MASTER_RUNNING ||
+		    m->stop_delayed != MASTER_RUNNING) {
+			reply_fmt(m, c, false,
+				  "the master is stopping: it stays drained");
+			return;
+		}
+		reply_fmt(m, c, true,
+			  master_set_draining(m, false, "ctl undrain")
+				  ? "drain lifted"
+				  : "not draining");
 		return;
 	case CLI_CTL_REOPEN_LOGS:
 		master_reopen_logs(m, "ctl reopen-logs");
@@ -252,7 +278,11 @@ on_writable(struct master *m, struct control_client *c)
 		return;
 	}
 	c->outoff += (size_t)n;
-	if (c->outoff == c->outlen) {
+	if (c->outoff == c->outlen && c->hold) {
+		/* Open, silent and without a deadline until we exit. */
+		c->deadline_ms = 0;
+		watch_client(m, c, 0);
+	} else if (c->outoff == c->outlen) {
 		drain(c->fd);
 		drop(m, c);
 	}

@@ -5,8 +5,8 @@
  * keeps one pending bit per standard signal, so a burst of the same signal
  * coalesces into one action and nothing runs in signal context. The single
  * timerfd always holds the earliest deadline of the worker table, an
- * upgrade or a control client, or nothing: an idle master sleeps in
- * epoll_wait without a timeout.
+ * upgrade, a control client or the shutdown-delay, or nothing: an idle master
+ * sleeps in epoll_wait without a timeout.
  */
 #include "master/master.h"
 
@@ -57,6 +57,9 @@ arm_timer(struct master *m)
 		next = ctl;
 	if (st != 0 && (next == 0 || st < next))
 		next = st;
+	if (m->stop_delayed != MASTER_RUNNING &&
+	    (next == 0 || m->stop_at_ms < next))
+		next = m->stop_at_ms;
 	if (next == m->timer_armed_ms)
 		return;
 	memset(&its, 0, sizeof(its));
@@ -108,6 +111,73 @@ master_begin_stop(struct master *m, enum master_stop how, const char *why)
 	m->stop = how;
 	announce_stopping(m);
 	workers_stop_all(m, SIGTERM, MASTER_FAST_STOP_MS);
+}
+
+void
+master_request_stop(struct master *m, enum master_stop how, const char *why)
+{
+	int64_t delay = m->cfg->shutdown_delay_ms;
+
+	if (m->stop == MASTER_RUNNING && m->stop_delayed == MASTER_RUNNING &&
+	    delay > 0) {
+		/*
+		 * A balancer or Kubernetes needs a moment to stop sending
+		 * here: report not ready and go on serving first.
+		 */
+		m->stop_delayed = how;
+		m->stop_at_ms = proc_now_ms() + delay;
+		snprintf(m->stop_why, sizeof(m->stop_why), "%s", why);
+		log_info("master: %s: draining for shutdown-delay (%.1f s) "
+			 "while serving, then a %s stop",
+			 why, (double)delay / 1000.0,
+			 how == MASTER_STOP_FAST ? "fast" : "graceful");
+		return;
+	}
+	if (m->stop_delayed != MASTER_RUNNING) {
+		/* Asked again: no more waiting, and the faster stop wins. */
+		if (m->stop_delayed > how)
+			how = m->stop_delayed;
+		m->stop_delayed = MASTER_RUNNING;
+		m->stop_at_ms = 0;
+		log_info("master: %s during shutdown-delay: stopping now", why);
+	}
+	master_begin_stop(m, how, why);
+}
+
+/* The shutdown-delay is over: the stop asked for begins. */
+static void
+delayed_stop_on_timer(struct master *m, int64_t now)
+{
+	enum master_stop how = m->stop_delayed;
+
+	if (how == MASTER_RUNNING || now < m->stop_at_ms)
+		return;
+	m->stop_delayed = MASTER_RUNNING;
+	m->stop_at_ms = 0;
+	log_info("master: shutdown-delay over");
+	master_begin_stop(m, how, m->stop_why);
+}
+
+bool
+master_set_draining(struct master *m, bool on, const char *origin)
+{
+	if (m->draining == on)
+		return false;
+	m->draining = on;
+	if (on)
+		log_info("master: %s: draining: not ready for balancers, still "
+			 "serving what arrives",
+			 origin);
+	else
+		log_info("master: %s: drain lifted: ready for balancers again",
+			 origin);
+	return true;
+}
+
+bool
+master_draining(const struct master *m)
+{
+	return m->draining || m->stop_delayed != MASTER_RUNNING;
 }
 
 /* TTIN: one worker more. */
@@ -215,11 +285,18 @@ act_upgrade(struct master *m, const char *origin)
 static void
 act_graceful_stop(struct master *m, const char *origin)
 {
-	master_begin_stop(m, MASTER_STOP_GRACEFUL, origin);
+	master_request_stop(m, MASTER_STOP_GRACEFUL, origin);
 }
 
 static void
 act_fast_stop(struct master *m, const char *origin)
+{
+	master_request_stop(m, MASTER_STOP_FAST, origin);
+}
+
+/* INT is a person at a terminal: no shutdown-delay. */
+static void
+act_interrupt(struct master *m, const char *origin)
 {
 	master_begin_stop(m, MASTER_STOP_FAST, origin);
 }
@@ -237,7 +314,7 @@ static const struct {
 	void (*act)(struct master *m, const char *origin);
 } signal_actions[] = {
 	{SIGCHLD, act_reap},	      {SIGQUIT, act_graceful_stop},
-	{SIGTERM, act_fast_stop},     {SIGINT, act_fast_stop},
+	{SIGTERM, act_fast_stop},     {SIGINT, act_interrupt},
 	{SIGTTIN, act_more},	      {SIGTTOU, act_fewer},
 	{SIGWINCH, act_stop_workers}, {SIGUSR1, master_reopen_logs},
 	{SIGHUP, act_reload},	      {SIGUSR2, act_upgrade},
@@ -361,6 +438,7 @@ master_loop(struct master *m)
 		upgrade_on_timer(m, now);
 		control_on_timer(m, now);
 		statusproc_on_timer(m, now);
+		delayed_stop_on_timer(m, now);
 		/* After any event: roll on, report readiness, free retirees. */
 		reload_step(m);
 		master_check_ready(m);

@@ -127,6 +127,7 @@ struct control_client {
 	size_t outlen, outoff;
 	enum control_wait waiting;
 	int64_t deadline_ms; /* reading or writing: dropped then */
+	bool hold; /* quit --wait: kept open after the answer until exit */
 };
 
 /* The outcome of the last reload or upgrade, for status and ctl. */
@@ -232,6 +233,15 @@ struct master {
 	int generation;	      /* of the workers being started now */
 	int generation_seq;   /* the highest generation ever started */
 	enum master_stop stop;
+	/*
+	 * Drain (`herd ctl drain`): not ready for balancers while serving
+	 * all that arrives. shutdown-delay: a stop asked for (stop_delayed)
+	 * begins at stop_at_ms, draining meanwhile.
+	 */
+	bool draining;
+	enum master_stop stop_delayed; /* MASTER_RUNNING: none pending */
+	int64_t stop_at_ms;
+	char stop_why[32];
 	int exit_status;
 	int ready_fd; /* --daemon: tell the waiting parent; -1 */
 	int64_t started_ms;
@@ -271,8 +281,7 @@ struct master {
 	/* The status process, and what it reports beyond the table. */
 	struct statusproc status;
 	struct master_counts counts;
-	bool draining;	      /* reported not ready while serving (reserved) */
-	int64_t started_at_s; /* wall clock */
+	int64_t started_at_s;	       /* wall clock */
 	const struct herd_app *linked; /* herd_main()'s app, or NULL */
 	struct herd_app app;	       /* the preloaded app */
 	void *app_handle;	       /* its dlopen handle, or NULL */
@@ -431,6 +440,21 @@ int master_unwatch(struct master *m, int fd);
  * who asked, for the log.
  */
 void master_begin_stop(struct master *m, enum master_stop how, const char *why);
+/*
+ * A stop as asked for from outside (TERM, QUIT, `herd ctl stop`/`quit`):
+ * with shutdown-delay the master drains first for that long, serving,
+ * and begins the stop when it is over (or at once on a second request).
+ */
+void master_request_stop(struct master *m, enum master_stop how,
+			 const char *why);
+/* `herd ctl drain`/`undrain`: logs the change; false when none. */
+bool master_set_draining(struct master *m, bool on, const char *origin);
+/*
+ * True while the host should get no new traffic from a balancer: drained,
+ * or in its shutdown-delay. The status snapshot publishes it; stopping is
+ * m->stop != MASTER_RUNNING.
+ */
+bool master_draining(const struct master *m);
 
 /*
  * Fills in what the operator left out: the app `static:.` (serving the

@@ -247,6 +247,8 @@ master_status_json(struct master *m)
 	iso8601(&j, m->started_ms);
 	json_key(&j, "uptime");
 	json_raw(&j, "%.3f", age(m->started_ms));
+	json_key(&j, "draining");
+	json_raw(&j, master_draining(m) ? "true" : "false");
 	json_key(&j, "reloading");
 	json_raw(&j, m->rolling ? "true" : "false");
 	json_key(&j, "upgrade");

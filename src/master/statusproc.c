@@ -239,7 +239,7 @@ statusproc_publish(struct master *m)
 	st->starting = workers_count(m, -1, WORKER_STARTING);
 	st->stopping_n = workers_count(m, -1, WORKER_STOPPING);
 	st->min_ready = m->cfg->min_ready;
-	st->draining = m->draining;
+	st->draining = master_draining(m);
 	st->stopping = m->stop != MASTER_RUNNING;
 	st->upgrading = m->upgrade.active;
 	st->old_master = 0;

@@ -33,7 +33,7 @@
 extern char **environ;
 
 #define UPGRADE_GRACE_MS 10000
-#define UPGRADE_VARS_MAX 5
+#define UPGRADE_VARS_MAX 6
 
 static void
 free_vars(char **vars)
@@ -70,7 +70,9 @@ upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
 	    (m->last_reload.done &&
 	     asprintf(&vars[n++], "HERD_UPGRADE_LAST_RELOAD=%d:%lld:%d:%s",
 		      m->last_reload.ok, (long long)m->last_reload.at_s,
-		      m->last_reload.generation, m->last_reload.reason) < 0)) {
+		      m->last_reload.generation, m->last_reload.reason) < 0) ||
+	    /* A drained host stays drained across an upgrade. */
+	    (m->draining && asprintf(&vars[n++], "HERD_DRAINING=1") < 0)) {
 		/* asprintf leaves its pointer undefined on failure; the
 		 * caller frees the rest. */
 		vars[n - 1] = NULL;
@@ -122,6 +124,7 @@ upgrade_take_environment(struct master *m)
 		snprintf(m->last_upgrade.reason, sizeof(m->last_upgrade.reason),
 			 "this master, started by master pid %.20s",
 			 getenv("HERD_UPGRADE_FROM"));
+		m->draining = getenv("HERD_DRAINING") != NULL;
 	} else if (notify != NULL) {
 		m->systemd_notify = strdup(notify);
 	}
@@ -130,6 +133,7 @@ upgrade_take_environment(struct master *m)
 	unsetenv("HERD_UPGRADE_FROM");
 	unsetenv("HERD_UPGRADE_GENERATION");
 	unsetenv("HERD_UPGRADE_LAST_RELOAD");
+	unsetenv("HERD_DRAINING");
 }
 
 /*
