@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """What confinement costs (not a test): herd's hello app with and without
 `seccomp = strict` plus `landlock`, keep-alive load, interleaved rounds,
 CPU per request in the workers and the ratio confined/plain (goal: at most

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # What confinement costs (not a test): herd's hello app with no filter
 # against `seccomp = strict` plus `landlock`, CPU per keep-alive request in
 # the same run, interleaved rounds; the ratio's goal is at most 1.03.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """HTTP benchmark (not a test): herd's hello app against nginx, keep-alive
 and Connection: close, interleaved rounds, medians and herd/nginx ratios.
 Run by bench/http.sh on the release build: bench/http.py [ROUNDS] [DURATION]

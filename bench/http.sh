@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # HTTP benchmark (not a test): herd's in-process hello app against nginx
 # answering the same 13-byte body, both with 2 workers, under wrk keep-alive
 # and Connection: close load. Runs are interleaved (herd, nginx, herd, …) so

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """What isolation costs at a spawn (not a test): the time from SIGTTIN to
 the new worker's first instruction of main (tests/helpers/stamp writes
 CLOCK_MONOTONIC there, which no namespace here changes), with no isolation

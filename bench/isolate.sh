@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # What isolation costs at a spawn (not a test): TTIN to the new worker's
 # main, without isolation and with user,pid,mount,net,uts,ipc + a rootfs;
 # both medians and the difference (goal: at most 5 ms more).

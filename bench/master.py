@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Master benchmarks (not tests): idle wakeups, TTIN-to-running and
 kill-to-replacement latency. Run by bench/master.sh on the release build."""
 import os

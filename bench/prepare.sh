@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # What every benchmark needs first: wrk and nginx (install-deps.sh's bench
 # set) and a fresh release build.
 #

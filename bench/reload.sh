@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Zero-downtime benchmark (not a test): wrk keeps keep-alive load on herd
 # supervising the keepalive test worker while herd reloads and upgrades.
 # Prints errors and p99 for a steady window, a reload window and an upgrade

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Scale benchmark (not a test): herd's in-process workers against nginx
 with many connections. Run by bench/scale.sh on the release build:
 

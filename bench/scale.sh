@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Scale benchmark (not a test): memory per idle connection, connection
 # bursts, CPU per request with many idle connections, and balance between
 # workers, herd against nginx; see bench/scale.py.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Supervision benchmark (not a test), run by bench/supervise.sh on the
 release build:
 

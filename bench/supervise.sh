@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Supervision benchmark (not a test): timeout precision, errors across
 # reloads and upgrades under load (herd and nginx), worker memory with and
 # without preload, a normal client's p99 among 500 slow clients, and how

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Rolling deploy across herd hosts behind haproxy, one host at a time:
 # drain, wait until haproxy reports DRAIN, upgrade (or reload with
 # --reload), undrain, wait until UP. Stops the rollout at the first host

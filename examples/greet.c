@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * greet: a small app on libherd, built two ways from this one file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * herd-hello: the demo server `herd` runs when given no command.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * herd.h — the public API of libherd, and the only header herd installs.
  *

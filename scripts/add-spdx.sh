@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Adds "SPDX-License-Identifier: BSD-2-Clause" to each source file that
 # lacks it (scripts/check-spdx.sh says which): as the first line of a C file
 # (a comment of its own), and after the shebang (and a Python coding line)

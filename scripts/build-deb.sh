@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds herd's Debian package (debian/) and puts the .deb in OUTDIR
 # (default build/deb): `make deb`. The build runs in a temporary copy of
 # the tracked files (as they are in the work tree, changes included), so it

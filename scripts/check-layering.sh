@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Dependencies point down only (STYLE.md). Layers, bottom up; modules on one
 # layer are peers and may not use each other:
 #

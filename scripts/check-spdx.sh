@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Checks that every source file carries the project's license identifier,
 # "SPDX-License-Identifier: BSD-2-Clause", within its first 5 lines (after a
 # shebang or a coding line, which must stay first). With no arguments it

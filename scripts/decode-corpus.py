@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Decodes the shared HTTP request corpus (its README gives the rules) into
 raw files, one per case, as fuzzing seeds:
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages the build and the tests need, when missing.
 # Run by `make test` (everything, with mandoc for `make man-lint` and
 # debhelper and dpkg-dev for `make deb`), `make run` (`build`: the compiler

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The herd binary: herd_main() with no app of its own (the command line or
  * the config file names one, or the embedded default serves the current

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * apps — the apps herd carries (hello, echo, static:DIR) and the loader
  * for the ones it does not (--app PATH.so[:SYMBOL]).

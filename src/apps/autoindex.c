@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The listing static answers for a directory without index.html when
  * `autoindex` is on: one HTML page built in memory per request.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * echo: answers any request with the request as herd parsed it, as JSON,
  * for conformance tests:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hello: the benchmark and test app. `/` (and anything else) answers 200
  * "hello, world\n"; `/pid` the worker's pid; `/sleep/MS` sleeps MS

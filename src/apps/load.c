@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * From an --app value to an app: a built-in one by name, or a shared
  * object through dlopen(3). The checks happen where the operator sees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Content-Type of a file name: from a mime.types file (Debian's
  * /etc/mime.types, or `mime-types = PATH`), read once when the static app

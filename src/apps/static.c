@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * static:DIR — files under one directory, over the public API only.
  *

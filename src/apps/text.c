@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Text the apps build in memory: a growing buffer that remembers a failed
  * allocation (so a page is built without checking every append), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The command line: cli_parse() walks argv through the option table and
  * merges it with the config file. Owns argv syntax only — short options and

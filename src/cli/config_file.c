@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The config-file reader: UTF-8 text, one `key = value` per line, through
  * the option table. Owns the file's syntax only (comments, quoting, line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * `herd ctl`: the client side of the control socket, and the pieces of the
  * protocol both sides share — the socket's path and the parser of a

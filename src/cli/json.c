@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A small JSON reader for `herd ctl`: the master's answers are JSON, and
  * the client must read them as JSON (an error text may hold quotes and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The option table: the one list of herd's settings. Each row is at once a
  * long option, a config-file key and a line of --help, so that the three can

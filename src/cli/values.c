@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The value parsers behind the option table: signals, durations, booleans
  * and shell-like word splitting. Each takes the whole text and accepts it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Capabilities: the names of capabilities(7), parsing a list of them, and
  * bringing a child's sets down to exactly that list.

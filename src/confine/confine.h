@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * confine — the restrictions a worker applies to itself last, after its
  * credentials and mounts and just before exec: capabilities, rlimits,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Landlock: `landlock = ro:PATH,rw:PATH,…` confines a worker's filesystem
  * access to reading and executing beneath each ro PATH and anything beneath

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Resource limits for workers: `rlimit = NAME=SOFT[:HARD]`, with the names
  * prlimit(1) uses. Parsed and checked in the parent; set in the child

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The seccomp filter: built as classic BPF in the parent, installed by the
  * child as its last step before exec, and the master's side of a denied

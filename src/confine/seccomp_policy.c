@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The two reviewed policy lists behind `seccomp = default` and
  * `seccomp = strict`, as data. Every name must be in the syscall table

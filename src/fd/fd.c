@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Close-on-exec helpers and child-side descriptor placement. Everything in
  * this file except fd_count_open() is async-signal-safe: it makes only raw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fd — descriptor hygiene, the bottom of herd's module stack.
  *

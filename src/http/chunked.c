@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The chunked transfer coding (RFC 9112 §7.1), decoded byte by byte so
  * that any split of the input gives the same result. Chunk data is moved

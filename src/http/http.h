@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http — HTTP/1.1 requests (RFC 9110, RFC 9112) without I/O, and the
  * heads of the responses to them.

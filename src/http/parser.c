@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The request head: request line and header fields (RFC 9112 §2-§6).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Response heads (RFC 9110 §15, RFC 9112 §4): the status line, Date,
  * Content-Length or chunked framing, and Connection. The Date value is

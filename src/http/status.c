@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Outcomes in numbers and words: the one status code each refusal answers
  * with, and a name for logs. A switch without default, so that a new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A cgroup (v2) per worker, parent side: created before clone so the
  * worker is born in it (CLONE_INTO_CGROUP), limited where the controllers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * isolate — a worker created in namespaces of its own, with its uid/gid
  * maps, its own root filesystem, its hostname and its own cgroup (issue 12).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * uid/gid maps of a worker's user namespace: parsed from the options,
  * defaulted the way NGINX Unit does, written by the parent while the child

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Namespace names and their CLONE_NEW* flags: one table for the option
  * parser, the log line and the status fields, so the three never disagree.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The child side of a worker's root filesystem and hostname, run between
  * clone and exec: raw system calls on stack buffers, nothing that

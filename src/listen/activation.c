@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Sockets handed over by the systemd protocol (sd_listen_fds(3)), both
  * ways. In: from systemd or systemd-socket-activate, and from an old herd

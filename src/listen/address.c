@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Parsing a listener: `ADDRESS[,option=value]…`. Owns nothing but the
  * spec it fills; never touches the network.

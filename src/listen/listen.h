@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * listen — listening sockets: address parsing, binding, and sockets
  * inherited through the systemd protocol (LISTEN_FDS, LISTEN_PID,

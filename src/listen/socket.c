@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Binding listeners, formatting their addresses, closing them. A unix path
  * is only ever replaced when nothing answers there: a live server's socket

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Log lines to stderr or a file. The destination is process state, like
  * syslog's: every module may log through it without threading a handle

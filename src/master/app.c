@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The app of in-process mode, as the master sees it. Without preload the
  * master only checks the app (the file opens, the symbol is there), so a

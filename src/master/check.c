@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The checks of a config that need the system rather than the text: the
  * user and group exist, the directories and files are there and of the

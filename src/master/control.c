@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The control socket behind `herd ctl`: a unix stream socket, mode 0600,
  * whose peers are checked with SO_PEERCRED (root or the master's own uid

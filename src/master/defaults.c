@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The embedded default: what herd runs when the operator names no command,
  * no app and no listener. Kept in one place so start-up and reload agree.

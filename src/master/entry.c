@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * herd_main(): the whole program behind `herd` and behind every program
  * linked with libherd. Dispatch only: parse the command line and config,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What workers are created in (src/isolate), decided from the config: the
  * namespaces, the uid/gid maps with Unit's defaults, the root filesystem

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A small JSON writer into a growing buffer, for the status the control
  * socket serves. Strings are escaped per RFC 8259 (control characters as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * `timeout`: finding a ready worker that is stuck, and killing it with a
  * log line that says why.

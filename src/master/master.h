@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * master — the supervising process: one event loop over epoll (signalfd,
  * pidfds, timerfd, exec-report and output pipes, the notify socket, the

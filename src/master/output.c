@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Relaying what workers print. A worker's stdout and stderr are two pipes
  * to the master, which logs each line as `worker N (pid P): line`, stdout

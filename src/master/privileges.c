@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What a worker may still do (src/confine), decided from the config: the
  * policy with its defaults (none of root's capabilities and the `default`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Readiness and liveness through sd_notify, in both directions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Rolling reload (HUP, `herd ctl reload`): read the config again, apply
  * listener changes, and replace the workers generation by generation —

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Start-up and shutdown of the master: daemonizing, the event sources, the
  * listeners (inherited first, then bound), the pid file, the first workers;

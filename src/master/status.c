@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The master's state as JSON for `herd ctl status`, and the operator's
  * `workers N`. Field names follow the option names (DESIGN.md: the long

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Binary upgrade (USR2, `herd ctl upgrade`), nginx's protocol with systemd's
  * socket handover: the pid file becomes PIDFILE.oldbin, and the master

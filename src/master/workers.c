@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The worker table: spawning, the state machine, deaths and respawns with
  * crash-loop backoff, stopping, and the deadlines these create.

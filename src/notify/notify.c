@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sd_notify datagrams: receiving them from workers with kernel-attested
  * credentials, parsing them, and sending our own to systemd.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Looking up the credentials a worker drops to. This runs in the parent,
  * before fork: getpwnam() and getgrouplist() may take locks or talk to NSS

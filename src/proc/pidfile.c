@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The pid file. Readers (scripts, `kill $(cat herd.pid)`) must never see a
  * half-written file, so it is written under a temporary name and renamed.

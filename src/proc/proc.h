@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * proc — processes: spawning a child with exactly the descriptors, signals,
  * credentials and environment it should have; wait statuses in words; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Restartable sequences: glibc (2.35 and later) registers every thread
  * with rseq(2), and from then on the kernel writes the thread's CPU into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Signals to a child. By its pidfd when we hold one: a pidfd names the
  * process itself, never a later one that reused its pid. The pid is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Spawning a child the libuv way: the parent prepares everything, the child
  * makes only async-signal-safe system calls, and an exec failure comes back

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Wait statuses in words. A status is always logged decoded — exit code,
  * signal name, core dump — never as a raw number an operator must decode.

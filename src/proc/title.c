@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The process title shown by ps. Linux reads /proc/PID/cmdline from the
  * memory that held argv and, when the last argument's NUL is overwritten,

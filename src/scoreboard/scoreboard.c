@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The scoreboard's mapping and its sequence-counter protocol (see
  * scoreboard.h for who writes what).

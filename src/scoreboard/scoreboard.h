@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * scoreboard — shared memory between the master and its in-process
  * workers: one slot per worker table entry, mapped by the master before it

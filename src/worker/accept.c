@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Accepting on the shared listeners, and what to do when the process runs
  * out of descriptors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The access log of an in-process worker, in the combined format that log
  * tools expect (nginx's and Apache's default), the client's address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The public request and response API (include/herd.h) over a connection
  * of the in-process worker. A request is a view of the connection's input

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One client connection of the in-process worker, as a state machine:
  * HEAD (read and parse a request head) → BODY (read the body herd buffers)

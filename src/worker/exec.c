@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A worker's plan, prepared in the master for both modes. What it inherits
  * through the activation protocol (descriptors at 3…, LISTEN_*, the

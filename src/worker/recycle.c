@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Recycling: a worker that has answered max-requests requests (plus its
  * own jitter), or whose private memory has grown past max-memory, asks the

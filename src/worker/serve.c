@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The in-process HTTP worker's event loop: one epoll set over the shared
  * listeners (EPOLLEXCLUSIVE, so a new connection wakes one worker, not the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The in-process HTTP worker's own structures, shared by its files and by
  * nothing outside src/worker: the event loop (serve.c), connections

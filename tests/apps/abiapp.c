@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * abiapp.c: the same small app with the head of its struct herd_app built
  * the ways an app may get it wrong or merely old, one shared object per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * testapp.so: an app for supervision tests and benchmarks, loaded with
  * `herd --app build/VARIANT/tests/testapp.so`. Its behaviour comes from

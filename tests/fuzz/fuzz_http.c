@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target for src/http. The first input byte picks split points;
  * the rest is a byte stream from a client. It is parsed as pipelined

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * careless-preload: an LD_PRELOAD library that behaves like the library
  * behind nginx's upgrade leak. Once the process that loaded it is up (its

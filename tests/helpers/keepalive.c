@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * keepalive: a test worker that drains the way a well-behaved server does,
  * for the zero-downtime tests. It serves HTTP/1.1 with keep-alive on every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nsreport: a worker that says what isolation it got. It prints one JSON
  * object on stdout — the inodes of its /proc/self/ns entries, pid, ppid,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * stamp: a worker for timing benchmarks. At the first instruction of
  * main it writes CLOCK_MONOTONIC (nanoseconds) to $STAMP_DIR/<pid>, then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Fixtures for herd's integration tests: the real binary, real processes.
 
 Every test that starts herd through the `herd` fixture is also checked on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Slowloris-style clients, for the slow-client test and bench/supervise.py
 alike: a third trickle a request head a byte at a time, a third promise a
 body and trickle it, a third pipeline requests whose answers they never

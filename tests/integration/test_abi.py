@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """libherd's ABI: a struct herd_app carries its ABI version and size first
 (HERD_APP_INIT). herd refuses, with a message that says why, an app with no
 version, another version, an impossible size or fields it does not know,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The bash completion (contrib/bash-completion/herd), sourced in a real
 bash and called the way bash calls it: COMP_WORDS, COMP_CWORD, then the
 function, whose COMPREPLY is printed."""

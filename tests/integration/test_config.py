@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Command line and config file: bad input is refused with file:line:key
 and the right exit status; nothing crashes and nothing is silently
 defaulted."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Least privilege for workers, read back from /proc of real workers:
 capabilities (none, a list, root and `user`), resource limits, the seccomp
 filter (a denied call kills the worker and is named in the log; real servers

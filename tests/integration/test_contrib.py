@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """contrib/ against herd: the Kubernetes manifest's probes, ports and grace
 period agree with the herd.conf in its ConfigMap; the deploy script is
 valid shell."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """`herd ctl`: status as a table and as JSON, --help, errors read from
 the JSON, a config read only for the socket, last reload/upgrade across an
 upgrade, workers N, stop/quit/reopen-logs, and

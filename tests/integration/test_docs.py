@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The manual pages against what they describe: every option of
 `herd --help` in herd(8), every config key of the option table in
 herd.conf(5), every herd_* function libherd.so exports in libherd(3), and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Drain control: `herd ctl drain`/`undrain` change status while every
 request is still served; shutdown-delay keeps serving before a stop;
 `herd ctl quit --wait` returns once the master has gone."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Failures the master must survive with a consistent state: forks that
 fail, workers that flood their output, programs that crash at start or a
 little later, workers stopped and continued by a signal. Each was a hole in

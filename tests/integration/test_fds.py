@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The descriptor invariant (the nginx lesson): a worker holds exactly
 0, 1, 2 and its listeners, whatever the caller or herd itself had open, and
 the master does not grow descriptors as workers come and go."""

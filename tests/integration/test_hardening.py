@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The release build is hardened, and says so in its ELF files: PIE, full
 RELRO with BIND_NOW, fortified libc calls, stack protector and stack-clash
 protection, CET branch targets; and it carries no test hook."""

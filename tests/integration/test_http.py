@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """herd's HTTP/1.1 worker as clients see it: keep-alive and close,
 pipelining, 100-continue, HEAD, the limits and their codes, timeouts, a
 failing handler, and the access log with its reopen on USR1."""

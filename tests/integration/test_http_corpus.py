@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The shared request corpus (../shared/corpus/http-requests) against herd's
 `echo` app, over real sockets:
 

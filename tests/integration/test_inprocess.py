@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """In-process mode under the master: herd's own HTTP workers keep the
 descriptor invariant, report readiness, are respawned, reloaded and carried
 across an upgrade like exec-mode workers; --app's errors are clear; the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Worker isolation, read back from real workers: nsreport (tests/helpers)
 prints its namespaces' inodes, pid, ids and maps, hostname, what exists in
 its root, its cgroup and LISTEN_*, and serves that JSON on its listener, so

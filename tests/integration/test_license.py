@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """LICENSE, and the SPDX scripts: check-spdx.sh finds the files without
 the identifier, add-spdx.sh adds it where it belongs (after a shebang, as
 a C comment of its own) and is idempotent. Run on a scratch git tree,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Listeners: TCP on IPv4 and IPv6, unix sockets (a stale one replaced, a
 live one refused), sockets handed over by systemd-socket-activate (or by
 the test itself, for a TCP port it holds), and deferred accepts for herd's

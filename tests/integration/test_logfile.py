@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The log file (--log): never opened through a symbolic link at its name,
 never in a directory anyone may write to without the sticky bit, at start
 (refused, exit 78) and on USR1 (refused, the old file stays)."""

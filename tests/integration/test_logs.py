@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """herd's own log: log-level filters, log-format json is one JSON object a
 line, the journal gets sd-daemon priorities and no timestamps, a worker's
 stdout is logged at info and its stderr at warn, and every line carries

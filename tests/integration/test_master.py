@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The master process itself: pid file, daemon mode, process title, and
 an idle master that makes no wakeups."""
 import os

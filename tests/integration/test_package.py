@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Installing herd: `make install` / `make uninstall` into a scratch
 DESTDIR, and the Debian package of `make deb` built, installed with dpkg on
 this machine, run from /usr/bin, and purged again."""

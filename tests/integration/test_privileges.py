@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Privilege drop: workers as `nobody`, with no_new_privs, checked from
 /proc; and no_new_privs off when asked."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Real servers from Debian's packages under herd (exec mode), as
 docs/recipes.md runs them: each serves a request, survives a rolling reload
 (HUP) and a binary upgrade (USR2) with no failed request under a small

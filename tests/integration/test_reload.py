@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Rolling reload (HUP, `herd ctl reload`): a new generation replaces the
 old one without ever dropping below the configured ready workers; a bad
 config or a generation that cannot start leaves the old one serving and

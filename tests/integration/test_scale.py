@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """herd's HTTP workers with thousands of connections (functional only; the
 numbers are bench/scale.sh's): idle connections are held and still
 answered, timers fire for idle, slow and stalled connections among

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The master's signal vocabulary: TTIN/TTOU, WINCH, USR1 reopen, TERM
 fast stop, and a signal storm that leaves a consistent state."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """static:DIR: files with their types (a mime.types file, the built-in
 table), index.html or a listing, validators and 304, ranges, large files by
 sendfile, and nothing outside DIR ever served or listed."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The status process: metrics, status JSON, health and agent-check."""
 import os
 import re

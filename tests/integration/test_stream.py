@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Apps that stream (stream_body, herd_response_write): a request body read
 piece by piece as it arrives, in pieces smaller than its framing, with a
 pipelined request behind it; a streamed response, chunked on HTTP/1.1 and

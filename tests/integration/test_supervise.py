@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Supervising herd's own workers: the scoreboard, `timeout` and
 `boot-timeout`, a stopped master, recycling, running out of descriptors and
 slow clients. Precision and cost are measured in bench/supervise.sh, not

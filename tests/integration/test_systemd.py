@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """herd under systemd: the sd_notify messages it sends to NOTIFY_SOCKET
 (READY=1, RELOADING=1 with MONOTONIC_USEC, STOPPING=1, STATUS=, MAINPID= on
 an upgrade), checked against a socket this test owns; and the shipped unit

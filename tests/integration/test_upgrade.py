@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Binary upgrade (USR2, `herd ctl upgrade`): the pid file dance, handover
 to the new master, failure and rollback, the manual mode, and the nginx
 lesson: no descriptor multiplies across upgrades."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Worker supervision: respawn under the same number, crash-loop backoff,
 exec failures in words, graceful stop with a stubborn worker, the master's
 death taking the workers with it, orphans reaped, output relayed."""

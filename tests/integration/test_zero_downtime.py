@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Zero-drop, proven: under constant load (keep-alive and new
 connections), 20 reloads, 5 upgrades, 1 failed upgrade (a broken binary)
 and 1 failed reload (a bad config), and not one request fails."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Shared pieces for the zero-downtime tests: a config file herd reads,
 ctl calls, and a load generator that counts every failed request."""
 import http.client

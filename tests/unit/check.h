@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A tiny unit-test harness shared by the per-module test binaries.
  * CHECK records a failure with file:line and goes on; each binary ends with

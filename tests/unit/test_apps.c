@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for apps/: the UTF-8 validator that echo and the listings
  * rely on, and the mime.types reader, fed every prefix of its input (a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for cli: the value parsers, the command line, the config file,
  * their precedence and the --help text. Table-driven: a parsed config is

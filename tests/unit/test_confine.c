@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/confine. The seccomp part: the syscall table, the policy
  * lists, the filters each mode builds (checked exhaustively by a small

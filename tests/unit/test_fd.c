@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/fd: placement with overlapping sources, the
  * close-on-exec sweep and its fallback, idempotent close. Anything that

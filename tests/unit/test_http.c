@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/http. Every request in the tables is fed as every
  * prefix, each copied to end just before an unreadable page so that an

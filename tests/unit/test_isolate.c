@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/isolate and the isolated spawn path of src/proc: the
  * parsers, and real children created through proc_spawn in namespaces,

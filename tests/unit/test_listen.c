@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/listen: the address parser's table, binding (TCP v4
  * and v6, options read back with getsockopt, unix sockets stale and live),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/log: line format, levels, file destination, reopen
  * after rotation (rename), and the previous destination kept on failure.

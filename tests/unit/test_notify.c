@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/notify: the parser's table, and real datagrams between
  * processes — the sender is identified by the kernel's credentials, not by

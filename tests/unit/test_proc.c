@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/proc: spawning (exec report, descriptor plan, stray
  * descriptors, LISTEN_PID written by the child, signal mask and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/scoreboard: a fresh slot, phases, the request line
  * (cut, CR/LF-terminated, unprintable bytes replaced), counters, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for src/worker: the exec plan's environment (herd-owned
  * variables never inherited, configured env overriding inherited values,
