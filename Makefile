@@ -172,6 +172,7 @@ layering: $(CORE_OBJ) $(B)/src/main.o
 test:
 	scripts/install-deps.sh
 	$(MAKE) format-check layering man-lint
+	scripts/check-spdx.sh
 	$(MAKE) VARIANT=clang build
 	$(MAKE) VARIANT=release unit
 	$(MAKE) VARIANT=asan unit

@@ -45,8 +45,8 @@ def test_spdx_scripts(tmp_path):
     assert out.returncode == 1
     flagged = sorted(line.split(": ")[1]
                      for line in out.stdout.splitlines())
-    assert flagged == ["a.c", "b.h", "run.py", "scripts/add-spdx.sh",
-                       "scripts/check-spdx.sh", "t.py", "x.sh"]
+    # (The scripts themselves carry the identifier.)
+    assert flagged == ["a.c", "b.h", "run.py", "t.py", "x.sh"]
 
     add = [str(tmp_path / "scripts" / "add-spdx.sh")]
     subprocess.run(add, check=True, capture_output=True)
