@@ -223,6 +223,24 @@ set_size(const struct cli_option *o, struct config *cfg, const char *value,
 }
 
 /* A plain string: a path, a user or group name (resolved later, by proc). */
+/* Appends a copy of value to a NULL-terminated vector of *n strings. */
+static int
+strv_append(char ***v, int *n, const char *value, char *why, size_t whylen)
+{
+	char **grown = realloc(*v, (size_t)(*n + 2) * sizeof(char *));
+	char *copy;
+
+	if (grown == NULL)
+		return no_memory(why, whylen);
+	*v = grown;
+	copy = strdup(value);
+	if (copy == NULL)
+		return no_memory(why, whylen);
+	grown[(*n)++] = copy;
+	grown[*n] = NULL;
+	return 0;
+}
+
 static int
 set_string(const struct cli_option *o, struct config *cfg, const char *value,
 	   char *why, size_t whylen)
@@ -422,23 +440,14 @@ static int
 set_bind(const struct cli_option *o, struct config *cfg, const char *value,
 	 char *why, size_t whylen)
 {
-	char ***v = field(o, cfg), **grown, *copy;
+	char ***v = field(o, cfg);
 	struct isolate_bind b;
 	int *n = count(o, cfg);
 
 	if (isolate_bind_parse(value, &b, why, whylen) < 0)
 		return -EINVAL;
 	isolate_bind_free(&b);
-	grown = realloc(*v, (size_t)(*n + 2) * sizeof(char *));
-	if (grown == NULL)
-		return no_memory(why, whylen);
-	*v = grown;
-	copy = strdup(value);
-	if (copy == NULL)
-		return no_memory(why, whylen);
-	grown[(*n)++] = copy;
-	grown[*n] = NULL;
-	return 0;
+	return strv_append(v, n, value, why, whylen);
 }
 
 /* A host name: 1..64 bytes of letters, digits, '-' and '.'. */
@@ -600,7 +609,7 @@ static int
 set_env(const struct cli_option *o, struct config *cfg, const char *value,
 	char *why, size_t whylen)
 {
-	char ***vars = field(o, cfg), **grown, *copy;
+	char ***vars = field(o, cfg);
 	const char *eq = strchr(value, '=');
 	int *n = count(o, cfg);
 	size_t len, i;
@@ -630,16 +639,7 @@ set_env(const struct cli_option *o, struct config *cfg, const char *value,
 			return -EINVAL;
 		}
 	}
-	grown = realloc(*vars, (size_t)(*n + 2) * sizeof(char *));
-	if (grown == NULL)
-		return no_memory(why, whylen);
-	*vars = grown;
-	copy = strdup(value);
-	if (copy == NULL)
-		return no_memory(why, whylen);
-	grown[(*n)++] = copy;
-	grown[*n] = NULL;
-	return 0;
+	return strv_append(vars, n, value, why, whylen);
 }
 
 static int
