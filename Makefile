@@ -55,6 +55,9 @@ HELPER_SRC := $(filter-out $(PRELOAD_SRC),$(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/helpers/%)
 ABI_WAYS := current none wrong short lie older newer newer_unset
 TEST_APPS := $(B)/tests/testapp.so $(ABI_WAYS:%=$(B)/tests/abi-%.so)
+# Benchmark programs (bench/*.c), linked with the core like unit tests.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:%.c=$(B)/%)
 EXAMPLE_BIN := $(B)/herd-hello $(B)/examples/greet $(B)/examples/greet.so \
 	$(B)/examples/greet-shared
 LIBHERD := $(B)/libherd.a $(B)/libherd.so $(B)/libherd.so.0
@@ -66,7 +69,7 @@ HERD_SOVERSION := 0
 
 all: build
 build: $(B)/herd $(LIBHERD) $(EXAMPLE_BIN) $(UNIT_BIN) $(HELPER_BIN) \
-	$(PRELOAD_LIB) $(TEST_APPS)
+	$(PRELOAD_LIB) $(TEST_APPS) $(BENCH_BIN)
 
 # The flags live here: a change to them rebuilds everything.
 $(B)/%.o: %.c Makefile
@@ -134,6 +137,9 @@ $(B)/herd-hello: $(B)/examples/herd-hello.o
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libherd-core.a
 	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(PIE) -o $@ $^ $(LDLIBS)
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/libherd-core.a
 	$(CC) $(LDFLAGS) $(PIE) -o $@ $^ $(LDLIBS)
 
 # Built without the sanitizers: preloaded into any build of herd.

@@ -27,7 +27,8 @@
  * in this order: capabilities narrowed around the change of credentials
  * (confine_caps_before_creds, the caller's setgroups/setgid/setuid,
  * confine_caps_after_creds), the rlimits, no_new_privs (the caller's),
- * Landlock, and the seccomp filter last of all (confine_apply_last).
+ * Landlock, and the seccomp filter last of all (proc/spawn.c's
+ * confine_last; bench/syscall-cost.c repeats the last two to time them).
  */
 
 /* A resource limit for workers (`rlimit = NAME=SOFT[:HARD]`). */
