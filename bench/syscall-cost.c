@@ -34,7 +34,7 @@ enum { CALLS = 200000, KINDS = 4, VARIANTS = 3 };
 enum variant { PLAIN, ALLOW_ALL, CONFINED };
 
 static const char *const variant_names[VARIANTS] = {"plain", "allow-all",
-						      "herd"};
+						    "herd"};
 
 static const char *const kind_names[KINDS] = {
 	"recvfrom (EAGAIN)", "epoll_wait (0 ms)", "sendto", "read"};
@@ -167,7 +167,8 @@ measure(enum variant v, double ns[KINDS])
 	ssize_t got = read(p[0], ns, sizeof(double) * KINDS);
 	close(p[0]);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0 || got != (ssize_t)(sizeof(double) * KINDS))
+	    WEXITSTATUS(status) != 0 ||
+	    got != (ssize_t)(sizeof(double) * KINDS))
 		return -1;
 	return 0;
 }
