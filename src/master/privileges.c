@@ -323,15 +323,18 @@ worker_seccomp_stop(struct master *m, struct worker *w)
 /*
  * The status process runs herd's own code only, so it gets less than any
  * worker may: no capabilities at all, whatever `capabilities` says for the
- * workers, and seccomp's default policy whenever the workers get a filter
- * (a denied call kills it: it has no master-side listener to report to).
+ * workers, and seccomp's default policy unless `seccomp = off` (it always
+ * runs with no_new_privs, so the filter installs without `user` too; a
+ * denied call kills it: it has no master-side listener to report to).
  */
 int
 master_privileges_prepare_status(const struct config *cfg,
 				 struct master_privileges *pv, char *err,
 				 size_t errlen)
 {
-	enum confine_seccomp_mode mode = seccomp_mode(cfg);
+	enum confine_seccomp_mode mode = cfg->seccomp == CLI_SECCOMP_OFF
+						 ? CONFINE_SECCOMP_OFF
+						 : CONFINE_SECCOMP_DEFAULT;
 	int rc;
 
 	memset(pv, 0, sizeof(*pv));
@@ -342,8 +345,8 @@ master_privileges_prepare_status(const struct config *cfg,
 	pv->plan.caps = 0;
 	pv->plan.cap_last = confine_cap_last();
 	pv->plan.setpcap = confine_caps_have(CAP_SETPCAP);
-	if (mode != CONFINE_SECCOMP_OFF)
-		mode = CONFINE_SECCOMP_DEFAULT;
+	mode = cfg->seccomp == CLI_SECCOMP_OFF ? CONFINE_SECCOMP_OFF
+					       : CONFINE_SECCOMP_DEFAULT;
 	rc = confine_seccomp_build(mode, NULL, NULL, CONFINE_SECCOMP_DENY_KILL,
 				   &pv->prog, err, errlen);
 	if (rc < 0)

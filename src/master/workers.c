@@ -887,8 +887,9 @@ workers_reap_all(struct master *m)
 				return;
 			continue;
 		}
-		if (m->status.pid > 0 && si.si_pid == m->status.pid) {
-			if (!statusproc_reap(m))
+		if (statusproc_child_of(m, si.si_pid) >= 0) {
+			if (!statusproc_reap(m,
+					     statusproc_child_of(m, si.si_pid)))
 				return;
 			continue;
 		}
