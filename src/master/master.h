@@ -213,6 +213,9 @@ struct statusproc {
 struct master_counts {
 	uint64_t restarts, timeouts_killed;
 	uint64_t reloads_ok, reloads_failed, upgrades_ok, upgrades_failed;
+	/* The scoreboard's counters of in-process workers that ended, so
+	 * that the totals never go down when a worker goes. */
+	uint64_t ended_requests, ended_emfile, ended_shed;
 };
 
 enum master_stop {
@@ -599,6 +602,8 @@ int statusproc_listen(struct master *m, const int *fds, char *const *names,
 int statusproc_create(struct master *m);
 void statusproc_publish(struct master *m);
 void statusproc_start(struct master *m);
+/* Worker w ended: its scoreboard counters go into the totals. */
+void statusproc_worker_ended(struct master *m, const struct worker *w);
 /* Which of the two status processes pid is (0, 1), or -1: not one. */
 int statusproc_child_of(const struct master *m, pid_t pid);
 /* Reaps status process idx if it ended; false when nothing happened. */

@@ -302,6 +302,9 @@ statusproc_publish(struct master *m)
 			 m->listeners[i].spec.name);
 		copy_text(st->listeners[i], sizeof(st->listeners[i]), text);
 	}
+	st->ended_requests = m->counts.ended_requests;
+	st->ended_emfile = m->counts.ended_emfile;
+	st->ended_shed = m->counts.ended_shed;
 	copy_result(&st->last_reload, &m->last_reload);
 	copy_result(&st->last_upgrade, &m->last_upgrade);
 	snprintf(st->version, sizeof(st->version), "%s", HERD_VERSION);
@@ -327,6 +330,21 @@ statusproc_publish(struct master *m)
 	}
 	st->hi = hi;
 	status_snapshot_end(&sp->snap);
+}
+
+void
+statusproc_worker_ended(struct master *m, const struct worker *w)
+{
+	struct scoreboard_view v;
+	int slot = (int)(w - m->slots);
+
+	/* Its slot holds its last counts until the next worker's reset. */
+	if (!w->in_process || m->sb.slots == NULL || slot >= m->sb.n)
+		return;
+	scoreboard_read(&m->sb.slots[slot], &v);
+	m->counts.ended_requests += v.requests;
+	m->counts.ended_emfile += v.emfile;
+	m->counts.ended_shed += v.shed;
 }
 
 /* The child: its listeners and the ping socket at 3…, then serve. */

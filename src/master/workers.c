@@ -834,10 +834,12 @@ reap(struct master *m, struct worker *w)
 	    si.si_pid == 0)
 		return false;
 	if (si.si_code == CLD_STOPPED || si.si_code == CLD_TRAPPED ||
-	    si.si_code == CLD_CONTINUED)
+	    si.si_code == CLD_CONTINUED) {
 		worker_stopped(m, w, &si);
-	else
+	} else {
+		statusproc_worker_ended(m, w);
 		worker_exited(m, w, &si);
+	}
 	return true;
 }
 
