@@ -648,6 +648,12 @@ void json_raw(struct json *j, const char *fmt, ...)
 void json_string(struct json *j, const char *s);
 void json_key(struct json *j, const char *key);
 void json_item(struct json *j);
+/*
+ * `herd ctl status`'s "status_process": its pid (null while it is down),
+ * its listeners with what each serves, and a pending respawn; null when
+ * no *-listen key is set (statusproc.c).
+ */
+void statusproc_json(const struct master *m, struct json *j);
 char *json_take(struct json *j);
 
 #endif

@@ -848,3 +848,54 @@ statusproc_reload_commit(struct master *m, struct statusproc_set *next,
 		 "process takes over");
 	statusproc_start(m);
 }
+
+void
+statusproc_json(const struct master *m, struct json *j)
+{
+	static const char *const serves[] = {"metrics", "page", "health",
+					     "agent"};
+	const struct statusproc *sp = &m->status;
+	const struct statusproc_child *c = &sp->child[sp->cur];
+	char addr[LISTEN_TEXT_MAX];
+	int i, r;
+
+	json_key(j, "status_process");
+	if (sp->set.nls == 0) {
+		json_raw(j, "null");
+		return;
+	}
+	json_raw(j, "{");
+	json_key(j, "pid");
+	if (c->pid > 0)
+		json_raw(j, "%d", (int)c->pid);
+	else
+		json_raw(j, "null");
+	json_key(j, "respawn_in");
+	if (c->pid <= 0 && sp->respawn_at_ms != 0)
+		json_raw(j, "%.3f",
+			 (double)(sp->respawn_at_ms - proc_now_ms()) / 1000.0);
+	else
+		json_raw(j, "null");
+	json_key(j, "listeners");
+	json_raw(j, "[");
+	for (i = 0; i < sp->set.nls; i++) {
+		json_item(j);
+		json_raw(j, "{");
+		json_key(j, "name");
+		json_string(j, sp->set.ls[i].spec.name);
+		json_key(j, "listen");
+		if (listen_format(sp->set.ls[i].fd, addr, sizeof(addr)) < 0)
+			snprintf(addr, sizeof(addr), "%s",
+				 sp->set.ls[i].spec.text);
+		json_string(j, addr);
+		json_key(j, "serves");
+		json_raw(j, "[");
+		for (r = 0; r < 4; r++)
+			if (sp->set.roles[i] & (1u << r)) {
+				json_item(j);
+				json_string(j, serves[r]);
+			}
+		json_raw(j, "]}");
+	}
+	json_raw(j, "]}");
+}

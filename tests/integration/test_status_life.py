@@ -230,6 +230,13 @@ def test_reload_changes_its_listeners(herd, tmp_path):
     assert get(host2, mport2, "/")[0] == 404  # the page moved
     assert get(host3, sport, "/")[0] == 200
     h.wait_log(r"status listener 127\.0\.0\.1:0 closed")
+    sp = status(conf)["status_process"]
+    assert sp["pid"] == second and sp["respawn_in"] is None
+    assert sp["listeners"] == [
+        {"name": "herd-metrics", "listen": f"{host2}:{mport2}",
+         "serves": ["metrics", "health"]},
+        {"name": "herd-status", "listen": f"{host3}:{sport}",
+         "serves": ["page", "health"]}]
 
     # A reload whose status listener cannot bind is refused as a whole.
     taken = socket.socket()
@@ -248,6 +255,7 @@ def test_reload_changes_its_listeners(herd, tmp_path):
     config(conf, "")
     assert ctl(conf, "reload").returncode == 0
     wait_for(lambda: status_child(h.pid) is None, what="no status child")
+    assert status(conf)["status_process"] is None
     wait_for(lambda: refused(host2, mport2) and refused(host3, sport),
              what="its ports closed")
     config(conf, "metrics-listen = 127.0.0.4:0\n")

@@ -30,9 +30,9 @@ at_guard(const char *data, size_t len)
 
 struct head_case {
 	const char *text;
-	int want;	   /* 1: a request, else the status */
-	const char *path;  /* when want == 1 */
-	bool head;	   /* HEAD */
+	int want;	  /* 1: a request, else the status */
+	const char *path; /* when want == 1 */
+	bool head;	  /* HEAD */
 };
 
 static const struct head_case heads[] = {
@@ -80,8 +80,8 @@ test_heads(void)
 			rc = status_http_parse(at_guard(c->text, n), n, path,
 					       sizeof(path), &head);
 			if (rc != 0) {
-				fprintf(stderr, "case %zu, prefix %zu: %d\n",
-					i, n, rc);
+				fprintf(stderr, "case %zu, prefix %zu: %d\n", i,
+					n, rc);
 				CHECK(rc == 0);
 			}
 		}
@@ -111,8 +111,7 @@ test_limits(void)
 				    &head),
 		  0);
 	CHECK_INT(status_http_parse(at_guard(big, STATUS_HEAD_MAX),
-				    STATUS_HEAD_MAX, path, sizeof(path),
-				    &head),
+				    STATUS_HEAD_MAX, path, sizeof(path), &head),
 		  431);
 	/* A path longer than the caller's room: 414. */
 	CHECK_INT(status_http_parse("GET /0123456789abcdef HTTP/1.1\r\n\r\n",
