@@ -444,7 +444,9 @@ spawn(struct master *m, int idx)
 	    master_watch(m, c->ping_fd, MASTER_TAG_STATUS_PING, idx) < 0 ||
 	    master_watch(m, c->out_fd, MASTER_TAG_STATUS_OUTPUT, idx) < 0)
 		log_error("master: status process: cannot watch it");
-	log_info("master: status process started (pid %d)", (int)c->pid);
+	log_info("master: status process started (pid %d, uid %d)", (int)c->pid,
+		 (int)(ws.creds != NULL && ws.creds->set ? ws.creds->uid
+							 : geteuid()));
 	return 0;
 }
 
@@ -708,8 +710,8 @@ statusproc_stop(struct master *m)
 	sp->deferred = false;
 	stop_child(&sp->child[0]);
 	stop_child(&sp->child[1]);
-	end_child(m, 0, STOP_WAIT_MS);
-	end_child(m, 1, 0);
+	end_child(m, sp->cur, STOP_WAIT_MS);
+	end_child(m, !sp->cur, STOP_WAIT_MS);
 	for (i = 0; i < sp->set.nls; i++) {
 		if (m->upgrade.handed_over)
 			sp->set.ls[i].inherited = true;
@@ -810,7 +812,7 @@ statusproc_reload_commit(struct master *m, struct statusproc_set *next,
 	for (i = 0; i < next->nls && !changed; i++)
 		changed = next->ls[i].fd != cur->ls[i].fd ||
 			  next->roles[i] != cur->roles[i];
-	if (!changed && !user_changed) {
+	if ((!changed && !user_changed) || (next->nls == 0 && cur->nls == 0)) {
 		next->nls = 0;
 		return;
 	}

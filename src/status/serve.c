@@ -39,6 +39,7 @@
 #define HEAD_MS 5000
 #define WRITE_MS 5000
 #define LIVEZ_MS 2000
+#define LIVEZ_FRESH_MS 100 /* an answer this recent stands */
 #define STOP_MS 2000
 #define TAG_SIGNAL 100
 #define TAG_PING 101
@@ -65,6 +66,7 @@ struct server {
 	int64_t full_said_ms; /* when the table was last said to be full */
 	int64_t stop_by_ms;
 	int64_t ping_ms;
+	int64_t pong_ms, pong_took_ms; /* the last answer: when, how fast */
 	struct status_view v;
 	struct status_state spare_st; /* a read lands here first */
 	struct status_worker *spare_w;
@@ -263,8 +265,26 @@ livez(struct server *s, struct conn *c)
 {
 	static const char byte = '?';
 
+	int64_t now = now_ms();
+
+	/*
+	 * The master answered moments ago: that answer stands, so that a
+	 * flood of probes wakes the master at most every LIVEZ_FRESH_MS.
+	 */
+	if (!s->ping_out && s->pong_ms != 0 &&
+	    now - s->pong_ms < LIVEZ_FRESH_MS) {
+		char text[128];
+
+		snprintf(text, sizeof(text),
+			 "alive: the master's loop answered in %lld ms, "
+			 "%lld ms ago\n",
+			 (long long)s->pong_took_ms,
+			 (long long)(now - s->pong_ms));
+		respond_text(s, c, 200, text);
+		return;
+	}
 	c->livez = true;
-	c->deadline_ms = now_ms() + LIVEZ_MS;
+	c->deadline_ms = now + LIVEZ_MS;
 	if (s->ping_out)
 		return;
 	if (send(s->plan->ping_fd, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT) ==
@@ -431,6 +451,8 @@ on_ping(struct server *s)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
 	s->ping_out = false;
+	s->pong_ms = now_ms();
+	s->pong_took_ms = ms;
 	snprintf(text, sizeof(text),
 		 "alive: the master's loop answered in %lld ms\n",
 		 (long long)ms);

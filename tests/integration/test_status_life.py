@@ -82,7 +82,7 @@ def test_respawned_when_killed(herd):
     second = wait_for(lambda: status_child(h.pid) not in (None, first)
                       and status_child(h.pid), what="a new status child")
     h.wait_log(rf"status process killed by signal KILL; respawn in")
-    h.wait_log(rf"status process started \(pid {second}\)")
+    h.wait_log(rf"status process started \(pid {second}, uid \d+\)")
     code, body = get(host, mport, "/metrics")
     assert code == 200 and "herd_workers_ready 1" in body
 
