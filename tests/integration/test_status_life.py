@@ -196,6 +196,12 @@ def test_least_privileges(herd):
         assert st["Seccomp"] == "2"
         with open(f"/proc/{pid}/maps") as f:
             assert "rw-s" not in f.read()
+        with open(f"/proc/{pid}/limits") as f:
+            limits = {line[:26].strip(): line[26:].split()[:2]
+                      for line in f.readlines()[1:]}
+        assert limits["Max open files"] == ["256", "256"]
+        assert limits["Max processes"] == ["0", "0"]
+        assert limits["Max core file size"] == ["0", "0"]
         # Its memory as a worker's: /proc/PID/statm still read (rss > 0).
         code, body = get(host, mport, "/metrics")
         assert re.search(
