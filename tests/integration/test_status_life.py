@@ -45,16 +45,29 @@ def refused(host, port):
         return True
 
 
-def status_child(master):
-    """The herd-status child of master, or None."""
+def status_children(master):
+    """The herd-status children of master (two while one hands over)."""
+    found = []
     for pid in children(master):
         try:
             with open(f"/proc/{pid}/comm") as f:
                 if f.read().strip() == "herd-status" and alive(pid):
-                    return pid
+                    found.append(pid)
         except OSError:
             pass
-    return None
+    return found
+
+
+def status_child(master):
+    """The herd-status child of master (the newest), or None."""
+    def started(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return int(f.read().rsplit(")", 1)[1].split()[19])
+        except (OSError, IndexError, ValueError):
+            return 0
+    found = status_children(master)
+    return max(found, key=started) if found else None
 
 
 def proc_status(pid):
@@ -131,9 +144,10 @@ class Scraper:
 
 
 def test_scrapes_survive_hup_and_usr2(herd, tmp_path):
-    """Scraped without pause across a reload and an upgrade: not one
-    scrape fails (nor /readyz says 503), and the new master's status
-    process serves in the end."""
+    """Scraped without pause across a reload, a reload that hands the
+    socket to a new status process, and an upgrade: not one scrape fails
+    (nor /readyz says 503), and the new master's status process serves in
+    the end."""
     conf = tmp_path / "herd.conf"
     config(conf, "metrics-listen = 127.0.0.1:0\n")
     h = herd(["-c", str(conf)])
@@ -150,6 +164,25 @@ def test_scrapes_survive_hup_and_usr2(herd, tmp_path):
         assert status_child(h.pid) == first
         n = s.ok
         wait_for(lambda: s.ok >= n + 10, what="scrapes after HUP")
+        # A reload that adds a listener: a new status process takes over
+        # the metrics socket while the old one finishes.
+        # One request half sent to the old one is still answered.
+        half = socket.create_connection((host, mport), timeout=10)
+        half.sendall(b"GET /readyz HTTP/1.1\r\n")
+        config(conf, "metrics-listen = 127.0.0.1:0\n"
+                     "agent-listen = 127.0.0.2:0\n")
+        r = ctl(conf, "reload")
+        assert r.returncode == 0, r
+        wait_for(lambda: len(status_children(h.pid)) == 2,
+                 what="a second status process beside the first")
+        assert first in status_children(h.pid)
+        half.sendall(b"Host: x\r\n\r\n")
+        assert half.recv(100).startswith(b"HTTP/1.1 200 OK")
+        half.close()
+        wait_for(lambda: not alive(first), what="the first status process")
+        assert status_child(h.pid) not in (None, first)
+        n = s.ok
+        wait_for(lambda: s.ok >= n + 30, what="scrapes after the change")
         r = ctl(conf, "upgrade")
         assert r.returncode == 0, r
         new = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
