@@ -130,3 +130,20 @@ def test_master_descriptors_constant_across_scrapes(herd):
     sp = status_child(h.pid)
     wait_for(lambda: len(os.listdir(f"/proc/{sp}/fd")) == 3 + 2 + 1 + 2,
              what="the status process back to its own descriptors")
+
+
+def test_scrapes_never_wake_the_master(herd):
+    """Metrics, the page, its JSON and /readyz come from the snapshot and
+    the scoreboard: 400 scrapes, and the idle master sleeps through them
+    (a request to the master per scrape would wake it 400 times)."""
+    from test_status_health import wakeups
+    h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "2",
+              "--metrics-listen", "127.0.0.1:0"])
+    host, port = status_port(h, "herd-metrics")
+    wait_for(lambda: get(host, port, "/readyz")[0] == 200, what="ready")
+    h.started(2)
+    before = wakeups(h.pid)
+    for _ in range(100):
+        for path in ("/metrics", "/", "/status.json", "/readyz"):
+            assert get(host, port, path)[0] == 200
+    assert wakeups(h.pid) - before <= 3
