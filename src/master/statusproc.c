@@ -589,7 +589,7 @@ statusproc_reap(struct master *m, int idx)
 {
 	struct statusproc *sp = &m->status;
 	struct statusproc_child *c = &sp->child[idx];
-	char status[96];
+	char status[96], what[128];
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
@@ -614,8 +614,9 @@ statusproc_reap(struct master *m, int idx)
 		c->pid = 0;
 		return true;
 	}
+	snprintf(what, sizeof(what), "(pid %d) %s", (int)c->pid, status);
 	c->pid = 0;
-	schedule(sp, status);
+	schedule(sp, what);
 	return true;
 }
 

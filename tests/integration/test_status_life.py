@@ -94,10 +94,19 @@ def test_respawned_when_killed(herd):
     os.kill(first, signal.SIGKILL)
     second = wait_for(lambda: status_child(h.pid) not in (None, first)
                       and status_child(h.pid), what="a new status child")
-    h.wait_log(rf"status process killed by signal KILL; respawn in")
+    h.wait_log(rf"warn .*master: status process \(pid {first}\) killed by "
+               r"signal KILL; respawn in 0\.1 s")
     h.wait_log(rf"status process started \(pid {second}, uid \d+\)")
     code, body = get(host, mport, "/metrics")
     assert code == 200 and "herd_workers_ready 1" in body
+    # Dying again soon after: the next respawn waits twice as long.
+    os.kill(second, signal.SIGKILL)
+    h.wait_log(rf"status process \(pid {second}\) killed by signal KILL; "
+               r"respawn in 0\.2 s")
+    wait_for(lambda: status_child(h.pid) not in (None, second),
+             what="a third status child")
+    wait_for(lambda: get(host, mport, "/readyz")[0] == 200,
+             what="readyz again")
 
 
 class Scraper:
