@@ -236,6 +236,17 @@ log_close(void)
 	log_state.journal = -1;
 }
 
+void
+log_detach(void)
+{
+	/* Not closed: in a child that closed its descriptors, the number
+	 * may already be reused by something else. */
+	free(log_state.path);
+	log_state.path = NULL;
+	log_state.fd = 2;
+	log_state.journal = -1;
+}
+
 int
 log_fd(void)
 {

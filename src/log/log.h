@@ -80,6 +80,13 @@ int log_reopen(char *why, size_t whylen);
 /* Releases the log file; later lines go to stderr. */
 void log_close(void);
 
+/*
+ * In a forked child that closed every descriptor it was not handed (no
+ * exec): later lines go to stderr (the master relays them); the log file's
+ * descriptor, gone or reused there, is not touched.
+ */
+void log_detach(void);
+
 /* The descriptor lines are written to right now (2 for stderr). */
 int log_fd(void);
 

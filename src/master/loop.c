@@ -406,16 +406,20 @@ dispatch(struct master *m, uint64_t tag, uint32_t events)
 			upgrade_reap(m);
 		return;
 	case MASTER_TAG_STATUS_PIDFD:
-		if (m->status.pidfd >= 0)
-			statusproc_reap(m);
+		if (m->status.child[(uint32_t)tag & 1].pidfd >= 0)
+			statusproc_reap(m, (int)((uint32_t)tag & 1));
 		return;
 	case MASTER_TAG_STATUS_REPORT:
-		if (m->status.report_fd >= 0)
-			statusproc_on_report(m);
+		if (m->status.child[(uint32_t)tag & 1].report_fd >= 0)
+			statusproc_on_report(m, (int)((uint32_t)tag & 1));
 		return;
 	case MASTER_TAG_STATUS_PING:
-		if (m->status.ping_fd >= 0)
-			statusproc_on_ping(m);
+		if (m->status.child[(uint32_t)tag & 1].ping_fd >= 0)
+			statusproc_on_ping(m, (int)((uint32_t)tag & 1));
+		return;
+	case MASTER_TAG_STATUS_OUTPUT:
+		if (m->status.child[(uint32_t)tag & 1].out_fd >= 0)
+			statusproc_on_output(m, (int)((uint32_t)tag & 1));
 		return;
 	case MASTER_TAG_UPGRADE_REPORT:
 		if (m->upgrade.report_fd >= 0)

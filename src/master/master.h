@@ -179,22 +179,43 @@ struct upgrade {
 };
 
 /* The status process (statusproc.c). */
-struct statusproc {
-	struct status_snapshot snap;
+struct statusproc_set {
 	struct listener ls[STATUS_OWN_MAX];
 	unsigned roles[STATUS_OWN_MAX];
-	int nls;   /* 0: none configured */
+	int nls; /* 0: none configured */
+};
+
+/* One status process: the serving one, or one finishing after a change. */
+struct statusproc_child {
 	pid_t pid; /* 0: not running */
 	int pidfd, report_fd;
 	int ping_fd; /* our end of its /livez socketpair */
+	int out_fd;  /* its stdout and stderr, relayed into the log */
 	bool stop_sent;
-	int64_t started_ms, respawn_at_ms, backoff_ms;
+	int64_t started_ms;
+	char out[512]; /* a partial line */
+	size_t outlen;
+	int64_t out_window_ms; /* one-second windows of relayed lines */
+	int out_lines;
+	uint64_t out_dropped;
+};
+
+struct statusproc {
+	struct status_snapshot snap;
+	struct statusproc_set set;
+	struct statusproc_child child[2];
+	int cur;       /* child[cur] serves; the other may be finishing */
+	bool deferred; /* a new master's: started once it has taken over */
+	int64_t respawn_at_ms, backoff_ms;
 };
 
 /* Counters for metrics, kept by the master since it started. */
 struct master_counts {
 	uint64_t restarts, timeouts_killed;
 	uint64_t reloads_ok, reloads_failed, upgrades_ok, upgrades_failed;
+	/* The scoreboard's counters of in-process workers that ended, so
+	 * that the totals never go down when a worker goes. */
+	uint64_t ended_requests, ended_emfile, ended_shed;
 };
 
 enum master_stop {
@@ -306,6 +327,7 @@ enum master_tag {
 	MASTER_TAG_STATUS_PIDFD,
 	MASTER_TAG_STATUS_REPORT,
 	MASTER_TAG_STATUS_PING,
+	MASTER_TAG_STATUS_OUTPUT,
 };
 
 #define MASTER_TAG(type, slot) (((uint64_t)(type) << 32) | (uint32_t)(slot))
@@ -580,13 +602,35 @@ int statusproc_listen(struct master *m, const int *fds, char *const *names,
 int statusproc_create(struct master *m);
 void statusproc_publish(struct master *m);
 void statusproc_start(struct master *m);
-bool statusproc_reap(struct master *m);
-void statusproc_on_report(struct master *m);
-void statusproc_on_ping(struct master *m);
+/* Worker w ended: its scoreboard counters go into the totals. */
+void statusproc_worker_ended(struct master *m, const struct worker *w);
+/* Which of the two status processes pid is (0, 1), or -1: not one. */
+int statusproc_child_of(const struct master *m, pid_t pid);
+/* Reaps status process idx if it ended; false when nothing happened. */
+bool statusproc_reap(struct master *m, int idx);
+void statusproc_on_report(struct master *m, int idx);
+void statusproc_on_ping(struct master *m, int idx);
+void statusproc_on_output(struct master *m, int idx);
 int64_t statusproc_deadline(const struct master *m);
 void statusproc_on_timer(struct master *m, int64_t now);
 void statusproc_stop(struct master *m);
 int statusproc_heir_listeners(const struct master *m, struct listener **out);
+/*
+ * A reload's *-listen keys: prepare plans cfg's listener set into next
+ * (the same address keeps its socket, others are bound) and returns 0, or
+ * -1 with the reason in why and nothing changed. Then exactly one of:
+ * commit, once m->cfg is the new config (user_changed: its user or group
+ * differs from the one before), makes next
+ * the running set, closes the sockets no longer named and, when the set or
+ * the user changed, hands over to a new status process while the old one
+ * finishes its answers; abort closes what prepare bound.
+ */
+int statusproc_reload_prepare(struct master *m, const struct config *cfg,
+			      struct statusproc_set *next, char *why,
+			      size_t whylen);
+void statusproc_reload_commit(struct master *m, struct statusproc_set *next,
+			      bool user_changed);
+void statusproc_reload_abort(struct master *m, struct statusproc_set *next);
 /* The status process's confinement: no capabilities, seccomp as workers'. */
 int master_privileges_prepare_status(const struct config *cfg,
 				     struct master_privileges *pv, char *err,
@@ -604,6 +648,12 @@ void json_raw(struct json *j, const char *fmt, ...)
 void json_string(struct json *j, const char *s);
 void json_key(struct json *j, const char *key);
 void json_item(struct json *j);
+/*
+ * `herd ctl status`'s "status_process": its pid (null while it is down),
+ * its listeners with what each serves, and a pending respawn; null when
+ * no *-listen key is set (statusproc.c).
+ */
+void statusproc_json(const struct master *m, struct json *j);
 char *json_take(struct json *j);
 
 #endif

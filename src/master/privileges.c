@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -323,15 +324,30 @@ worker_seccomp_stop(struct master *m, struct worker *w)
 /*
  * The status process runs herd's own code only, so it gets less than any
  * worker may: no capabilities at all, whatever `capabilities` says for the
- * workers, and seccomp's default policy whenever the workers get a filter
- * (a denied call kills it: it has no master-side listener to report to).
+ * workers; rlimits of its own (its connections and a few more descriptors,
+ * no child process, no core file with the master's state in it); Landlock
+ * where the kernel has it, reading /proc only (a worker's memory); and
+ * seccomp's default policy unless `seccomp = off` (it always runs with
+ * no_new_privs, so the filter installs without `user` too; a denied call
+ * kills it: it has no master-side listener to report to).
  */
+static const struct confine_rlimit status_rlimits[] = {
+	{RLIMIT_NOFILE, 256, 256},
+	{RLIMIT_NPROC, 0, 0},
+	{RLIMIT_CORE, 0, 0},
+};
+static const struct confine_path status_landlock[] = {
+	{false, "/proc"},
+};
+
 int
 master_privileges_prepare_status(const struct config *cfg,
 				 struct master_privileges *pv, char *err,
 				 size_t errlen)
 {
-	enum confine_seccomp_mode mode = seccomp_mode(cfg);
+	enum confine_seccomp_mode mode = cfg->seccomp == CLI_SECCOMP_OFF
+						 ? CONFINE_SECCOMP_OFF
+						 : CONFINE_SECCOMP_DEFAULT;
 	int rc;
 
 	memset(pv, 0, sizeof(*pv));
@@ -342,8 +358,12 @@ master_privileges_prepare_status(const struct config *cfg,
 	pv->plan.caps = 0;
 	pv->plan.cap_last = confine_cap_last();
 	pv->plan.setpcap = confine_caps_have(CAP_SETPCAP);
-	if (mode != CONFINE_SECCOMP_OFF)
-		mode = CONFINE_SECCOMP_DEFAULT;
+	pv->plan.rlimits = status_rlimits;
+	pv->plan.nrlimits = sizeof(status_rlimits) / sizeof(status_rlimits[0]);
+	/* Best effort: a kernel without Landlock still gets the rest. */
+	if (confine_landlock_prepare(status_landlock, 1, &pv->plan.landlock_fd,
+				     err, errlen) < 0)
+		pv->plan.landlock_fd = -1;
 	rc = confine_seccomp_build(mode, NULL, NULL, CONFINE_SECCOMP_DENY_KILL,
 				   &pv->prog, err, errlen);
 	if (rc < 0)

@@ -287,6 +287,13 @@ generation_drop(struct master *m, struct generation *g, int generation)
 	memset(g, 0, sizeof(*g));
 }
 
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /* A reload that cannot start now: says why (and logs it) and returns true. */
 static bool
 reload_refused(struct master *m, const char *origin, char *why, size_t whylen)
@@ -324,8 +331,8 @@ announce_reloading(struct master *m)
  * of ours changed.
  */
 static int
-next_generation(struct master *m, struct generation *next, char *why,
-		size_t whylen)
+next_generation(struct master *m, struct generation *next,
+		struct statusproc_set *sset, char *why, size_t whylen)
 {
 	char err[512];
 	int rc;
@@ -348,9 +355,12 @@ next_generation(struct master *m, struct generation *next, char *why,
 					&next->creds, err, sizeof(err));
 	if (rc != 0)
 		snprintf(why, whylen, "%s", err);
-	else
-		next->listeners = next_listeners(
-			m, next->cfg, &next->nlisteners, why, whylen);
+	else if (statusproc_reload_prepare(m, next->cfg, sset, why, whylen) < 0)
+		rc = -1;
+	else if ((next->listeners =
+			  next_listeners(m, next->cfg, &next->nlisteners, why,
+					 whylen)) == NULL)
+		statusproc_reload_abort(m, sset);
 	if (rc != 0 || next->listeners == NULL) {
 		config_free(next->cfg);
 		free(next->cfg);
@@ -418,7 +428,9 @@ begin_roll(struct master *m, struct generation *next, const char *origin)
 int
 master_reload(struct master *m, const char *origin, char *why, size_t whylen)
 {
+	struct statusproc_set sset;
 	struct generation next;
+	bool user_changed;
 
 	if (reload_refused(m, origin, why, whylen))
 		return -1;
@@ -433,13 +445,21 @@ master_reload(struct master *m, const char *origin, char *why, size_t whylen)
 		 m->cfg->config_file ? m->cfg->config_file
 				     : "(command line only)");
 	announce_reloading(m);
-	if (next_generation(m, &next, why, whylen) < 0) {
+	if (next_generation(m, &next, &sset, why, whylen) < 0) {
 		fail(m, why);
 		return -1;
 	}
 	warn_master_only(m->cfg, next.cfg);
 	switch_log(m->cfg, next.cfg);
+	user_changed = !same_text(m->cfg->user, next.cfg->user) ||
+		       !same_text(m->cfg->group, next.cfg->group);
 	begin_roll(m, &next, origin);
+	/*
+	 * The status process's listeners change now, not with the workers'
+	 * generation: a rollback of the workers keeps them (it serves the
+	 * running herd, whichever generation that is).
+	 */
+	statusproc_reload_commit(m, &sset, user_changed);
 	return 0;
 }
 

@@ -282,6 +282,7 @@ master_status_json(struct master *m)
 		json_raw(&j, "}");
 	}
 	json_raw(&j, "]");
+	statusproc_json(m, &j);
 	result(&j, "last_reload", &m->last_reload);
 	result(&j, "last_upgrade", &m->last_upgrade);
 	json_raw(&j, "}\n");

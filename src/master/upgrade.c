@@ -34,7 +34,7 @@
 extern char **environ;
 
 #define UPGRADE_GRACE_MS 10000
-#define UPGRADE_VARS_MAX 6
+#define UPGRADE_VARS_MAX 7
 
 static void
 free_vars(char **vars)
@@ -51,9 +51,11 @@ free_vars(char **vars)
  * on from, where to report (NOTIFY_SOCKET: ours) and systemd's notify
  * socket, if we have one, under a name of its own, and the outcome of our
  * last reload (HERD_UPGRADE_LAST_RELOAD=OK:AT:GENERATION:REASON, the
- * reason last since it may hold colons), which status goes on showing.
- * Written by upgrade_vars and read by upgrade_take_environment: this
- * protocol lives in this file.
+ * reason last since it may hold colons), which status goes on showing,
+ * and the counters metrics show (HERD_UPGRADE_COUNTS=RESTARTS:TIMEOUTS:
+ * RELOADS_OK:RELOADS_FAILED:UPGRADES_OK:UPGRADES_FAILED). Written by
+ * upgrade_vars and read by upgrade_take_environment: this protocol lives in
+ * this file.
  */
 static int
 upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
@@ -72,6 +74,15 @@ upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
 	     asprintf(&vars[n++], "HERD_UPGRADE_LAST_RELOAD=%d:%lld:%d:%s",
 		      m->last_reload.ok, (long long)m->last_reload.at_s,
 		      m->last_reload.generation, m->last_reload.reason) < 0) ||
+	    /* The metrics' counters go on counting across the upgrade. */
+	    asprintf(&vars[n++],
+		     "HERD_UPGRADE_COUNTS=%llu:%llu:%llu:%llu:%llu:%llu",
+		     (unsigned long long)m->counts.restarts,
+		     (unsigned long long)m->counts.timeouts_killed,
+		     (unsigned long long)m->counts.reloads_ok,
+		     (unsigned long long)m->counts.reloads_failed,
+		     (unsigned long long)m->counts.upgrades_ok,
+		     (unsigned long long)m->counts.upgrades_failed) < 0 ||
 	    /* A drained host stays drained across an upgrade. */
 	    (m->draining && asprintf(&vars[n++], "HERD_DRAINING=1") < 0)) {
 		/* asprintf leaves its pointer undefined on failure; the
@@ -80,6 +91,23 @@ upgrade_vars(const struct master *m, char *vars[UPGRADE_VARS_MAX])
 		return -ENOMEM;
 	}
 	return n;
+}
+
+/* HERD_UPGRADE_COUNTS's value into c; nothing if malformed. */
+static void
+take_counts(const char *text, struct master_counts *c)
+{
+	unsigned long long v[6];
+
+	if (text == NULL || sscanf(text, "%llu:%llu:%llu:%llu:%llu:%llu", &v[0],
+				   &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return;
+	c->restarts = v[0];
+	c->timeouts_killed = v[1];
+	c->reloads_ok = v[2];
+	c->reloads_failed = v[3];
+	c->upgrades_ok = v[4];
+	c->upgrades_failed = v[5];
 }
 
 /* HERD_UPGRADE_LAST_RELOAD's value into r; nothing if malformed. */
@@ -118,7 +146,9 @@ upgrade_take_environment(struct master *m)
 			m->systemd_notify = strdup(systemd);
 		take_result(getenv("HERD_UPGRADE_LAST_RELOAD"),
 			    &m->last_reload);
+		take_counts(getenv("HERD_UPGRADE_COUNTS"), &m->counts);
 		/* We are that upgrade: we run only if it went well. */
+		m->counts.upgrades_ok++;
 		m->last_upgrade.done = m->last_upgrade.ok = true;
 		m->last_upgrade.at_s = (int64_t)time(NULL);
 		m->last_upgrade.generation = m->generation;
@@ -134,6 +164,7 @@ upgrade_take_environment(struct master *m)
 	unsetenv("HERD_UPGRADE_FROM");
 	unsetenv("HERD_UPGRADE_GENERATION");
 	unsetenv("HERD_UPGRADE_LAST_RELOAD");
+	unsetenv("HERD_UPGRADE_COUNTS");
 	unsetenv("HERD_DRAINING");
 }
 

@@ -834,10 +834,12 @@ reap(struct master *m, struct worker *w)
 	    si.si_pid == 0)
 		return false;
 	if (si.si_code == CLD_STOPPED || si.si_code == CLD_TRAPPED ||
-	    si.si_code == CLD_CONTINUED)
+	    si.si_code == CLD_CONTINUED) {
 		worker_stopped(m, w, &si);
-	else
+	} else {
+		statusproc_worker_ended(m, w);
 		worker_exited(m, w, &si);
+	}
 	return true;
 }
 
@@ -887,8 +889,9 @@ workers_reap_all(struct master *m)
 				return;
 			continue;
 		}
-		if (m->status.pid > 0 && si.si_pid == m->status.pid) {
-			if (!statusproc_reap(m))
+		if (statusproc_child_of(m, si.si_pid) >= 0) {
+			if (!statusproc_reap(m,
+					     statusproc_child_of(m, si.si_pid)))
 				return;
 			continue;
 		}

@@ -73,10 +73,12 @@ status_http_parse(const char *head, size_t len, char *path, size_t pathlen,
 	for (p = sp1 + 1; p < sp2; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return 400;
+	/* HTTP/D.D: a version that is not 1.0 or 1.1 is 505, junk 400. */
 	n = (size_t)(eol - sp2 - 1);
-	if (n != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0)
+	if (n != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' ||
+	    sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9')
 		return 400;
-	if (sp2[8] != '0' && sp2[8] != '1')
+	if (sp2[6] != '1' || (sp2[8] != '0' && sp2[8] != '1'))
 		return 505;
 	for (line = eol + 2; line < end; line = eol + 2) {
 		eol = memchr(line, '\r', (size_t)(end - line));

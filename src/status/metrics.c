@@ -198,13 +198,18 @@ status_metrics(const struct status_view *v, struct status_buf *b)
 	counter(b, "herd_timeouts_killed_total",
 		"workers killed because a request outlived `timeout`",
 		st->timeouts_killed);
+	counter(b, "herd_requests_total",
+		"requests answered by this master's in-process workers, "
+		"those gone included",
+		st->ended_requests + sum(v, F_REQUESTS));
 	counter(b, "herd_emfile_total",
-		"accepts refused for lack of descriptors, by the live workers",
-		sum(v, F_EMFILE));
+		"accepts refused for lack of descriptors, by this master's "
+		"workers, those gone included",
+		st->ended_emfile + sum(v, F_EMFILE));
 	counter(b, "herd_shed_connections_total",
 		"connections closed unanswered for lack of descriptors, by "
-		"the live workers",
-		sum(v, F_SHED));
+		"this master's workers, those gone included",
+		st->ended_shed + sum(v, F_SHED));
 	gauge(b, "herd_listeners", "sockets the workers serve", st->nlisteners);
 	gauge(b, "herd_draining", "1 while the host reports not ready to drain",
 	      st->draining);

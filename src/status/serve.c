@@ -10,9 +10,15 @@
  * the oldest, so a slowloris costs its sender, not the next scrape), a
  * head of STATUS_HEAD_MAX bytes read within HEAD_MS, an answer written
  * within WRITE_MS, one request per connection (Connection: close).
+ *
+ * SIGTERM (or QUIT, INT) stops it gracefully: the listeners are closed at
+ * once, so that a successor holding the same sockets (after a reload that
+ * changed them, or an upgrade) takes every connection still queued, and
+ * the answers begun are finished within STOP_MS.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +39,8 @@
 #define HEAD_MS 5000
 #define WRITE_MS 5000
 #define LIVEZ_MS 2000
+#define LIVEZ_FRESH_MS 100 /* an answer this recent stands */
+#define STOP_MS 2000
 #define TAG_SIGNAL 100
 #define TAG_PING 101
 #define TAG_CONN 1000
@@ -53,9 +61,15 @@ struct server {
 	const struct status_plan *plan;
 	int epfd, sigfd;
 	struct conn conns[CONNS_MAX];
-	bool ping_out; /* a ping is on its way to the master */
+	bool ping_out;	      /* a ping is on its way to the master */
+	bool stopping;	      /* listeners closed: finishing, then exit */
+	int64_t full_said_ms; /* when the table was last said to be full */
+	int64_t stop_by_ms;
 	int64_t ping_ms;
+	int64_t pong_ms, pong_took_ms; /* the last answer: when, how fast */
 	struct status_view v;
+	struct status_state spare_st; /* a read lands here first */
+	struct status_worker *spare_w;
 };
 
 static int64_t
@@ -73,7 +87,29 @@ take_view(struct server *s)
 	struct status_view *v = &s->v;
 	int i;
 
-	v->have = status_snapshot_read(&s->plan->snap, &v->st, v->w);
+	int round;
+	bool ok = false;
+
+	/*
+	 * Into the spare copy: a master preempted in the middle of a write
+	 * keeps the sequence odd for a while, so the reader yields and tries
+	 * again, and if the write is still not over serves the last picture
+	 * it read (one loop turn old) rather than none.
+	 */
+	for (round = 0; round < 4 && !ok; round++) {
+		if (round > 0)
+			sched_yield();
+		ok = status_snapshot_read(&s->plan->snap, &s->spare_st,
+					  s->spare_w);
+	}
+	if (ok) {
+		struct status_worker *w = v->w;
+
+		v->st = s->spare_st;
+		v->w = s->spare_w;
+		s->spare_w = w;
+		v->have = true;
+	}
 	v->now_ms = now_ms();
 	/* Only the slots the master ever used are copied and looked at. */
 	v->nslots = !v->have			      ? 0
@@ -229,8 +265,26 @@ livez(struct server *s, struct conn *c)
 {
 	static const char byte = '?';
 
+	int64_t now = now_ms();
+
+	/*
+	 * The master answered moments ago: that answer stands, so that a
+	 * flood of probes wakes the master at most every LIVEZ_FRESH_MS.
+	 */
+	if (!s->ping_out && s->pong_ms != 0 &&
+	    now - s->pong_ms < LIVEZ_FRESH_MS) {
+		char text[128];
+
+		snprintf(text, sizeof(text),
+			 "alive: the master's loop answered in %lld ms, "
+			 "%lld ms ago\n",
+			 (long long)s->pong_took_ms,
+			 (long long)(now - s->pong_ms));
+		respond_text(s, c, 200, text);
+		return;
+	}
 	c->livez = true;
-	c->deadline_ms = now_ms() + LIVEZ_MS;
+	c->deadline_ms = now + LIVEZ_MS;
 	if (s->ping_out)
 		return;
 	if (send(s->plan->ping_fd, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT) ==
@@ -358,9 +412,18 @@ on_accept(struct server *s, int index)
 			if (c == NULL || s->conns[i].born_ms < c->born_ms)
 				c = &s->conns[i];
 		}
-		/* Full: the oldest makes room. */
-		if (c->fd >= 0)
+		/* Full: the oldest makes room (said once in 10 s). */
+		if (c->fd >= 0) {
+			if (s->full_said_ms == 0 ||
+			    now_ms() - s->full_said_ms >= 10000) {
+				s->full_said_ms = now_ms();
+				log_warn("status: %d connections open: the "
+					 "oldest make room (slow clients or "
+					 "a flood)",
+					 CONNS_MAX);
+			}
 			conn_close(s, c);
+		}
 		c->fd = fd;
 		c->roles = s->plan->roles[index];
 		c->len = 0;
@@ -388,6 +451,8 @@ on_ping(struct server *s)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
 	s->ping_out = false;
+	s->pong_ms = now_ms();
+	s->pong_took_ms = ms;
 	snprintf(text, sizeof(text),
 		 "alive: the master's loop answered in %lld ms\n",
 		 (long long)ms);
@@ -407,6 +472,8 @@ next_timeout(struct server *s, int64_t now)
 		if (s->conns[i].fd >= 0 &&
 		    (next < 0 || s->conns[i].deadline_ms < next))
 			next = s->conns[i].deadline_ms;
+	if (s->stopping && (next < 0 || s->stop_by_ms < next))
+		next = s->stop_by_ms;
 	if (next < 0)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -434,6 +501,34 @@ on_timer(struct server *s, int64_t now)
 		s->ping_out = false;
 }
 
+/* Stops taking connections; what was accepted is answered. */
+static void
+begin_stop(struct server *s)
+{
+	struct signalfd_siginfo si;
+	int i;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		;
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	s->stop_by_ms = now_ms() + STOP_MS;
+	for (i = 0; i < s->plan->nls; i++)
+		close(3 + i); /* also leaves the epoll set */
+}
+
+static bool
+busy(const struct server *s)
+{
+	int i;
+
+	for (i = 0; i < CONNS_MAX; i++)
+		if (s->conns[i].fd >= 0)
+			return true;
+	return false;
+}
+
 static int
 setup(struct server *s)
 {
@@ -442,6 +537,8 @@ setup(struct server *s)
 	sigset_t set;
 	int i;
 
+	/* Lines to stderr, which the master relays into its log. */
+	log_detach();
 	/* Read-only from here on: this process never writes them. */
 	if (mprotect(p->snap.shm, p->snap.bytes, PROT_READ) < 0 ||
 	    (p->sb.slots != NULL &&
@@ -458,8 +555,10 @@ setup(struct server *s)
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->v.nslots = p->snap.nslots;
 	s->v.w = calloc((size_t)p->snap.nslots + 1, sizeof(*s->v.w));
+	s->spare_w = calloc((size_t)p->snap.nslots + 1, sizeof(*s->spare_w));
 	s->v.sv = calloc((size_t)p->snap.nslots + 1, sizeof(*s->v.sv));
-	if (s->sigfd < 0 || s->epfd < 0 || s->v.w == NULL || s->v.sv == NULL) {
+	if (s->sigfd < 0 || s->epfd < 0 || s->v.w == NULL ||
+	    s->spare_w == NULL || s->v.sv == NULL) {
 		log_error("status: setup: %s", strerror(errno));
 		return -1;
 	}
@@ -503,8 +602,10 @@ status_run(void *arg)
 		for (i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64;
 
-			if (tag == TAG_SIGNAL)
-				return 0;
+			if (tag == TAG_SIGNAL) {
+				begin_stop(&s);
+				continue;
+			}
 			if (tag == TAG_PING) {
 				if (!on_ping(&s))
 					return 0; /* the master is gone */
@@ -522,5 +623,7 @@ status_run(void *arg)
 			}
 		}
 		on_timer(&s, now_ms());
+		if (s.stopping && (!busy(&s) || now_ms() >= s.stop_by_ms))
+			return 0;
 	}
 }

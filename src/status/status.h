@@ -71,6 +71,7 @@ struct status_state {
 	int64_t started_at_s;
 	uint64_t restarts, timeouts_killed;
 	uint64_t reloads_ok, reloads_failed, upgrades_ok, upgrades_failed;
+	uint64_t ended_requests, ended_emfile, ended_shed; /* gone workers' */
 	char listeners[STATUS_LISTENERS_MAX][STATUS_TEXT_MAX];
 	struct status_result last_reload, last_upgrade;
 	char version[32];

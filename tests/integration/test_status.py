@@ -51,69 +51,6 @@ def test_metrics_health_agent(herd):
     assert s.recv(100).startswith(b"HTTP/1.1 400")
 
 
-def test_respawn_and_upgrade(herd):
-    """Killed, the status process is respawned and serves again."""
-    import os
-    import signal
-    from conftest import children
-    h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "1",
-              "--metrics-listen", "127.0.0.1:0"])
-    _, mport = status_port(h, "herd-metrics")
-    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
-
-    def status_child(master):
-        for pid in children(master):
-            try:
-                with open(f"/proc/{pid}/comm") as f:
-                    if f.read().strip() == "herd-status":
-                        return pid
-            except OSError:
-                pass
-        return None
-
-    first = wait_for(lambda: status_child(h.pid), what="status child")
-    os.kill(first, signal.SIGKILL)
-    wait_for(lambda: status_child(h.pid) not in (None, first),
-             what="a new status child")
-    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz again")
-    h.wait_log("status process .*respawn")
-
-
-def test_runs_as_user_without_capabilities(herd):
-    """With user set: the status process has no capabilities, seccomp on,
-    and its snapshot and scoreboard are read-only."""
-    import os
-    import pwd
-    from conftest import children
-    if os.getuid() != 0:
-        import pytest
-        pytest.skip("needs root to change user")
-    h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "1",
-              "--user", "nobody", "--metrics-listen", "127.0.0.1:0"])
-    _, mport = status_port(h, "herd-metrics")
-    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
-
-    def status_child():
-        for pid in children(h.pid):
-            try:
-                with open(f"/proc/{pid}/comm") as f:
-                    if f.read().strip() == "herd-status":
-                        return pid
-            except OSError:
-                pass
-        return None
-
-    pid = wait_for(status_child, what="status child")
-    with open(f"/proc/{pid}/status") as f:
-        st = dict(line.split(":", 1) for line in f if ":" in line)
-    assert st["CapEff"].strip() == "0000000000000000"
-    assert st["Seccomp"].strip() == "2"
-    assert int(st["Uid"].split()[0]) == pwd.getpwnam("nobody").pw_uid
-    with open(f"/proc/{pid}/maps") as f:
-        maps = f.read()
-    assert "rw-s" not in maps  # no writable shared mapping left
-
-
 def test_status_page_in_chromium(herd, tmp_path):
     """The page, loaded in headless Chromium, shows one row per worker."""
     import shutil
@@ -138,3 +75,103 @@ def test_status_page_in_chromium(herd, tmp_path):
                          text=True, timeout=60).stdout
     assert dom.count('class="worker"') == 2, dom
     assert os.path.getsize(shot) > 0
+
+
+def parse(text):
+    from prometheus_client.parser import text_string_to_metric_families
+    return list(text_string_to_metric_families(text))
+
+
+def value(fams, name, **labels):
+    found = [s.value for f in fams for s in f.samples
+             if s.name == name and all(s.labels.get(k) == v
+                                       for k, v in labels.items())]
+    return sum(found) if found else None
+
+
+def test_metrics_count_what_happened(herd, tmp_path):
+    """Parsed by prometheus_client: the requests sent, a worker killed, a
+    reload done and one refused, an upgrade rolled back, the build; and
+    the names follow Prometheus' conventions."""
+    import signal
+    import subprocess
+    from conftest import HERD, alive
+    from zdt import ctl
+    conf = tmp_path / "herd.conf"
+    base = ("listen = 127.0.0.1:0\napp = hello\nworkers = 2\n"
+            "metrics-listen = 127.0.0.1:0\n"
+            "upgrade-exec = /bin/false\n"
+            f"pid-file = {tmp_path / 'herd.pid'}\n")
+    conf.write_text(base)
+    h = herd(["-c", str(conf)], expect_errors=[
+        r"reload failed", r"upgrade failed", r"new master .* exited"])
+    _, mport = status_port(h, "herd-metrics")
+    wait_for(lambda: get(mport, "/readyz")[0] == 200, what="readyz 200")
+
+    def scrape():
+        return parse(get(mport, "/metrics")[1])
+
+    fams = scrape()
+    assert value(fams, "herd_requests_total") == 0
+    port = h.port()
+    for _ in range(7):
+        assert "hello, world" in http_get(port, "/")
+    wait_for(lambda: value(scrape(), "herd_requests_total") == 7,
+             what="7 requests counted")
+    fams = scrape()
+    assert value(fams, "herd_worker_requests_total") == 7
+    workers = {int(s.labels["pid"]) for f in fams for s in f.samples
+               if s.name == "herd_worker_requests_total"}
+    assert workers == {p for p in h.workers()
+                       if open(f"/proc/{p}/comm").read().strip()
+                       != "herd-status"}
+    assert {s.labels["generation"] for f in fams for s in f.samples
+            if s.name == "herd_worker_requests_total"} == {"1"}
+    version = subprocess.run([HERD, "--version"], capture_output=True,
+                             text=True).stdout.split()[1]
+    assert value(fams, "herd_build_info", version=version) == 1
+    assert value(fams, "herd_up") == 1
+    assert value(fams, "herd_workers_wanted") == 2
+    assert value(fams, "herd_listeners") == 1
+    assert value(fams, "herd_generation") == 1
+
+    # A worker killed: one restart, and its requests stay in the total.
+    victim = min(workers)
+    os.kill(victim, 9)
+    wait_for(lambda: value(scrape(), "herd_worker_restarts_total") == 1
+             and value(scrape(), "herd_workers_ready") == 2,
+             what="the restart counted")
+    assert value(scrape(), "herd_requests_total") == 7
+
+    # A reload that works, and one refused (a bad config).
+    assert ctl(conf, "reload").returncode == 0
+    conf.write_text(base + "workres = 3\n")
+    assert ctl(conf, "reload").returncode != 0
+    conf.write_text(base)
+    # An upgrade that fails: /bin/false is no herd.
+    assert ctl(conf, "upgrade").returncode != 0
+    wait_for(lambda: value(scrape(), "herd_upgrades_total",
+                           outcome="rolled_back") == 1,
+             what="the failed upgrade counted")
+    fams = scrape()
+    assert value(fams, "herd_reloads_total", outcome="ok") == 1
+    assert value(fams, "herd_reloads_total", outcome="rolled_back") == 1
+    assert value(fams, "herd_upgrades_total", outcome="ok") == 0
+    assert value(fams, "herd_generation") == 2
+    assert value(fams, "herd_last_reload_timestamp_seconds") > 0
+    assert alive(h.pid)
+
+    # Conventions, from the text itself.
+    text = get(mport, "/metrics")[1]
+    types = re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M)
+    names = [n for n, _ in types]
+    assert len(names) == len(set(names)), "a family declared twice"
+    for name, kind in types:
+        assert re.fullmatch(r"herd_[a-z][a-z0-9_]*", name), name
+        assert kind in ("counter", "gauge"), (name, kind)
+        assert (kind == "counter") == name.endswith("_total"), (name, kind)
+        assert f"# HELP {name} " in text
+        assert not re.search(r"_(ms|milliseconds|kb|mb)(_|$)", name), name
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            assert line.split("{")[0].split(" ")[0] in names, line
