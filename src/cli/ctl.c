@@ -504,6 +504,43 @@ print_worker_notes(const struct cli_json *w)
 		printf("%8s cgroup: %s\n", "", s);
 }
 
+/* The status process's line and its listeners, when there is one. */
+static void
+print_status_process(const struct cli_json *sp)
+{
+	const struct cli_json *ls = cli_json_get(sp, "listeners");
+	const struct cli_json *pid = cli_json_get(sp, "pid");
+	size_t i, k;
+
+	if (sp == NULL || sp->type != CLI_JSON_OBJECT)
+		return;
+	if (pid != NULL && pid->type == CLI_JSON_NUMBER)
+		printf("%14s: pid %.0f\n", "Status process", pid->number);
+	else if (cli_json_get(sp, "respawn_in") != NULL &&
+		 cli_json_get(sp, "respawn_in")->type == CLI_JSON_NUMBER) {
+		char in[32];
+
+		format_age(cli_json_num(sp, "respawn_in", 0), in, sizeof(in));
+		printf("%14s: not running, respawn in %s\n", "Status process",
+		       in);
+	} else
+		printf("%14s: not running\n", "Status process");
+	for (i = 0; ls != NULL && ls->type == CLI_JSON_ARRAY && i < ls->n;
+	     i++) {
+		const struct cli_json *serves =
+			cli_json_get(&ls->items[i], "serves");
+
+		printf("%14s  %s", "",
+		       or_dash(cli_json_str(&ls->items[i], "listen")));
+		for (k = 0; serves != NULL && serves->type == CLI_JSON_ARRAY &&
+			    k < serves->n;
+		     k++)
+			printf("%s%s", k == 0 ? " (" : ", ",
+			       or_dash(serves->items[k].string));
+		printf("%s\n", serves != NULL && serves->n > 0 ? ")" : "");
+	}
+}
+
 /* `herd ctl status` for people, like `systemctl status`. */
 static void
 print_status(const struct cli_json *st)
@@ -537,6 +574,7 @@ print_status(const struct cli_json *st)
 		       cli_json_true(&ls->items[i], "inherited")
 			       ? " (inherited)"
 			       : "");
+	print_status_process(cli_json_get(st, "status_process"));
 	print_result("Last reload", cli_json_get(st, "last_reload"));
 	print_result("Last upgrade", cli_json_get(st, "last_upgrade"));
 	printf("\n%6s %8s %4s %-9s %-5s %8s %8s  %-9s %s\n", "WORKER", "PID",

@@ -85,12 +85,17 @@ def config(path, extra, workers=2):
                     f"command = {KEEPALIVE}\n" + extra)
 
 
-def test_respawned_when_killed(herd):
+def test_respawned_when_killed(herd, tmp_path):
+    pidfile = tmp_path / "herd.pid"
     h = herd(["--app", "hello", "-l", "127.0.0.1:0", "-w", "1",
-              "--metrics-listen", "127.0.0.1:0"])
+              "--metrics-listen", "127.0.0.1:0", "--pid-file", str(pidfile)])
     host, mport = status_port(h, "herd-metrics")
     wait_for(lambda: get(host, mport, "/readyz")[0] == 200, what="readyz")
     first = wait_for(lambda: status_child(h.pid), what="status child")
+    # The table people read names it and what it serves where.
+    table = ctl(pidfile, "status").stdout
+    assert re.search(rf"Status process: pid {first}\n +{host}:{mport} "
+                     r"\(metrics, page, health\)\n", table), table
     os.kill(first, signal.SIGKILL)
     second = wait_for(lambda: status_child(h.pid) not in (None, first)
                       and status_child(h.pid), what="a new status child")
