@@ -345,6 +345,14 @@ class Fleet:
         return r
 
     def stop(self):
+        try:
+            self.stop_hosts()
+        finally:
+            if self.haproxy:
+                self.haproxy.terminate()
+                self.haproxy.wait()
+
+    def stop_hosts(self):
         for h in self.hosts.values():
             if h.proc and h.proc.poll() is None:
                 h.ctl("stop")
@@ -365,9 +373,6 @@ class Fleet:
                          f"{h.name}'s master {pid} gone")
             except (FileNotFoundError, ProcessLookupError, ValueError):
                 pass
-        if self.haproxy:
-            self.haproxy.terminate()
-            self.haproxy.wait()
 
 
 def report(what, res, seconds=None):
@@ -550,24 +555,26 @@ def main():
         fleet.stop()
 
 
-def bench(fleet):
-    load = Load(duration=6)
-    time.sleep(0)
-    steady = load.wrk.communicate(timeout=60)[0]
-    load.stopping = True
-    for t in load.threads:
-        t.join()
-    steady = parse_wrk(steady)
-    load = Load(duration=120)
-    r = fleet.deploy()
+def bench(fleet, steady_s=5):
+    """bench/fleet.sh: p99 through haproxy in a steady window, then during
+    an upgrade round and a reload round; one JSON line."""
+    out = {}
+    load = Load(duration=steady_s)
+    load.wrk.wait(timeout=steady_s * 3 + 30)
     res = load.stop()
-    assert r.returncode == 0, r.stderr
-    print(json.dumps({"steady_p99_ms": steady["wrk_p99_ms"],
-                      "steady_p50_ms": steady["wrk_p50_ms"],
-                      "deploy_p99_ms": res["wrk_p99_ms"],
-                      "deploy_p50_ms": res["wrk_p50_ms"],
-                      "deploy_s": r.seconds,
-                      "failed": failed(res)}), flush=True)
+    out["steady"] = dict(p99_ms=res["wrk_p99_ms"], p50_ms=res["wrk_p50_ms"],
+                         failed=failed(res), seconds=steady_s)
+    for name, args in (("upgrade", ()), ("reload", ("--reload",))):
+        if name == "reload":
+            for h in fleet.hosts.values():
+                h.write_conf("env = FLEET_ROUND=2\n")
+        load = Load()
+        r = fleet.deploy(*args)
+        res = load.stop()
+        assert r.returncode == 0, r.stderr
+        out[name] = dict(p99_ms=res["wrk_p99_ms"], p50_ms=res["wrk_p50_ms"],
+                         failed=failed(res), seconds=r.seconds)
+    print("BENCH " + json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":
