@@ -453,6 +453,27 @@ def failures(fleet):
     assert "drain" not in h3.log_text()[old["host3"][1]:]
     assert failed(res) == 0, res["wrk_out"]
 
+    # A reload round where host2's new config is broken: refused, the old
+    # config stays in force, the rollout stops there.
+    h2.write_conf("workers = banana\n")
+    old = {n: (h.status()["master"]["generation"], len(h.log_text()))
+           for n, h in fleet.hosts.items()}
+    load = Load()
+    r = fleet.deploy("--reload", hosts=["host2", "host3"])
+    res = load.stop()
+    report("broken config on host2", res, r.seconds)
+    say(f"deploy said: {r.stderr.strip()}")
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert re.search(r"host2: reload failed \(it stays on its old version, "
+                     r"undrained\): .*workers.*; stopping the rollout, not "
+                     r"touched: host3", r.stderr), r.stderr
+    st = h2.status()["master"]
+    assert st["generation"] == old["host2"][0] and not st["draining"]
+    assert fleet.stats()["host2"] == "UP"
+    assert h3.status()["master"]["generation"] == old["host3"][0]
+    assert "drain" not in h3.log_text()[old["host3"][1]:]
+    assert failed(res) == 0, res["wrk_out"]
+
     # SIGKILL of host3's master and everything it started, under load.
     load = Load()
     time.sleep(1)
