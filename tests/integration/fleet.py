@@ -11,8 +11,13 @@ and haproxy on 127.0.0.10 runs contrib/haproxy/haproxy.cfg as it is, the
 addresses given through the environment it expands. Deploys are
 contrib/rolling-deploy.sh, as users run it.
 
-usage: fleet.py SCENARIO TMPDIR   (SCENARIO: hello, exec, failures, agent,
-                                   bench)
+usage: fleet.py SCENARIO TMPDIR
+  hello   herd's hello: an upgrade round and a reload round under load,
+          then the failure cases (a failed upgrade, a broken config, a
+          SIGKILLed host)
+  exec    the same two rounds with an exec-mode Python http.server
+  agent   herd's agent-check words as haproxy takes them
+  bench   bench/fleet.sh's windows (one JSON line)
 Exit status 0 when every check held; an AssertionError's traceback
 otherwise.
 """
@@ -21,7 +26,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -41,6 +45,7 @@ FRONTEND = "127.0.0.10"
 HOSTS = {"host1": "127.0.0.11", "host2": "127.0.0.12", "host3": "127.0.0.13"}
 SLOW = 3.0 if "asan" in BUILD else 1.0
 PR_SET_CHILD_SUBREAPER = 36
+SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:")
 
 # The exec-mode server of the second run: Python's http.server on the
 # listener herd hands over at fd 3 (docs/recipes.md's recipe).
@@ -574,6 +579,10 @@ def main():
             raise SystemExit(f"fleet.py: no scenario {scenario}")
     finally:
         fleet.stop()
+    # As conftest's teardown does for every herd: no sanitizer report.
+    for h in fleet.hosts.values():
+        found = SANITIZER.search(h.log_text())
+        assert not found, f"{h.name}: {found.group(0)} in {h.log}"
 
 
 def bench(fleet, steady_s=5):

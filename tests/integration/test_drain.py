@@ -3,12 +3,10 @@
 request is still served; shutdown-delay keeps serving before a stop;
 `herd ctl quit --wait` returns once the master has gone."""
 import signal
-import subprocess
-import time
 import urllib.error
 import urllib.request
 
-from conftest import HERD, SLOW, alive, http_get, wait_for
+from conftest import SLOW, alive, http_get, wait_for
 from zdt import Load, ctl, status, upgrade
 from test_reload import start
 
