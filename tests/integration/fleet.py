@@ -196,9 +196,12 @@ class Load:
     threads that open a new connection for every request. Every error,
     non-2xx and short answer counts."""
 
-    def __init__(self, duration=120, wrk_conns=8, fresh=2):
+    def __init__(self, duration=120, wrk_conns=8, fresh=2, posts=0):
         self.ok = 0
         self.failures = []
+        self.post_ok = 0
+        self.post_failures = []
+        self.posts = posts
         self.lock = threading.Lock()
         self.stopping = False
         self.wrk_conns, self.fresh = wrk_conns, fresh
@@ -208,6 +211,8 @@ class Load:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.threads = [threading.Thread(target=self.client)
                         for _ in range(fresh)]
+        self.threads += [threading.Thread(target=self.poster)
+                         for _ in range(posts)]
         for t in self.threads:
             t.start()
 
@@ -228,6 +233,31 @@ class Load:
                     self.failures.append(repr(e))
                 time.sleep(0.01)
 
+    def poster(self):
+        """POSTs on a keep-alive connection: haproxy does not replay them
+        (contrib's haproxy.cfg), so they show what a dead host costs."""
+        c = None
+        while not self.stopping:
+            try:
+                if c is None:
+                    c = http.client.HTTPConnection(FRONTEND, 80, timeout=10)
+                c.request("POST", "/", body=b"x" * 100)
+                r = c.getresponse()
+                body = r.read()
+                if r.status != 200 or not body:
+                    raise AssertionError(f"{r.status} {body[:80]!r}")
+                with self.lock:
+                    self.post_ok += 1
+            except Exception as e:  # every failure counts, none is hidden
+                with self.lock:
+                    self.post_failures.append(repr(e))
+                if c is not None:
+                    c.close()
+                c = None
+                time.sleep(0.01)
+        if c is not None:
+            c.close()
+
     def stop(self):
         """Stops the load; returns a dict of what it saw."""
         self.stopping = True
@@ -236,7 +266,9 @@ class Load:
         self.wrk.send_signal(signal.SIGINT)
         out, _ = self.wrk.communicate(timeout=30)
         return dict(parse_wrk(out), py_ok=self.ok,
-                    py_failed=len(self.failures),
+                    py_failed=len(self.failures), post_ok=self.post_ok,
+                    post_failed=len(self.post_failures),
+                    post_examples=self.post_failures[:3],
                     py_examples=self.failures[:3], wrk_out=out)
 
 
@@ -480,7 +512,7 @@ def failures(fleet):
     assert failed(res) == 0, res["wrk_out"]
 
     # SIGKILL of host3's master and everything it started, under load.
-    load = Load()
+    load = Load(posts=2)
     time.sleep(1)
     victim = h3.pid()
     os.kill(victim, signal.SIGSTOP)  # no respawn while its workers die
@@ -496,9 +528,12 @@ def failures(fleet):
     inflight = load.wrk_conns + load.fresh
     report(f"SIGKILL of host3 ({1 + len(procs)} processes; haproxy DOWN "
            f"after {down:.1f} s)", res)
-    say(f"cost of the SIGKILL: {failed(res)} failed requests (bound: "
-        f"{inflight}, the requests that can be in flight)")
+    say(f"cost of the SIGKILL: {failed(res)} failed GETs (bound: "
+        f"{inflight}, the requests that can be in flight); "
+        f"{res['post_failed']} failed POSTs of {res['post_ok']} (not "
+        f"replayed; bound: {load.posts}) {res['post_examples']}")
     assert failed(res) <= inflight, res["wrk_out"]
+    assert res["post_failed"] <= load.posts and res["post_ok"] > 0
     h3.proc.wait()
     h3.proc = None
 
