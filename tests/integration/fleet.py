@@ -113,6 +113,14 @@ def gone(pid):
         return True
 
 
+def parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(") ", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
 def descendants(pid):
     out, todo = [], [pid]
     while todo:
@@ -401,10 +409,14 @@ class Fleet:
                     for p in descendants(h.proc.pid) + [h.proc.pid]:
                         os.kill(p, signal.SIGKILL)
                     h.proc.wait()
-        # An upgraded master is not our child: stop it through its pid.
+        # An upgraded master was reparented to us (the subreaper): stop it
+        # through its pid file. A killed master's file names no child of
+        # ours, and its pid may be another process's by now.
         for h in self.hosts.values():
             try:
                 pid = h.pid()
+                if parent(pid) != os.getpid():
+                    continue
                 os.kill(pid, signal.SIGTERM)
                 wait_for(lambda: gone(pid), 30,
                          f"{h.name}'s master {pid} gone")
