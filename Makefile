@@ -207,7 +207,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # /etc for PREFIX=/usr, as distributions have it; else PREFIX/etc.
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
-UNITS := herd.service herd.socket
+UNITS := herd.service herd.socket herd@.service herd@.socket
 CONF := $(DESTDIR)$(SYSCONFDIR)/herd/herd.conf
 INSTALLED := $(PREFIX)/bin/herd $(PREFIX)/include/herd.h \
 	$(PREFIX)/lib/libherd.a $(PREFIX)/lib/libherd.so.$(HERD_SOVERSION) \
@@ -234,7 +234,7 @@ install: $(B)/herd $(LIBHERD)
 	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in $(UNITS); do \
 		sed -e 's|/usr/local/bin/herd|$(PREFIX)/bin/herd|g' \
-		    -e 's|/etc/herd/herd.conf|$(SYSCONFDIR)/herd/herd.conf|g' \
+		    -e 's|/etc/herd/|$(SYSCONFDIR)/herd/|g' \
 		    contrib/systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
 	done
 	@if [ -e $(CONF) ]; then \

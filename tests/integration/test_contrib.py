@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """contrib/ against herd: the Kubernetes manifest's probes, ports and grace
-period agree with the herd.conf in its ConfigMap; the deploy script is
-valid shell."""
+period agree with the herd.conf in its ConfigMap; haproxy.cfg checks the
+ports and path its host config (contrib/haproxy/herd.conf) serves; the
+systemd instance units verify; the deploy script is valid shell (it runs
+for real in test_fleet)."""
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import HERD, ROOT
 
 yaml = pytest.importorskip("yaml")
 CONTRIB = os.path.join(ROOT, "contrib")
@@ -42,3 +45,73 @@ def test_kubernetes_matches_its_config():
 def test_deploy_script_is_valid_shell():
     subprocess.run(["sh", "-n", os.path.join(CONTRIB, "rolling-deploy.sh")],
                    check=True)
+
+
+def herd_conf(path):
+    with open(path) as f:
+        return dict(l.split(" = ", 1) for l in f.read().splitlines()
+                    if l and not l.startswith("#"))
+
+
+def port(addr):
+    return int(addr.split(",")[0].rsplit(":", 1)[1])
+
+
+def test_haproxy_matches_the_host_config():
+    """haproxy.cfg checks the ports and path contrib/haproxy/herd.conf
+    serves: health on health-listen, the agent on agent-listen, traffic on
+    listen."""
+    with open(os.path.join(CONTRIB, "haproxy", "haproxy.cfg")) as f:
+        cfg = f.read()
+    conf = herd_conf(os.path.join(CONTRIB, "haproxy", "herd.conf"))
+    ds = re.search(r"(?m)^\s*default-server (.*)$", cfg).group(1).split()
+    assert int(ds[ds.index("port") + 1]) == port(conf["health-listen"])
+    assert int(ds[ds.index("agent-port") + 1]) == port(conf["agent-listen"])
+    assert "agent-check" in ds and "check" in ds
+    assert re.search(r"http-check send meth GET uri /livez\b", cfg)
+    servers = re.findall(r'(?m)^\s*server \S+ "\$\{[A-Z0-9_]+-[^}]*\}:(\d+)"',
+                         cfg)
+    assert len(servers) == 3
+    assert {int(p) for p in servers} == {port(conf["listen"])}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None,
+                    reason="haproxy is not installed")
+def test_haproxy_cfg_is_valid(tmp_path):
+    env = dict(os.environ, HAPROXY_STATS_SOCKET=str(tmp_path / "s.sock"))
+    r = subprocess.run(["haproxy", "-c", "-f",
+                        os.path.join(CONTRIB, "haproxy", "haproxy.cfg")],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_host_config_is_valid():
+    r = subprocess.run([HERD, "-t", "-c",
+                        os.path.join(CONTRIB, "haproxy", "herd.conf")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze is not installed")
+def test_systemd_instance_units_verify(tmp_path):
+    """herd@.socket/herd@.service instantiated for an instance: clean, the
+    socket listens on the instance's address, and each instance has a
+    runtime directory of its own."""
+    names = ("herd@.service", "herd@.socket")
+    for name in names:
+        text = open(os.path.join(CONTRIB, "systemd", name)).read()
+        (tmp_path / name).write_text(text.replace("/usr/local/bin/herd",
+                                                  HERD))
+    units = [str(tmp_path / "herd@8080.service"),
+             str(tmp_path / "herd@8080.socket")]
+    r = subprocess.run(["systemd-analyze", "verify", *units],
+                       capture_output=True, text=True)
+    problems = [l for l in r.stderr.splitlines() if "herd@" in l]
+    assert r.returncode == 0 and not problems, r.stderr
+    sock = (tmp_path / "herd@.socket").read_text()
+    svc = (tmp_path / "herd@.service").read_text()
+    assert re.search(r"(?m)^ListenStream=%i$", sock)
+    assert re.search(r"(?m)^RuntimeDirectory=herd/%i$", svc)
+    assert "--pid-file /run/herd/%i/herd.pid" in svc
+    assert "-c /etc/herd/%i.conf" in svc

@@ -68,6 +68,11 @@ def test_install_and_uninstall(tmp_path):
     unit = (dest / "usr/local/lib/systemd/system/herd.service").read_text()
     assert "ExecStart=/usr/local/bin/herd -c /usr/local/etc/herd/herd.conf" \
         in unit
+    # The instance pair (one herd per listening address) is installed too.
+    unit = (dest / "usr/local/lib/systemd/system/herd@.service").read_text()
+    assert "ExecStart=/usr/local/bin/herd -c /usr/local/etc/herd/%i.conf" \
+        in unit
+    assert (dest / "usr/local/lib/systemd/system/herd@.socket").exists()
     assert make("uninstall", f"DESTDIR={dest}").returncode == 0
     assert [p for p in dest.rglob("*") if not p.is_dir()] == []
 
