@@ -1,7 +1,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """HTTP benchmark (not a test): herd's hello app against nginx, keep-alive
 and Connection: close, interleaved rounds, medians and herd/nginx ratios.
-Run by bench/http.sh on the release build: bench/http.py [ROUNDS] [DURATION]
+Run by bench/http.sh on the release build:
+
+  bench/http.py [ROUNDS] [DURATION] [NAME=BUILD_DIR...]
+
+Each NAME=BUILD_DIR adds another herd (BUILD_DIR/herd, e.g. the release
+build of an older commit in a scratch worktree) to the same interleaved
+rounds, with its own ratios against nginx: a regression hunt compares
+builds under the same load, not runs of different hours.
 """
 import ctypes
 import os
@@ -99,19 +106,24 @@ def children(pid):
         return []
 
 
-def ticks(pid, reaped=False):
-    """utime+stime of pid, plus cutime+cstime when reaped is set."""
+def ticks_split(pid, reaped=False):
+    """(utime, stime) of pid, plus cutime and cstime when reaped is set."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             # comm (field 2) may hold spaces; fields 3.. follow the last ')'.
             rest = f.read().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
-        return 0
+        return 0, 0
     # rest[0] is field 3, so field N is rest[N - 3].
-    n = int(rest[11]) + int(rest[12])
+    user, system = int(rest[11]), int(rest[12])
     if reaped:
-        n += int(rest[13]) + int(rest[14])
-    return n
+        user, system = user + int(rest[13]), system + int(rest[14])
+    return user, system
+
+
+def ticks(pid, reaped=False):
+    """utime+stime of pid, plus cutime+cstime when reaped is set."""
+    return sum(ticks_split(pid, reaped))
 
 
 def server_cpu_us(master):
@@ -123,8 +135,12 @@ def server_cpu_us(master):
     of each packet's receive path runs in the sender's (wrk's) context.
     That shifts some cost off both servers alike, so ratios stay fair."""
     kids = children(master)
-    total = ticks(master, reaped=True) + sum(ticks(k) for k in kids)
-    return total * 1_000_000 // CLK_TCK, set(kids)
+    parts = [ticks_split(master, reaped=True)] + [ticks_split(k)
+                                                  for k in kids]
+    system = sum(p[1] for p in parts)
+    total = sum(p[0] for p in parts) + system
+    us = 1_000_000 // CLK_TCK
+    return total * us, set(kids), system * us
 
 
 def get(port, timeout=1.0):
@@ -250,12 +266,12 @@ def busiest_share(kids, before):
 
 
 def run_wrk(server, duration, extra):
-    cpu0, kids0 = server_cpu_us(server.proc.pid)
+    cpu0, kids0, sys0 = server_cpu_us(server.proc.pid)
     per_kid = {k: ticks(k) for k in kids0}
     r = subprocess.run(
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
          *extra, server.url], capture_output=True, text=True)
-    cpu1, kids1 = server_cpu_us(server.proc.pid)
+    cpu1, kids1, sys1 = server_cpu_us(server.proc.pid)
     if r.returncode != 0:
         die(f"wrk failed ({r.returncode}):\n{r.stdout}{r.stderr}")
     if not server.alive():
@@ -264,7 +280,10 @@ def run_wrk(server, duration, extra):
     rps, p99, requests, errors = parse_wrk(r.stdout)
     if requests == 0:
         die(f"{server.name} served no request:\n{r.stdout}")
+    # The system part: what the kernel's TCP work costs the server (the
+    # tick split is coarse, but the same for both servers).
     return {"rps": rps, "p99": p99, "cpu": (cpu1 - cpu0) / requests,
+            "sys": (sys1 - sys0) / (cpu1 - cpu0) if cpu1 > cpu0 else 0.0,
             "errors": errors, "respawned": kids0 != kids1,
             "busiest": busiest_share(kids0 & kids1, per_kid)}
 
@@ -278,6 +297,15 @@ def main():
     duration = sys.argv[2] if len(sys.argv) > 2 else "5s"
     if rounds < 1:
         die("ROUNDS must be at least 1")
+    builds = []
+    for arg in sys.argv[3:]:
+        name, sep, path = arg.partition("=")
+        if not sep or not name or name in ("herd", "nginx", "nginx-deferred"):
+            die(f"{arg!r}: extra builds are NAME=BUILD_DIR (a name of "
+                "its own)")
+        if not os.access(os.path.join(path, "herd"), os.X_OK):
+            die(f"{path}/herd: no such executable")
+        builds.append((name, os.path.abspath(path)))
     # Any exit (Ctrl-C, SIGTERM, a die) runs the finally below.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
@@ -290,6 +318,11 @@ def main():
             "127.0.0.1:0", "--log", f"{tmp}/herd.log", *HERD],
             f"{tmp}/herd.out", f"{tmp}/herd.log")
         servers.append(herd)
+        for name, path in builds:
+            servers.append(Server(name, [
+                f"{path}/herd", "--workers", str(WORKERS), "--listen",
+                "127.0.0.1:0", "--log", f"{tmp}/{name}.log", *HERD],
+                f"{tmp}/{name}.out", f"{tmp}/{name}.log"))
         for name, listen_opts in NGINX_VARIANTS:
             sock = held_socket()
             nport = sock.getsockname()[1]
@@ -309,13 +342,16 @@ def main():
         for s in servers:
             s.wait_ready()
         names = [s.name for s in servers]
-        peers = names[1:]
+        peers = [n for n, _ in NGINX_VARIANTS]
+        herds = [n for n in names if n not in peers]
 
         nginx_v = subprocess.run(["nginx", "-v"], capture_output=True,
                                  text=True).stderr.strip()
         print("herd: " + " ".join(os.path.relpath(a, ROOT)
                                   if a.startswith(ROOT) else a
                                   for a in herd.proc.args))
+        for name, path in builds:
+            print(f"{name}: {path}/herd, same arguments")
         print(f"nginx: {nginx_v}, {WORKERS} workers, as {' and '.join(peers)}"
               f"; wrk -t1 -c{CONNECTIONS} -d{duration}, {rounds} interleaved"
               f" rounds; load average {os.getloadavg()[0]:.2f}")
@@ -333,7 +369,8 @@ def main():
                     print(f"  {scen:<10} round {i + 1} {s.name:<14} "
                           f"{res['rps']:>9.0f} req/s  p99 "
                           f"{res['p99']:>7.2f} ms  {res['cpu']:>6.2f} "
-                          f"CPU us/req  errors {res['errors']}  busiest "
+                          f"CPU us/req ({res['sys'] * 100:.0f}% system)  "
+                          f"errors {res['errors']}  busiest "
                           f"worker {res['busiest'] * 100:.0f}%"
                           + ("  (a worker was replaced)"
                              if res["respawned"] else ""), flush=True)
@@ -364,16 +401,22 @@ def main():
         # Runs next to each other in time share the machine's mood: the
         # median of per-round ratios, shown beside the verdict (which is
         # the ratio of the medians, as above), says how steady it is.
-        def paired(scen, key):
-            return statistics.median(
-                h[key] / n[key] for h, n in zip(results[(scen, "herd")],
-                                                results[(scen, "nginx")]))
+        def paired(scen, key, who):
+            return [h[key] / n[key] for h, n in zip(results[(scen, who)],
+                                                    results[(scen, "nginx")])]
 
-        def goal(label, scen, key, limit):
-            r = med[(scen, "herd")][key] / med[(scen, "nginx")][key]
+        def goal(label, scen, key, limit, who="herd"):
+            r = med[(scen, who)][key] / med[(scen, "nginx")][key]
             verdict = "PASS" if r <= limit else "MISS"
-            print(f"{label:<44}{r:>6.2f}  {verdict}   (per round: "
-                  f"{paired(scen, key):.2f})")
+            per = paired(scen, key, who)
+            print(f"{label:<44}{r:>6.2f}  {verdict}   (per round: median "
+                  f"{statistics.median(per):.2f}, "
+                  + " ".join(f"{x:.2f}" for x in per) + ")")
+        for who in herds[1:]:
+            goal(f"{who}: CPU/req keep-alive ratio <= 0.8", "keep-alive",
+                 "cpu", 0.8, who)
+            goal(f"{who}: CPU/req close ratio <= 1.0", "close", "cpu", 1.0,
+                 who)
         goal("CPU/req keep-alive ratio <= 0.8", "keep-alive", "cpu", 0.8)
         goal("CPU/req close ratio <= 1.0", "close", "cpu", 1.0)
         goal("p99 no worse (ratio <= 1.0), keep-alive", "keep-alive", "p99",

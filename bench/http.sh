@@ -7,7 +7,10 @@
 # medians of req/s, p99 and server CPU per request, and the herd/nginx
 # ratios against the goals.
 #
-#   bench/http.sh [ROUNDS] [DURATION]      defaults: 3 rounds, 5s per run
+#   bench/http.sh [ROUNDS] [DURATION] [NAME=BUILD_DIR...]
+#                                  defaults: 3 rounds, 5s per run; each
+#                                  NAME=BUILD_DIR adds another herd build
+#                                  (an older commit's, say) to the rounds
 set -eu
 cd "$(dirname "$0")/.."
 

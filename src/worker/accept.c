@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,9 +32,19 @@
 /*
  * Accepts per listener event. The listeners are level-triggered, so what
  * else waits in the backlog wakes the next epoll_wait anyway; a longer
- * loop would end every wakeup with an accept4 that finds EAGAIN.
+ * loop would end every wakeup with an accept4 that finds EAGAIN. Only a
+ * worker that fell behind (it was descheduled, or a burst outran it) and
+ * finds at least CATCH_UP_DEPTH connections waiting accepts in batches of
+ * CATCH_UP_BATCH, without stepping aside, until the backlog is short
+ * again: one epoll_wait per batch instead of one per connection drains
+ * it sooner, before it overflows and drops SYNs (a client then waits a
+ * whole second for its retransmit). The depth is looked at every
+ * PROBE_EVERY accepts, so this costs nothing while the worker keeps up.
  */
 #define ACCEPT_BATCH 1
+#define CATCH_UP_DEPTH 64
+#define CATCH_UP_BATCH 64
+#define PROBE_EVERY 16
 /*
  * A worker steps to the back of the listeners' queue of waiters after
  * this many accepts, and after every accept while it holds other
@@ -61,6 +72,24 @@ deferred(int fd)
 	return getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, &len) ==
 		       0 &&
 	       secs > 0;
+}
+
+/*
+ * How many connections wait in listener fd's backlog: for a listening
+ * socket TCP_INFO reports its accept queue's length in tcpi_unacked.
+ * -1 for other sockets (a UNIX listener has no such count).
+ */
+static int
+backlog_depth(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    len < offsetof(struct tcp_info, tcpi_unacked) +
+			    sizeof(ti.tcpi_unacked))
+		return -1;
+	return (int)ti.tcpi_unacked;
 }
 
 int
@@ -131,13 +160,14 @@ rotate(struct serve *srv, int index)
  * A worker that accepts while it already holds connections is the one a
  * burst piles onto: a level-triggered listener stays on its ready list
  * while the backlog is not empty, so it would take the whole backlog
- * (43 of wrk's 50 connections, measured). It leaves the listeners while
- * it has other work, and rejoins at the tail of the waiters
- * (accept_rejoin) as soon as it has none, or after STEP_ASIDE_MS at the
- * latest: meanwhile the others are woken for what is queued. Leaving for
- * a fixed time instead cost a burst of 8000 connections 7.6 s with 4
- * workers, all holding idle connections and so all stepping aside. A
- * worker with no connection never steps aside, nor does a lone worker.
+ * (43 of wrk's 50 connections, measured). It leaves the listeners for
+ * STEP_ASIDE_MS and rejoins at the tail of the waiters (accept_rejoin):
+ * meanwhile the others are woken for what is queued. It comes back
+ * sooner, when idle, only if the backlog grows deep (the others are not
+ * keeping up): with a fixed pause alone, a burst of 8000 connections
+ * took 7.6 s with 4 workers, all holding idle connections and so all
+ * stepping aside. A worker with no connection never steps aside, nor
+ * does a lone worker, nor one catching up.
  */
 static void
 step_aside(struct serve *srv)
@@ -147,10 +177,31 @@ step_aside(struct serve *srv)
 	srv->rejoin_ms = srv->now_ms + STEP_ASIDE_MS;
 }
 
+/* Does some listener hold a backlog the workers are not keeping up with? */
+static bool
+backlog_deep(const struct serve *srv)
+{
+	int i;
+
+	for (i = 0; i < srv->nls; i++)
+		if (backlog_depth(SERVE_LISTEN_FD0 + i) >= CATCH_UP_DEPTH)
+			return true;
+	return false;
+}
+
+/*
+ * An idle worker that stepped aside rejoins before its time only when the
+ * backlog is deep: the others are not keeping up, so everyone accepts
+ * (and catches up in batches). Rejoining whenever it was idle let a lone
+ * running worker take every connection of a wrk start while the others,
+ * woken but not yet run on a loaded machine, got none (100/0/0/0 %).
+ */
 void
 accept_rejoin(struct serve *srv, bool idle)
 {
-	if (srv->rejoin_ms == 0 || (!idle && srv->rejoin_ms > srv->now_ms))
+	if (srv->rejoin_ms == 0)
+		return;
+	if (srv->rejoin_ms > srv->now_ms && !(idle && backlog_deep(srv)))
 		return;
 	srv->rejoin_ms = 0;
 	if (!srv->draining && srv->accept_resume_ms == 0)
@@ -228,8 +279,9 @@ accept_from(struct serve *srv, int index)
 	struct sockaddr_storage peer;
 	socklen_t len;
 	int i, fd, held;
+	int batch = srv->catching_up ? CATCH_UP_BATCH : ACCEPT_BATCH;
 
-	for (i = 0; i < ACCEPT_BATCH && srv->listening; i++) {
+	for (i = 0; i < batch && srv->listening; i++) {
 		len = sizeof(peer);
 		fd = accept4(SERVE_LISTEN_FD0 + index, (struct sockaddr *)&peer,
 			     &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -240,6 +292,17 @@ accept_from(struct serve *srv, int index)
 			conn_accepted(srv, fd, index, &peer, len);
 			if (!srv->listening)
 				return;
+			if (++srv->accepts_unprobed >= PROBE_EVERY) {
+				srv->accepts_unprobed = 0;
+				srv->catching_up =
+					backlog_depth(SERVE_LISTEN_FD0 +
+						      index) >= CATCH_UP_DEPTH;
+				batch = srv->catching_up ? CATCH_UP_BATCH
+							 : ACCEPT_BATCH;
+			}
+			/* Behind: every worker takes what it can. */
+			if (srv->catching_up)
+				continue;
 			if (held > 0 && srv->plan->cfg->workers > 1) {
 				step_aside(srv);
 				return;
@@ -250,6 +313,8 @@ accept_from(struct serve *srv, int index)
 		}
 		switch (errno) {
 		case EAGAIN:
+			srv->catching_up = false;
+			return;
 		case EINTR:
 			return;
 		case EMFILE:

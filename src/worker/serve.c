@@ -168,8 +168,8 @@ on_timers(struct serve *srv)
 
 /*
  * Waits for events. A worker that stepped aside from the listeners
- * (accept.c) first looks without waiting: with nothing else to do it
- * rejoins them before it sleeps.
+ * (accept.c) first looks without waiting: with nothing else to do and a
+ * deep backlog it rejoins them before it sleeps.
  */
 static int
 wait_events(struct serve *srv, struct epoll_event *ev)

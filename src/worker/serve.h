@@ -175,6 +175,8 @@ struct serve {
 	int64_t rejoin_ms;     /* stepped aside; rejoin by then (accept.c) */
 	int accepts_unrotated; /* since this worker last went to the
 				* back of the waiters (accept.c) */
+	int accepts_unprobed;  /* since it last looked at the backlog */
+	bool catching_up;      /* the backlog is deep: accept in batches */
 	int64_t episode_ms;    /* an EMFILE episode began; 0: none */
 	uint64_t episode_shed;
 	uint64_t served;	 /* requests answered */

@@ -2,9 +2,12 @@
 """herd's HTTP workers with thousands of connections (functional only; the
 numbers are bench/scale.sh's): idle connections are held and still
 answered, timers fire for idle, slow and stalled connections among
-thousands, a burst of connections is answered completely, and workers
-added by TTIN or a reload take connections under load."""
+thousands, a burst of connections is answered completely, workers that
+fell behind a deep backlog answer all of it, a worker does not take every
+queued connection from workers that have not run yet, and workers added by
+TTIN or a reload take connections under load."""
 import json
+import os
 import resource
 import selectors
 import signal
@@ -190,6 +193,65 @@ def test_burst_of_connections_answered_completely(herd, listen):
     socks = connect_many(h.port(), 4000)
     try:
         assert read_answers(socks, 60 * SLOW) == 4000
+    finally:
+        close_all(socks)
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1:0",
+                                    "127.0.0.1:0,defer-accept=off"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_behind_a_deep_backlog_answer_all_of_it(herd, listen,
+                                                       workers):
+    """Workers stopped while 600 connections queue (far past the depth at
+    which they accept in batches) answer every request, and each
+    connection, kept alive, answers a second one."""
+    h = herd(["--listen", listen, "--workers", str(workers), "--app",
+              "hello", "--keepalive-timeout", "600s"]).started(workers)
+    pids = h.ready_workers()
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        socks = connect_many(h.port(), 600)
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    try:
+        assert read_answers(socks, 60 * SLOW) == 600
+        for s in socks:
+            s.sendall(REQ)
+        assert read_answers(socks, 60 * SLOW) == 600
+    finally:
+        close_all(socks)
+
+
+def test_a_running_worker_leaves_queued_connections_to_the_others(
+        herd, tmp_path):
+    """On a loaded machine the worker that runs first used to take every
+    queued connection while the others, woken, had not run yet
+    (100/0/0/0 % under wrk). Here the others are held stopped for a few
+    ms while 60 keep-alive connections (fewer than the depth at which
+    everyone catches up) wait: the first worker steps aside after each
+    accept, so some are left for the others when they run."""
+    ctl_path = str(tmp_path / "ctl.sock")
+    h = herd(["--listen", "127.0.0.1:0,defer-accept=off", "--workers", "4",
+              "--app", "hello", "--keepalive-timeout", "600s",
+              "--control-socket", ctl_path]).started(4)
+    first, *others = h.ready_workers()
+    for p in [first] + others:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        socks = connect_many(h.port(), 60)
+        os.kill(first, signal.SIGCONT)
+        time.sleep(0.005)
+    finally:
+        for p in others + [first]:
+            os.kill(p, signal.SIGCONT)
+    try:
+        assert read_answers(socks, 30 * SLOW) == 60
+        held = {w["pid"]: w["scoreboard"]["connections"]
+                for w in scoreboard(ctl_path)}
+        assert sum(held.values()) == 60
+        assert held[first] < 60, held
     finally:
         close_all(socks)
 
