@@ -60,11 +60,37 @@ key_text(const struct config *cfg, int i)
 	return keys[i];
 }
 
+/* Port 0: the kernel picks a port for each socket bound to it. */
 static bool
-same_addr(const struct listen_spec *a, const struct listen_spec *b)
+any_port(const struct listen_spec *s)
 {
-	return a->addrlen == b->addrlen &&
-	       memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+	const struct sockaddr_storage *ss = &s->addr;
+
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)ss)
+			       ->sin_port == 0;
+	if (ss->ss_family == AF_INET6)
+		return ((const struct sockaddr_in6 *)(const void *)ss)
+			       ->sin6_port == 0;
+	return false;
+}
+
+/*
+ * Whether two keys' addresses mean one socket. Two keys at port 0 ask for
+ * two sockets (two ports the kernel picks), as two `listen` keys at port 0
+ * do; across a reload a port-0 socket stays with the key that named it
+ * first (its name), so metrics do not move to the agent's port.
+ */
+static bool
+same_socket(const struct listen_spec *a, const struct listen_spec *b,
+	    bool reload)
+{
+	if (a->addrlen != b->addrlen ||
+	    memcmp(&a->addr, &b->addr, a->addrlen) != 0)
+		return false;
+	if (!any_port(a))
+		return true;
+	return reload && strcmp(a->name, b->name) == 0;
 }
 
 /*
@@ -88,7 +114,7 @@ plan_listeners(const struct config *cfg, struct listener *ls, unsigned *lroles,
 		if (listen_parse(text, 0, &spec, err, errlen) < 0)
 			return -EINVAL;
 		for (k = 0; k < n; k++)
-			if (same_addr(&ls[k].spec, &spec))
+			if (same_socket(&ls[k].spec, &spec, false))
 				break;
 		if (k < n &&
 		    ((lroles[k] | roles[i].role) & STATUS_ROLE_AGENT)) {
@@ -777,7 +803,8 @@ statusproc_reload_prepare(struct master *m, const struct config *cfg,
 	/* The same address keeps its socket: queued connections stay. */
 	for (i = 0; i < next->nls; i++)
 		for (k = 0; k < cur->nls && next->ls[i].fd < 0; k++)
-			if (same_addr(&cur->ls[k].spec, &next->ls[i].spec) &&
+			if (same_socket(&cur->ls[k].spec, &next->ls[i].spec,
+					true) &&
 			    !set_has_fd(next, cur->ls[k].fd)) {
 				next->ls[i].fd = cur->ls[k].fd;
 				next->ls[i].inherited = cur->ls[k].inherited;

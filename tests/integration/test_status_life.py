@@ -406,3 +406,32 @@ def test_counts_and_results_survive_an_upgrade(herd, tmp_path):
     assert sample("herd_reloads_total", outcome="ok") == 1
     os.kill(new, signal.SIGQUIT)
     wait_for(lambda: not alive(new), 15, "the new master gone")
+
+
+def test_port_zero_keys_get_a_socket_each(herd, tmp_path):
+    """Two *-listen keys at port 0 ask for two ports, as two `listen` keys
+    at port 0 do (they were once merged, and the agent refused to share
+    an HTTP listener); a reload keeps each port with its key."""
+    conf = tmp_path / "herd.conf"
+    config(conf, "metrics-listen = 127.0.0.1:0\n"
+                 "health-listen = 127.0.0.1:0\n"
+                 "agent-listen = 127.0.0.1:0\n")
+    h = herd(["-c", str(conf)])
+    h.wait_log(r"master: ready")
+    ports = {name: status_port(h, name)[1]
+             for name in ("herd-metrics", "herd-health", "herd-agent")}
+    assert len(set(ports.values())) == 3
+    wait_for(lambda: get("127.0.0.1", ports["herd-health"], "/readyz")[0]
+             == 200, what="readyz")
+    assert "herd_workers_ready" in get("127.0.0.1", ports["herd-metrics"],
+                                       "/metrics")[1]
+    with socket.create_connection(("127.0.0.1", ports["herd-agent"])) as s:
+        assert s.recv(64).decode().startswith("ready up ")
+    config(conf, "metrics-listen = 127.0.0.1:0\n"
+                 "health-listen = 127.0.0.1:0\n"
+                 "agent-listen = 127.0.0.1:0\n", workers=3)
+    assert ctl(conf, "reload").returncode == 0
+    h.wait_log(r"master: reload done")
+    got = {l["name"]: int(l["listen"].rsplit(":", 1)[1])
+           for l in status(conf)["status_process"]["listeners"]}
+    assert got == ports
