@@ -84,7 +84,7 @@ for pair in "$@"; do
 		stop "$srv" "not drained by haproxy" "$rest"
 	}
 	echo "rolling-deploy: $srv: $mode"
-	# herd ctl says why on stderr (its JSON answer, on stdout, is dropped).
+	# herd ctl says why on stderr (the outcome, on stdout, is dropped).
 	if ! out=$(DEPLOY_SERVER=$srv "$herd" ctl -c "$conf" "$mode" 2>&1 >/dev/null); then
 		# The old version goes on serving: give it its traffic back.
 		DEPLOY_SERVER=$srv "$herd" ctl -c "$conf" undrain >/dev/null 2>&1 || true

@@ -6,8 +6,9 @@
  * the same config file, of which it reads only the keys that locate the
  * socket, or flags), believes only a server running as root or as its own
  * uid, sends one command line, reads the JSON answer as JSON (json.c),
- * prints it (status as a table unless --json) and turns `"ok":` into the
- * exit status, so scripts can write `herd ctl reload || page_someone`.
+ * prints it for people (a table for status, the result in a line for the
+ * others, the error on stderr) or as it came (--json), and turns `"ok":`
+ * into the exit status, so scripts can write `herd ctl reload || page_someone`.
  */
 #include "cli/cli.h"
 
@@ -286,7 +287,7 @@ ctl_usage_to(FILE *out)
 		"is "
 		"beside it)\n"
 		"  --control-socket PATH   the socket itself\n"
-		"  --json                  status: print the master's JSON\n"
+		"  --json                  print the master's JSON answer\n"
 		"  --pretty                print JSON indented (implies "
 		"--json)\n"
 		"  -h, --help              this text; after a command, that "
@@ -624,10 +625,14 @@ report(const char *answer, bool status, bool json, bool pretty)
 	ok = cli_json_true(v, "ok");
 	if (pretty)
 		cli_json_print(stdout, v);
-	else if (!status || json || !ok)
+	else if (json)
 		fputs(answer, stdout);
-	else
+	else if (ok && status)
 		print_status(v);
+	else if (ok && cli_json_str(v, "result") != NULL)
+		printf("%s\n", cli_json_str(v, "result"));
+	else if (ok)
+		fputs(answer, stdout); /* nothing for people: keep it whole */
 	err = cli_json_str(v, "error");
 	if (!ok)
 		fprintf(stderr, "herd ctl: %s\n",

@@ -417,7 +417,7 @@ def test_help_without_a_master(tmp_path):
 
 def test_error_text_is_read_whole(herd, tmp_path):
     h, conf, port = start(herd, tmp_path)
-    r = ctl(conf, 'fr"o\\b')
+    r = ctl(conf, "--json", 'fr"o\\b')
     assert r.returncode == 1, r
     assert json.loads(r.stdout)["error"].startswith(
         'unknown command "fr\\"o\\\\b"'.encode().decode("unicode_escape"))
@@ -457,3 +457,21 @@ def test_last_reload_survives_an_upgrade(herd, tmp_path):
     out = ctl(conf, "status").stdout
     assert re.search(r"Last reload: ok, generation 2, at ", out), out
     assert re.search(r"Last upgrade: ok, generation \d+, at ", out), out
+
+
+def test_commands_answer_people_in_a_line_and_scripts_in_json(herd, tmp_path):
+    """Without --json a command prints its outcome as a sentence and a
+    failure only its reason, on stderr; --json gives the answer whole."""
+    h, conf, port = start(herd, tmp_path)
+    r = ctl(conf, "workers", "3")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "3 workers wanted\n",
+                                                  ""), r
+    r = ctl(conf, "--json", "workers", "2")
+    assert r.returncode == 0 and json.loads(r.stdout) == {
+        "ok": True, "result": "2 workers wanted"}, r
+    r = ctl(conf, "reload")
+    assert r.returncode == 0 and re.fullmatch(
+        r"generation 2 ready \(2 workers\) in [\d.]+ s\n", r.stdout), r
+    r = ctl(conf, "frob")
+    assert r.returncode == 1 and r.stdout == "", r
+    assert r.stderr.startswith('herd ctl: unknown command "frob"'), r
