@@ -47,6 +47,30 @@ def test_deploy_script_is_valid_shell():
                    check=True)
 
 
+def test_deploy_script_stops_before_touching_anything(tmp_path):
+    """A usage error exits 64; a stats socket that is not there stops the
+    rollout at the first host with the reason, and that host is given its
+    traffic back (undrain) — here through a stand-in for herd that records
+    what it was asked."""
+    script = os.path.join(CONTRIB, "rolling-deploy.sh")
+    r = subprocess.run(["/bin/sh", script], capture_output=True, text=True)
+    assert r.returncode == 64 and "usage:" in r.stderr
+    calls = tmp_path / "calls"
+    fake = tmp_path / "herd"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    fake.chmod(0o755)
+    r = subprocess.run(["/bin/sh", script, str(tmp_path / "no.sock"), "herd",
+                        "host1=a.conf", "host2=b.conf"],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, HERD=str(fake),
+                                DEPLOY_TIMEOUT="1"))
+    assert r.returncode == 1, r
+    assert "host1: haproxy never reported DRAIN within 1s (now: (no stats " \
+        "socket" in r.stderr, r.stderr
+    assert "not touched: host2" in r.stderr, r.stderr
+    assert calls.read_text() == "ctl -c a.conf drain\nctl -c a.conf undrain\n"
+
+
 def herd_conf(path):
     with open(path) as f:
         return dict(l.split(" = ", 1) for l in f.read().splitlines()
