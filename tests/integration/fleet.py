@@ -581,24 +581,6 @@ def agent_words(fleet):
     say("stopped -> haproxy DOWN")
 
 
-def weight(fleet, name):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(fleet.sock)
-    s.sendall(b"show stat\n")
-    data = b""
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        data += c
-    s.close()
-    for line in data.decode().splitlines():
-        f = line.split(",")
-        if len(f) > 18 and f[0] == "herd" and f[1] == name:
-            return int(f[18])
-    return None
-
-
 def main():
     scenario, tmp = sys.argv[1], sys.argv[2]
     if os.environ.get("HERD_FLEET_NETNS") != "1":
