@@ -15,6 +15,7 @@
  *   build/release/bench/syscall-cost [ROUNDS]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,8 +58,9 @@ time_calls(double ns[KINDS])
 	int sv[2], ep;
 	double t0;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0 ||
-	    (ep = epoll_create1(0)) < 0 ||
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+		       sv) < 0 ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) < 0)
 		return -1;
 	t0 = now_ns();
@@ -150,7 +152,7 @@ measure(enum variant v, double ns[KINDS])
 	pid_t pid;
 	int status;
 
-	if (pipe(p) < 0 || (pid = fork()) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 		return -1;
 	if (pid == 0) {
 		double mine[KINDS];
