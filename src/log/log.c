@@ -29,7 +29,8 @@ static struct {
 	enum log_level min;
 	enum log_format format;
 	int journal; /* -1: not yet known for this destination */
-} log_state = {2, NULL, LOG_LEVEL_INFO, LOG_FORMAT_TEXT, -1};
+	bool bare;   /* the message alone: the master relays and dresses it */
+} log_state = {2, NULL, LOG_LEVEL_INFO, LOG_FORMAT_TEXT, -1, false};
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_DEBUG] = "debug",
@@ -244,7 +245,8 @@ log_detach(void)
 	free(log_state.path);
 	log_state.path = NULL;
 	log_state.fd = 2;
-	log_state.journal = -1;
+	log_state.journal = 0;
+	log_state.bare = true;
 }
 
 int
@@ -447,7 +449,12 @@ write_line(enum log_level level, const char *msg, int len,
 		return;
 	if (j)
 		add(&l, "<%c>", journal_prefix[level]);
-	if (log_state.format == LOG_FORMAT_JSON) {
+	if (log_state.bare) {
+		/* Time, pid and format are the relaying master's. */
+		if (level != LOG_LEVEL_WARN)
+			add(&l, "%s: ", level_names[level]);
+		add(&l, "%.*s", len, msg);
+	} else if (log_state.format == LOG_FORMAT_JSON) {
 		format_time(when, sizeof(when));
 		add(&l,
 		    "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,"

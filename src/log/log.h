@@ -82,8 +82,10 @@ void log_close(void);
 
 /*
  * In a forked child that closed every descriptor it was not handed (no
- * exec): later lines go to stderr (the master relays them); the log file's
- * descriptor, gone or reused there, is not touched.
+ * exec): later lines go to stderr, which the master relays into its log
+ * with its own time, level and pid, so they carry the message alone (with
+ * "error: " and the like for a level other than warn, the relay's); the
+ * log file's descriptor, gone or reused there, is not touched.
  */
 void log_detach(void);
 

@@ -339,7 +339,8 @@ def test_output_relayed_and_connections_bounded(herd):
             s = socket.create_connection((host, mport))
             s.sendall(b"GET /metrics HTTP/1.1\r\n")  # and never the rest
             slow.append(s)
-        h.wait_log(rf"warn \[{h.pid}\] status process \(pid {pid}\): .*"
+        # Dressed once, by the master: no second time, level or pid.
+        h.wait_log(rf"Z warn \[{h.pid}\] status process \(pid {pid}\): "
                    r"status: 64 connections open: the oldest make room")
         for _ in range(5):
             assert get(host, mport, "/metrics")[0] == 200
