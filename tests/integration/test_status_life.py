@@ -8,14 +8,13 @@ import re
 import signal
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from conftest import alive, children, http_get, wait_for
-from zdt import KEEPALIVE, ctl, status
+from zdt import KEEPALIVE, ctl, status, upgrade
 
 
 def status_port(h, name, count=1):
@@ -376,11 +375,7 @@ def test_counts_and_results_survive_an_upgrade(herd, tmp_path):
     assert before["last_reload"]["ok"] is True
     assert before["last_upgrade"] is None
     old = h.pid
-    r = ctl(conf, "upgrade")
-    assert r.returncode == 0, r
-    new = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
-    wait_for(lambda: not alive(old), 10, "the old master gone")
-    h.pid = new
+    new = upgrade(h, conf)
     after = status(conf)
     assert after["master"]["pid"] == new
     for key in ("ok", "at", "generation", "reason"):

@@ -10,7 +10,7 @@ import subprocess
 
 from conftest import (HERD, alive, children, environ, fds, helper, http_get,
                       wait_for)
-from zdt import ctl, status, write_config
+from zdt import ctl, status, upgrade, write_config
 
 
 def launch(herd, tmp_path, extra="", env=None, pass_fds=(), **kw):
@@ -29,17 +29,6 @@ def launch(herd, tmp_path, extra="", env=None, pass_fds=(), **kw):
 
 def pidfile(tmp_path):
     return int((tmp_path / "herd.pid").read_text())
-
-
-def upgrade(h, conf):
-    """Upgrades and follows the master: h then describes the new one."""
-    old = h.pid
-    r = ctl(conf, "upgrade")
-    assert r.returncode == 0, r
-    new = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
-    wait_for(lambda: not alive(old), 10, "the old master gone")
-    h.pid = new
-    return new
 
 
 def test_usr2_hands_over(herd, tmp_path):

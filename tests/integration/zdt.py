@@ -32,12 +32,13 @@ def ctl(conf_or_pidfile, *args, timeout=60):
 
 def upgrade(h, conf):
     """`herd ctl upgrade`; then h follows the new master, once the old one
-    is gone."""
+    is gone. Returns the new master's pid."""
     old = h.pid
     r = ctl(conf, "upgrade")
     assert r.returncode == 0, r
     h.pid = int(re.search(r"new master pid (\d+)", r.stdout).group(1))
     wait_for(lambda: not alive(old), 20, "old master gone")
+    return h.pid
 
 
 def status(conf):
