@@ -259,9 +259,18 @@ class Herd:
             if now != self.baseline_fds:
                 problem = (f"master descriptors changed: {now} != "
                            f"baseline {self.baseline_fds}")
-            pidfds = [t for t in fds(self.pid).values() if "pidfd" in t]
-            if len(pidfds) > len(children(self.pid)):
-                problem = f"pidfds {pidfds} outnumber the children"
+            # Workers come and go (max-requests) between reading the
+            # descriptors and the children: a leaked pidfd is one that
+            # outnumbers them every time for a while, not once.
+            deadline = time.monotonic() + 2
+            while True:
+                pidfds = [t for t in fds(self.pid).values() if "pidfd" in t]
+                if len(pidfds) <= len(children(self.pid)):
+                    break
+                if time.monotonic() > deadline:
+                    problem = f"pidfds {pidfds} outnumber the children"
+                    break
+                time.sleep(0.02)
         self.proc.send_signal(signal.SIGQUIT)
         try:
             self.proc.wait(15 * SLOW)
