@@ -78,6 +78,23 @@ def fds(pid):
     return out
 
 
+def steady_fds(pid, quiet=0.5, timeout=10.0):
+    """pid's descriptor targets, sorted, once they stayed the same for
+    `quiet` seconds: a worker just started still holds its report pipe
+    and setup sockets for a moment, a client just gone its connection
+    until the master reads the close. A leak stays and still shows."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while True:
+        got = sorted(fds(pid).values())
+        now = time.monotonic()
+        if got != last:
+            last, since = got, now
+        elif now - since >= quiet or now > deadline:
+            return got
+        time.sleep(0.05)
+
+
 def status(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:

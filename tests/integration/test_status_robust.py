@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 
-from conftest import SLOW, fds, http_get, wait_for
+from conftest import SLOW, http_get, steady_fds, wait_for
 from test_status_life import get, status_child, status_port
 from zdt import ctl
 
@@ -68,7 +68,7 @@ def test_flood_and_slow_clients_hurt_nobody(herd, tmp_path):
     wait_for(lambda: get(host, port, "/readyz")[0] == 200, what="ready")
     h.started(1)
     pid = status_child(h.pid)
-    before = sorted(fds(h.pid).values())
+    before = steady_fds(h.pid)
     stop = threading.Event()
     flooded = [0]
 
@@ -103,7 +103,7 @@ def test_flood_and_slow_clients_hurt_nobody(herd, tmp_path):
         for s in slow:
             s.close()
     assert status_child(h.pid) == pid
-    assert sorted(fds(h.pid).values()) == before
+    assert steady_fds(h.pid) == before
 
 
 def test_master_descriptors_constant_across_scrapes(herd):
@@ -114,7 +114,7 @@ def test_master_descriptors_constant_across_scrapes(herd):
     ahost, aport = status_port(h, "herd-agent")
     wait_for(lambda: get(host, port, "/readyz")[0] == 200, what="ready")
     h.started(2)
-    before = sorted(fds(h.pid).values())
+    before = steady_fds(h.pid)
     n = 0
     for i in range(100):
         for path in ("/metrics", "/", "/status.json", "/readyz", "/livez"):
@@ -123,7 +123,7 @@ def test_master_descriptors_constant_across_scrapes(herd):
         with socket.create_connection((ahost, aport)) as s:
             assert read_all(s).startswith(b"ready up")
     assert n == 500
-    assert sorted(fds(h.pid).values()) == before
+    assert steady_fds(h.pid) == before
     # Nor did the status process keep any: its listeners, the ping
     # socket, epoll, signalfd and stdio.
     # (It closes the last one just after the client saw the end.)
