@@ -204,7 +204,7 @@ class Herd:
         self.wait_log(r"listening on")
         wait_for(lambda: len(self.ready_workers()) >= workers, timeout,
                  f"{workers} workers:\n{self.log()}")
-        self.baseline_fds = self.own_fds()
+        self.baseline_fds = self.steady_own_fds()
         return self
 
     # Workers ------------------------------------------------------------
@@ -263,6 +263,18 @@ class Herd:
                       if "pidfd" not in t and not t.startswith("pipe:")
                       and "seccomp notify" not in t)
 
+    def steady_own_fds(self, quiet=0.05, timeout=3.0):
+        """own_fds once two readings `quiet` apart agree: a helper's
+        socketpair end or a ctl connection lives for a moment."""
+        deadline = time.monotonic() + timeout
+        last = self.own_fds()
+        while True:
+            time.sleep(quiet)
+            got = self.own_fds()
+            if got == last or time.monotonic() > deadline:
+                return got
+            last = got
+
     def stop(self):
         if self.pid != self.proc.pid and alive(self.pid):
             # An upgrade replaced the master we started; stop its heir.
@@ -272,7 +284,11 @@ class Herd:
             return
         problem = None
         if self.baseline_fds is not None and alive(self.pid):
+            deadline = time.monotonic() + 3
             now = self.own_fds()
+            while now != self.baseline_fds and time.monotonic() < deadline:
+                time.sleep(0.05)
+                now = self.own_fds()
             if now != self.baseline_fds:
                 problem = (f"master descriptors changed: {now} != "
                            f"baseline {self.baseline_fds}")
