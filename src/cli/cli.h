@@ -280,8 +280,10 @@ struct config {
 	char *capabilities; /* "none" or a list of capability names */
 	struct confine_rlimit *rlimits; /* `rlimit`, repeatable */
 	int nrlimits;
-	char *landlock;			    /* "ro:PATH,rw:PATH,…" */
-	enum cli_seccomp seccomp;	    /* default auto */
+	int sched_policy;	  /* SCHED_*, or CONFINE_SCHED_INHERIT */
+	int nice;		  /* -20..19, or CONFINE_NICE_INHERIT */
+	char *landlock;		  /* "ro:PATH,rw:PATH,…" */
+	enum cli_seccomp seccomp; /* default auto */
 	char *seccomp_allow, *seccomp_deny; /* syscall names, comma-separated */
 	char *upgrade_exec; /* the binary USR2 executes; NULL: our own */
 

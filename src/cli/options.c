@@ -368,6 +368,25 @@ set_landlock(const struct cli_option *o, struct config *cfg, const char *value,
 	return set_string(o, cfg, value, why, whylen);
 }
 
+static int
+set_sched_policy(const struct cli_option *o, struct config *cfg,
+		 const char *value, char *why, size_t whylen)
+{
+	int policy = confine_sched_policy_parse(value, why, whylen);
+
+	if (policy == -EINVAL)
+		return -EINVAL;
+	*(int *)field(o, cfg) = policy;
+	return 0;
+}
+
+static int
+set_nice(const struct cli_option *o, struct config *cfg, const char *value,
+	 char *why, size_t whylen)
+{
+	return confine_nice_parse(value, (int *)field(o, cfg), why, whylen);
+}
+
 /* A later `rlimit` for the same resource replaces the earlier one. */
 static int
 set_rlimit(const struct cli_option *o, struct config *cfg, const char *value,
@@ -1244,6 +1263,27 @@ static const struct cli_option options[] = {
 			"nofile, core, nproc, as, …; unlimited allowed)",
 	},
 	{
+		.name = "cpu-scheduling-policy",
+		.metavar = "inherit|other|batch|idle",
+		.store = CLI_STORE_SCALAR,
+		FIELD(sched_policy),
+		.set = set_sched_policy,
+		.def = "inherit",
+		.help = "workers' scheduling policy (sched(7)); batch: a woken "
+			"worker does not preempt, fewer switches under load, "
+			"later answers when other programs keep the CPU busy",
+	},
+	{
+		.name = "nice",
+		.metavar = "-20..19",
+		.store = CLI_STORE_SCALAR,
+		FIELD(nice),
+		.set = set_nice,
+		.def = "inherit",
+		.help = "workers' nice value (below the master's needs "
+			"CAP_SYS_NICE)",
+	},
+	{
 		.name = "landlock",
 		.metavar = "ro:PATH,rw:PATH,…",
 		.store = CLI_STORE_STRING,
@@ -1559,6 +1599,8 @@ cli_config_init(struct config *cfg)
 	cfg->stop_signal = SIGTERM;
 	cfg->reopen_signal = 0;
 	cfg->no_new_privs = true;
+	cfg->sched_policy = CONFINE_SCHED_INHERIT;
+	cfg->nice = CONFINE_NICE_INHERIT;
 	cfg->readiness = CLI_READINESS_EXEC;
 	cfg->log_level = CLI_LOG_INFO;
 	cfg->exec_settle_ms = 1000;

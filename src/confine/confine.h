@@ -2,8 +2,8 @@
 /*
  * confine — the restrictions a worker applies to itself last, after its
  * credentials and mounts and just before exec: capabilities, rlimits,
- * Landlock and the seccomp filter (DESIGN.md, "Isolation and least
- * privilege"). Each section below is one file of this module.
+ * its share of the CPU, Landlock and the seccomp filter (DESIGN.md, "Isolation
+ * and least privilege"). Each section below is one file of this module.
  *
  * Everything that allocates or can fail on bad configuration runs in the
  * parent before fork (build, validate); what runs in the child between
@@ -24,7 +24,8 @@
  * (caps.c, rlimit.c, landlock.c) ----
  *
  * The child applies, between fork and exec, with raw system calls only and
- * in this order: capabilities narrowed around the change of credentials
+ * in this order: its scheduling policy and nice value (while it may still
+ * raise its priority), capabilities narrowed around the change of credentials
  * (confine_caps_before_creds, the caller's setgroups/setgid/setuid,
  * confine_caps_after_creds), the rlimits, no_new_privs (the caller's),
  * Landlock, and the seccomp filter last of all (proc/spawn.c's
@@ -51,7 +52,10 @@ struct confine_plan {
 	bool setpcap;  /* the parent holds CAP_SETPCAP (it is privileged) */
 	const struct confine_rlimit *rlimits;
 	int nrlimits;
-	int landlock_fd;		  /* a ruleset; -1: none */
+	bool sched_set, nice_set; /* false: the master's are kept */
+	int sched_policy;	  /* SCHED_OTHER, SCHED_BATCH, SCHED_IDLE */
+	int nice;		  /* -20..19 */
+	int landlock_fd;	  /* a ruleset; -1: none */
 	const struct sock_fprog *seccomp; /* NULL or empty: none */
 	/*
 	 * With seccomp: where the child sends its notification listener
@@ -84,6 +88,27 @@ int confine_rlimit_parse(const char *text, struct confine_rlimit *r, char *err,
 int confine_rlimit_check(const struct confine_rlimit *r, char *err,
 			 size_t errlen);
 int confine_rlimits_apply(const struct confine_plan *p);
+
+/*
+ * Scheduling (sched.c): `cpu-scheduling-policy` and `nice`. The config
+ * holds the INHERIT values below when a key is not given.
+ */
+#define CONFINE_SCHED_INHERIT (-1)
+#define CONFINE_NICE_INHERIT (-1000)
+/* The policy (SCHED_*) or CONFINE_SCHED_INHERIT; -EINVAL with a reason. */
+int confine_sched_policy_parse(const char *name, char *err, size_t errlen);
+const char *confine_sched_policy_name(int policy);
+/* "inherit" or -20..19 into *nice; -EINVAL with a reason. */
+int confine_nice_parse(const char *text, int *nice, char *err, size_t errlen);
+/*
+ * -EPERM with a reason when a child could not take nice: a priority above
+ * the master's needs CAP_SYS_NICE (or RLIMIT_NICE) in the initial user
+ * namespace.
+ */
+int confine_nice_check(int nice, bool own_user_namespace, char *err,
+		       size_t errlen);
+/* Child side, before the change of credentials: async-signal-safe. */
+int confine_sched_apply(const struct confine_plan *p);
 
 /* Landlock (landlock.c). */
 /* The kernel's Landlock ABI version, or -errno (-ENOSYS, -EOPNOTSUPP). */

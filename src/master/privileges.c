@@ -99,6 +99,10 @@ master_privileges_prepare(const struct config *cfg,
 	pv->plan.setpcap = confine_caps_have(CAP_SETPCAP);
 	pv->plan.rlimits = cfg->rlimits;
 	pv->plan.nrlimits = cfg->nrlimits;
+	pv->plan.sched_set = cfg->sched_policy != CONFINE_SCHED_INHERIT;
+	pv->plan.sched_policy = cfg->sched_policy;
+	pv->plan.nice_set = cfg->nice != CONFINE_NICE_INHERIT;
+	pv->plan.nice = cfg->nice;
 	if (cfg->landlock != NULL) {
 		struct confine_path *rules;
 		int n;
@@ -225,6 +229,11 @@ master_privileges_check(const struct config *cfg, const char **key, char *err,
 		if (rc < 0)
 			return rc;
 	}
+	*key = "nice";
+	rc = confine_nice_check(
+		cfg->nice, (cfg->namespaces & CLONE_NEWUSER) != 0, err, errlen);
+	if (rc < 0)
+		return rc;
 	*key = cfg->landlock != NULL ? "landlock" : "seccomp";
 	rc = master_privileges_prepare(cfg, &pv, err, errlen);
 	master_privileges_release(&pv);
@@ -265,6 +274,12 @@ master_privileges_describe(const struct config *cfg, char *buf, size_t len)
 			r->soft == (uint64_t)-1 ? "unlimited" : soft,
 			r->hard == (uint64_t)-1 ? "unlimited" : hard);
 	}
+	if (off < len && cfg->sched_policy != CONFINE_SCHED_INHERIT)
+		off += (size_t)snprintf(
+			buf + off, len - off, ", cpu-scheduling-policy %s",
+			confine_sched_policy_name(cfg->sched_policy));
+	if (off < len && cfg->nice != CONFINE_NICE_INHERIT)
+		snprintf(buf + off, len - off, ", nice %d", cfg->nice);
 }
 
 void

@@ -107,6 +107,7 @@ enum proc_stage {
 	/* Confinement, child side. */
 	PROC_STAGE_CAPS,
 	PROC_STAGE_RLIMITS,
+	PROC_STAGE_SCHED,
 	PROC_STAGE_LANDLOCK,
 	PROC_STAGE_SECCOMP,
 };

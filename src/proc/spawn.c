@@ -50,6 +50,7 @@ static const char *const stage_names[] = {
 	[PROC_STAGE_HOSTNAME] = "sethostname",
 	[PROC_STAGE_CAPS] = "capabilities",
 	[PROC_STAGE_RLIMITS] = "setrlimit",
+	[PROC_STAGE_SCHED] = "scheduling (cpu-scheduling-policy, nice)",
 	[PROC_STAGE_LANDLOCK] = "landlock_restrict_self",
 	[PROC_STAGE_SECCOMP] = "seccomp",
 };
@@ -318,6 +319,9 @@ child_run(const struct proc_plan *plan, int report, int go, int parent_pidfd)
 			child_fail(report, PROC_STAGE_HOSTNAME, -err);
 	}
 
+	/* While a root master's child may still raise its priority. */
+	if (cp != NULL && (err = confine_sched_apply(cp)) < 0)
+		child_fail(report, PROC_STAGE_SCHED, -err);
 	if (cp != NULL && (err = confine_caps_before_creds(cp)) < 0)
 		child_fail(report, PROC_STAGE_CAPS, -err);
 	if (plan->creds != NULL && plan->creds->set)

@@ -127,6 +127,90 @@ def test_rlimit_above_the_hard_limit_is_refused_when_herd_cannot_raise():
     assert "--rlimit: nofile: hard limit above herd's own (64)" in r.stderr
 
 
+def sched(pid):
+    """(policy, nice) of pid: /proc/PID/stat fields 41 and 19."""
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[41 - 3]), int(rest[19 - 3])
+
+
+SCHED_OTHER, SCHED_BATCH, SCHED_IDLE = 0, 3, 5
+
+
+def test_scheduling_policy_and_nice_reach_workers_in_both_modes(herd):
+    # A non-root worker with a priority above its master's: set while the
+    # child is still root, kept across setuid and exec.
+    h = herd(["--listen", "127.0.0.1:0", "--workers", "2", "--user",
+              "nobody", "--cpu-scheduling-policy", "batch", "--nice", "-5"],
+             SLEEP).started(2)
+    for pid in h.workers():
+        assert sched(pid) == (SCHED_BATCH, -5)
+        assert status(pid)["Uid"].split()[0] != "0"
+    assert sched(h.pid) == (SCHED_OTHER, 0)
+    h.wait_log(r"workers get: .*, cpu-scheduling-policy batch, nice -5")
+    h.stop()
+    h2 = herd(["--app", "hello", "--listen", "127.0.0.1:0", "--workers",
+               "1", "--cpu-scheduling-policy", "idle", "--nice", "7"])
+    h2.started(1)
+    assert sched(h2.workers()[0]) == (SCHED_IDLE, 7)
+    assert get(h2.port()) == (200, b"hello, world\n")
+    h2.stop()
+    # Not given: the master's own, whatever they are.
+    h3 = herd(["--listen", "127.0.0.1:0"], SLEEP).started(1)
+    assert sched(h3.workers()[0]) == sched(h3.pid)
+
+
+@pytest.mark.parametrize("args,why", [
+    (["--nice", "-21"], "--nice: '-21': expected -20..19 or inherit"),
+    (["--nice", "20"], "--nice: '20': expected -20..19 or inherit"),
+    (["--nice", "5x"], "--nice: '5x': expected -20..19 or inherit"),
+    (["--nice", "-"], "--nice: '-': expected -20..19 or inherit"),
+    (["--nice", "99999999999999999999"], "expected -20..19 or inherit"),
+    (["--cpu-scheduling-policy", "fifo"], "fifo is a realtime policy"),
+    (["--cpu-scheduling-policy", "rr"], "rr is a realtime policy"),
+    (["--cpu-scheduling-policy", "BATCH"],
+     "'BATCH': expected inherit, other, batch or idle"),
+])
+def test_bad_scheduling_values_are_refused(args, why, tmp_path):
+    r = subprocess.run([HERD, "-t", "--listen", "127.0.0.1:0", *args,
+                        "--", "/bin/true"], capture_output=True, text=True)
+    assert r.returncode == 64, r  # a usage error on the command line
+    assert why in r.stderr, r.stderr
+    conf = tmp_path / "herd.conf"
+    conf.write_text(f"listen = 127.0.0.1:0\n{args[0][2:]} = {args[1]}\n"
+                    "command = /bin/true\n")
+    r = subprocess.run([HERD, "-t", "-c", str(conf)], capture_output=True,
+                       text=True)
+    assert r.returncode == 78, r
+    assert f"{conf}:2: {args[0][2:]}: " in r.stderr, r.stderr
+    assert why.split(": ", 1)[-1] in r.stderr, r.stderr
+
+
+def test_a_priority_a_master_cannot_give_is_refused(tmp_path):
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", HERD, "-t", "--listen",
+                        "127.0.0.1:0", "--nice", "-1", "--", "/bin/true"],
+                       capture_output=True, text=True)
+    assert r.returncode == 78, r
+    assert "--nice: nice -1 is above the master's priority (nice 0) and " \
+        "herd may not raise it (no CAP_SYS_NICE" in r.stderr, r.stderr
+    # Lowering it is anyone's right.
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", HERD, "-t", "--listen",
+                        "127.0.0.1:0", "--nice", "3", "--", "/bin/true"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r
+    # Root, but the worker's own user namespace has no say outside it.
+    conf = tmp_path / "herd.conf"
+    conf.write_text("listen = 127.0.0.1:0\nnamespaces = user\n"
+                    "nice = -2\ncommand = /bin/true\n")
+    r = subprocess.run([HERD, "-t", "-c", str(conf)], capture_output=True,
+                       text=True)
+    assert r.returncode == 78, r
+    assert f"{conf}:3: nice: nice -2 is above the master's priority" \
+        in r.stderr and "user namespace of its own" in r.stderr, r.stderr
+
+
 def test_seccomp_default_with_user_and_off_without(herd):
     h = herd(["--listen", "127.0.0.1:0", "--workers", "1", "--user",
               "nobody"], SLEEP).started(1)
@@ -239,7 +323,8 @@ def confined(pid):
     with open(f"/proc/{pid}/limits") as f:
         limits = f.read()
     return (st["Seccomp"], int(st["CapBnd"], 16),
-            re.search(r"Max open files\s+(\d+)", limits).group(1))
+            re.search(r"Max open files\s+(\d+)", limits).group(1),
+            sched(pid))
 
 
 def test_confinement_holds_across_reload_and_upgrade(herd, tmp_path):
@@ -249,18 +334,27 @@ def test_confinement_holds_across_reload_and_upgrade(herd, tmp_path):
                     "workers = 2\nexec-settle = 100ms\n"
                     "user = nobody\ncapabilities = net_bind_service\n"
                     "rlimit = nofile=77\n"
+                    "cpu-scheduling-policy = batch\nnice = 3\n"
                     "command = /bin/sleep 1000\n")
-    h = herd(["-c", str(conf)])
+    h = herd(["-c", str(conf)], expect_errors=[r"reload failed: .*:9: nice"])
     h.wait_log(r"master: ready")
     h.started(2)
-    want = ("2", NET_BIND_SERVICE, "77")
+    want = ("2", NET_BIND_SERVICE, "77", (SCHED_BATCH, 3))
     assert [confined(p) for p in h.workers()] == [want, want]
     h.wait_log(r"master: workers get: capabilities net_bind_service, "
-               r"seccomp default, rlimit nofile=77:77")
-    conf.write_text(conf.read_text().replace("nofile=77", "nofile=78"))
+               r"seccomp default, rlimit nofile=77:77, "
+               r"cpu-scheduling-policy batch, nice 3")
+    # A bad value on reload is refused and the running config stays.
+    good = conf.read_text()
+    conf.write_text(good.replace("nice = 3", "nice = -30"))
+    r = ctl(conf, "reload")
+    assert r.returncode != 0 and ":9: nice: '-30'" in r.stdout + r.stderr, r
+    assert [confined(p) for p in h.workers()] == [want, want]
+    conf.write_text(good.replace("nofile=77", "nofile=78")
+                    .replace("nice = 3", "nice = 4"))
     r = ctl(conf, "reload")
     assert r.returncode == 0, r
-    want = ("2", NET_BIND_SERVICE, "78")
+    want = ("2", NET_BIND_SERVICE, "78", (SCHED_BATCH, 4))
     wait_for(lambda: [confined(p) for p in h.workers()] == [want, want], 10,
              "the new generation confined")
     old = h.pid

@@ -15,6 +15,7 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1070,6 +1071,77 @@ test_rlimits(void)
 }
 
 static void
+test_sched(void)
+{
+	struct confine_plan plan = {.landlock_fd = -1};
+	char err[256];
+	int nice, policy, status;
+	pid_t pid;
+
+	CHECK_INT(confine_sched_policy_parse("batch", err, sizeof(err)),
+		  SCHED_BATCH);
+	CHECK_INT(confine_sched_policy_parse("idle", err, sizeof(err)),
+		  SCHED_IDLE);
+	CHECK_INT(confine_sched_policy_parse("other", err, sizeof(err)),
+		  SCHED_OTHER);
+	CHECK_INT(confine_sched_policy_parse("inherit", err, sizeof(err)),
+		  CONFINE_SCHED_INHERIT);
+	CHECK_INT(confine_sched_policy_parse("fifo", err, sizeof(err)),
+		  -EINVAL);
+	CHECK(strstr(err, "realtime") != NULL);
+	CHECK_INT(confine_sched_policy_parse("", err, sizeof(err)), -EINVAL);
+	CHECK(strcmp(confine_sched_policy_name(SCHED_BATCH), "batch") == 0);
+	CHECK_INT(confine_nice_parse("-20", &nice, err, sizeof(err)), 0);
+	CHECK_INT(nice, -20);
+	CHECK_INT(confine_nice_parse("+19", &nice, err, sizeof(err)), 0);
+	CHECK_INT(nice, 19);
+	CHECK_INT(confine_nice_parse("inherit", &nice, err, sizeof(err)), 0);
+	CHECK_INT(nice, CONFINE_NICE_INHERIT);
+	CHECK_INT(confine_nice_parse("20", &nice, err, sizeof(err)), -EINVAL);
+	CHECK_INT(confine_nice_parse("-21", &nice, err, sizeof(err)), -EINVAL);
+	CHECK_INT(confine_nice_parse("--1", &nice, err, sizeof(err)), -EINVAL);
+	CHECK_INT(confine_nice_parse("1 ", &nice, err, sizeof(err)), -EINVAL);
+	CHECK_INT(confine_nice_parse("007", &nice, err, sizeof(err)), -EINVAL);
+	CHECK_INT(confine_nice_parse("", &nice, err, sizeof(err)), -EINVAL);
+	/* Lowering one's priority needs nothing; in a child, applied. */
+	CHECK_INT(confine_nice_check(19, false, err, sizeof(err)), 0);
+	CHECK_INT(confine_nice_check(CONFINE_NICE_INHERIT, true, err,
+				     sizeof(err)),
+		  0);
+	CHECK_INT(confine_nice_check(-20, true, err, sizeof(err)), -EPERM);
+	CHECK(strstr(err, "user namespace") != NULL);
+	plan.sched_set = plan.nice_set = true;
+	plan.sched_policy = SCHED_BATCH;
+	plan.nice = 11;
+	pid = fork();
+	if (pid == 0) {
+		if (confine_sched_apply(&plan) < 0)
+			_exit(2);
+		_exit(sched_getscheduler(0) == SCHED_BATCH &&
+				      getpriority(PRIO_PROCESS, 0) == 11
+			      ? 0
+			      : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Not set: the parent's stay. */
+	plan.sched_set = plan.nice_set = false;
+	policy = sched_getscheduler(0);
+	nice = getpriority(PRIO_PROCESS, 0);
+	pid = fork();
+	if (pid == 0) {
+		if (confine_sched_apply(&plan) < 0)
+			_exit(2);
+		_exit(sched_getscheduler(0) == policy &&
+				      getpriority(PRIO_PROCESS, 0) == nice
+			      ? 0
+			      : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
 test_landlock(void)
 {
 	struct confine_path *rules;
@@ -1180,6 +1252,7 @@ main(void)
 	test_caps_across_setuid_and_exec();
 	test_caps_none_as_root();
 	test_rlimits();
+	test_sched();
 	test_landlock();
 	return check_done("confine");
 }
