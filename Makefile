@@ -194,6 +194,7 @@ bench:
 	bench/confine.sh
 	bench/isolate.sh
 	bench/scale.sh
+	bench/sched.sh
 
 # Documentation and packaging. `make install` puts, under PREFIX: the
 # binary, the library, the header and herd.pc, the man pages, the bash

@@ -56,7 +56,14 @@ http {{
 # herd's own HTTP workers defer accepts (TCP_DEFER_ACCEPT) unless told
 # not to; nginx does only with `listen … deferred`. The goals compare
 # defaults with defaults; the tuned nginx is shown beside them.
-NGINX_VARIANTS = [("nginx", ""), ("nginx-deferred", " deferred")]
+# And each under SCHED_BATCH (a woken worker does not preempt what runs on
+# its CPU): herd by its own `cpu-scheduling-policy = batch`, nginx, which
+# has no such directive, by chrt on its workers once they run. The goals
+# compare herd's default with nginx's; the batch rows show what the policy
+# is worth to either.
+NGINX_VARIANTS = [("nginx", "", False), ("nginx-deferred", " deferred", False),
+                  ("nginx-batch", "", True)]
+HERD_VARIANTS = [("herd-batch", ["--cpu-scheduling-policy", "batch"])]
 
 SCENARIOS = [("keep-alive", []), ("close", ["-H", "Connection: close"])]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -300,7 +307,8 @@ def main():
     builds = []
     for arg in sys.argv[3:]:
         name, sep, path = arg.partition("=")
-        if not sep or not name or name in ("herd", "nginx", "nginx-deferred"):
+        if not sep or not name or name in ["herd"] + [n for n, _ in HERD_VARIANTS] + [
+                n for n, _, _ in NGINX_VARIANTS]:
             die(f"{arg!r}: extra builds are NAME=BUILD_DIR (a name of "
                 "its own)")
         if not os.access(os.path.join(path, "herd"), os.X_OK):
@@ -318,12 +326,17 @@ def main():
             "127.0.0.1:0", "--log", f"{tmp}/herd.log", *HERD],
             f"{tmp}/herd.out", f"{tmp}/herd.log")
         servers.append(herd)
+        for name, extra in HERD_VARIANTS:
+            servers.append(Server(name, [
+                f"{B}/herd", "--workers", str(WORKERS), "--listen",
+                "127.0.0.1:0", "--log", f"{tmp}/{name}.log", *extra, *HERD],
+                f"{tmp}/{name}.out", f"{tmp}/{name}.log"))
         for name, path in builds:
             servers.append(Server(name, [
                 f"{path}/herd", "--workers", str(WORKERS), "--listen",
                 "127.0.0.1:0", "--log", f"{tmp}/{name}.log", *HERD],
                 f"{tmp}/{name}.out", f"{tmp}/{name}.log"))
-        for name, listen_opts in NGINX_VARIANTS:
+        for name, listen_opts, in_batch in NGINX_VARIANTS:
             sock = held_socket()
             nport = sock.getsockname()[1]
             conf = f"{tmp}/{name}.conf"
@@ -342,7 +355,12 @@ def main():
         for s in servers:
             s.wait_ready()
         names = [s.name for s in servers]
-        peers = [n for n, _ in NGINX_VARIANTS]
+        for s in servers:
+            if s.name in [n for n, _, b in NGINX_VARIANTS if b]:
+                for kid in children(s.proc.pid):
+                    subprocess.run(["chrt", "--batch", "-p", "0", str(kid)],
+                                   check=True)
+        peers = [n for n, _, _ in NGINX_VARIANTS]
         herds = [n for n in names if n not in peers]
 
         nginx_v = subprocess.run(["nginx", "-v"], capture_output=True,
