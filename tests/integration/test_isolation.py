@@ -374,7 +374,7 @@ def test_a_failed_bind_is_a_failed_start_with_its_reason(herd, rootfs,
     conf = conf_file(tmp_path, lines)
     h = herd(["-c", conf], expect_errors=[r"worker 0: bind failed",
                                       r"reload failed"]).started(1)
-    port = h.port()
+    h.port()  # listening before the source goes away
     # The source goes away after -t and start: the next spawn fails.
     os.rmdir(src)
     os.kill(h.workers()[0], signal.SIGKILL)

@@ -12,12 +12,12 @@ import re
 import shutil
 import signal
 import sys
-import threading
 import time
 
 import pytest
 
 from conftest import SLOW, alive, environ, helper, http_get, wait_for
+from zdt import Clients
 
 # Debian's python3, which has the packages (the tests run under it).
 PYTHON = sys.executable
@@ -206,7 +206,7 @@ RECIPES = {
 }
 
 
-class Load:
+class Load(Clients):
     """A few clients sending GET / until stopped: new connections, and
     keep-alive ones that, as HTTP clients do, send again on a new
     connection when a reused one was closed before any answer (a server
@@ -216,24 +216,7 @@ class Load:
 
     def __init__(self, port, fresh=3, keepalive=2):
         self.port = port
-        self.ok = 0
-        self.failures = []
-        self.stopping = False
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run, args=(False,))
-                        for _ in range(fresh)]
-        self.threads += [threading.Thread(target=self.run, args=(True,))
-                         for _ in range(keepalive)]
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping = True
-        for t in self.threads:
-            t.join()
+        super().__init__([(False,)] * fresh + [(True,)] * keepalive)
 
     def once(self, conn, keepalive):
         conn.request("GET", "/", headers={} if keepalive else

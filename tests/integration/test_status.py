@@ -93,7 +93,6 @@ def test_metrics_count_what_happened(herd, tmp_path):
     """Parsed by prometheus_client: the requests sent, a worker killed, a
     reload done and one refused, an upgrade rolled back, the build; and
     the names follow Prometheus' conventions."""
-    import signal
     import subprocess
     from conftest import HERD, alive
     from zdt import ctl

@@ -7,14 +7,13 @@ import os
 import re
 import signal
 import socket
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
 
 from conftest import alive, children, http_get, wait_for
-from zdt import KEEPALIVE, ctl, status, upgrade
+from zdt import KEEPALIVE, Clients, ctl, status, upgrade
 
 
 def status_port(h, name, count=1):
@@ -113,29 +112,14 @@ def test_respawned_when_killed(herd, tmp_path):
              what="readyz again")
 
 
-class Scraper:
+class Scraper(Clients):
     """Threads scraping /metrics and /readyz until stopped; a refused
     connection, a timeout or anything but 200 is a failure."""
 
     def __init__(self, host, port, threads=3):
         self.host, self.port = host, port
-        self.ok = 0
-        self.failures = []
         self.pids = set()
-        self.stopping = False
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run)
-                        for _ in range(threads)]
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping = True
-        for t in self.threads:
-            t.join()
+        super().__init__([()] * threads)
 
     def run(self):
         i = 0

@@ -47,20 +47,21 @@ def status(conf):
     return json.loads(r.stdout)
 
 
-class Load:
-    """Keep-alive clients and new-connection clients hammering a port until
-    stopped; every exception or non-200 is a failure."""
+class Clients:
+    """Threads, one per tuple of args, each running self.run(*args) from
+    the start of a with block until its end; a subclass counts its
+    successes in ok and its failures in failures, under lock."""
 
-    def __init__(self, port, keepalive=6, fresh=2):
-        self.port = port
+    def __init__(self, runs):
         self.ok = 0
         self.failures = []
         self.stopping = False
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run, args=(True,))
-                        for _ in range(keepalive)]
-        self.threads += [threading.Thread(target=self.run, args=(False,))
-                         for _ in range(fresh)]
+        self.threads = [threading.Thread(target=self.run, args=a)
+                        for a in runs]
+
+    def run(self, *args):
+        raise NotImplementedError
 
     def __enter__(self):
         for t in self.threads:
@@ -71,6 +72,15 @@ class Load:
         self.stopping = True
         for t in self.threads:
             t.join()
+
+
+class Load(Clients):
+    """Keep-alive clients and new-connection clients hammering a port until
+    stopped; every exception or non-200 is a failure."""
+
+    def __init__(self, port, keepalive=6, fresh=2):
+        self.port = port
+        super().__init__([(True,)] * keepalive + [(False,)] * fresh)
 
     def run(self, keepalive):
         conn = None
