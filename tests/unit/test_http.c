@@ -23,23 +23,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "guard.h"
 #include "http/http.h"
 
 #define ROOM (1024 * 1024)
-
-static char *guard_end; /* the first byte of the PROT_NONE page */
-
-/* A copy of data whose last byte sits just before the unreadable page. */
-static char *
-at_guard(const char *data, size_t len)
-{
-	char *p = guard_end - len;
-
-	if (len > ROOM)
-		abort();
-	memmove(p, data, len);
-	return p;
-}
 
 static const char *
 oname(enum http_outcome o)
@@ -1413,16 +1400,9 @@ test_response(void)
 int
 main(void)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	char *map;
-
-	map = mmap(NULL, ROOM + page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(map != MAP_FAILED);
-	if (map == MAP_FAILED)
+	CHECK(guard_init(ROOM) == 0);
+	if (guard_end == NULL)
 		return check_done("http");
-	guard_end = map + ROOM;
-	CHECK(mprotect(guard_end, page, PROT_NONE) == 0);
 	for (size_t k = 0; k < NONES; k++)
 		ones[k] = k + 1;
 

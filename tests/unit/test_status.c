@@ -14,22 +14,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "guard.h"
 #include "status/status.h"
 
 #define ROOM (64 * 1024)
-
-static char *guard_end; /* the first byte of the PROT_NONE page */
-
-static const char *
-at_guard(const char *data, size_t len)
-{
-	char *p = guard_end - len;
-
-	if (len > ROOM)
-		abort();
-	memmove(p, data, len);
-	return p;
-}
 
 struct head_case {
 	const char *text;
@@ -228,15 +216,9 @@ test_agent_and_readyz(void)
 int
 main(void)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	char *map = mmap(NULL, ROOM + (size_t)page, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	CHECK(map != MAP_FAILED);
-	if (map == MAP_FAILED)
+	CHECK(guard_init(ROOM) == 0);
+	if (guard_end == NULL)
 		return check_done("status");
-	guard_end = map + ROOM;
-	CHECK(mprotect(guard_end, (size_t)page, PROT_NONE) == 0);
 	test_heads();
 	test_limits();
 	test_snapshot();
