@@ -48,6 +48,17 @@ http.createServer((q, r) => r.end("node ok\\n")).listen({fd: 3}, () =>
 """
 
 
+def refused(tmp_path, text):
+    """herd -t's stderr for a config file of text, which it must refuse
+    (exit 78); the file's path is the first thing on each error line."""
+    conf = tmp_path / "herd.conf"
+    conf.write_text(text)
+    r = subprocess.run([HERD, "-t", "-c", str(conf)], capture_output=True,
+                       text=True)
+    assert r.returncode == 78, r
+    return r.stderr.replace(str(conf), "FILE")
+
+
 def caps(pid):
     st = status(pid)
     return {k: int(st[k], 16) for k in ALL}
@@ -176,14 +187,10 @@ def test_bad_scheduling_values_are_refused(args, why, tmp_path):
                         "--", "/bin/true"], capture_output=True, text=True)
     assert r.returncode == 64, r  # a usage error on the command line
     assert why in r.stderr, r.stderr
-    conf = tmp_path / "herd.conf"
-    conf.write_text(f"listen = 127.0.0.1:0\n{args[0][2:]} = {args[1]}\n"
-                    "command = /bin/true\n")
-    r = subprocess.run([HERD, "-t", "-c", str(conf)], capture_output=True,
-                       text=True)
-    assert r.returncode == 78, r
-    assert f"{conf}:2: {args[0][2:]}: " in r.stderr, r.stderr
-    assert why.split(": ", 1)[-1] in r.stderr, r.stderr
+    err = refused(tmp_path, f"listen = 127.0.0.1:0\n{args[0][2:]} = "
+                  f"{args[1]}\ncommand = /bin/true\n")
+    assert f"FILE:2: {args[0][2:]}: " in err, err
+    assert why.split(": ", 1)[-1] in err, err
 
 
 def test_a_priority_a_master_cannot_give_is_refused(tmp_path):
@@ -201,14 +208,10 @@ def test_a_priority_a_master_cannot_give_is_refused(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r
     # Root, but the worker's own user namespace has no say outside it.
-    conf = tmp_path / "herd.conf"
-    conf.write_text("listen = 127.0.0.1:0\nnamespaces = user\n"
-                    "nice = -2\ncommand = /bin/true\n")
-    r = subprocess.run([HERD, "-t", "-c", str(conf)], capture_output=True,
-                       text=True)
-    assert r.returncode == 78, r
-    assert f"{conf}:3: nice: nice -2 is above the master's priority" \
-        in r.stderr and "user namespace of its own" in r.stderr, r.stderr
+    err = refused(tmp_path, "listen = 127.0.0.1:0\nnamespaces = user\n"
+                  "nice = -2\ncommand = /bin/true\n")
+    assert "FILE:3: nice: nice -2 is above the master's priority" in err \
+        and "user namespace of its own" in err, err
 
 
 def test_seccomp_default_with_user_and_off_without(herd):
@@ -308,14 +311,9 @@ def test_landlock_path_missing_is_refused_at_test_config(tmp_path):
 
 
 def test_unknown_syscall_name_is_refused_with_file_and_line(tmp_path):
-    conf = tmp_path / "herd.conf"
-    conf.write_text("listen = 127.0.0.1:0\nseccomp = strict\n"
-                    "seccomp-allow = read,frobnicate\ncommand = /bin/true\n")
-    r = subprocess.run([HERD, "-t", "-c", str(conf)], capture_output=True,
-                       text=True)
-    assert r.returncode == 78, r
-    assert f"{conf}:3: seccomp-allow: unknown syscall frobnicate" \
-        in r.stderr, r.stderr
+    err = refused(tmp_path, "listen = 127.0.0.1:0\nseccomp = strict\n"
+                  "seccomp-allow = read,frobnicate\ncommand = /bin/true\n")
+    assert "FILE:3: seccomp-allow: unknown syscall frobnicate" in err, err
 
 
 def confined(pid):
