@@ -21,7 +21,7 @@
 
 /*
  * ---- The plan the child applies, and capabilities, rlimits, Landlock
- * (caps.c, rlimit.c, landlock.c) ----
+ * (caps.c, rlimit.c, sched.c, landlock.c) ----
  *
  * The child applies, between fork and exec, with raw system calls only and
  * in this order: its scheduling policy and nice value (while it may still
