@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 /*
- * ---- The plan the child applies, and capabilities, rlimits, Landlock
+ * ---- The plan the child applies; capabilities, rlimits, scheduling, Landlock
  * (caps.c, rlimit.c, sched.c, landlock.c) ----
  *
  * The child applies, between fork and exec, with raw system calls only and
